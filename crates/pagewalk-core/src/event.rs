@@ -1,0 +1,554 @@
+//! The event log: one event per thing the machine does, one per page-table memory reference.
+//!
+//! Counters are a fold over these events ([`crate::Counters`]); the CLI and the web app print
+//! them with [`Event::describe`], so both say the same thing.
+
+use crate::access::Access;
+use crate::addr::{Gfn, Gpa, Gva, Hpa, Level, PageSize};
+use crate::entry::{describe_ept, describe_pte};
+use crate::fault::Fault;
+use serde::{Deserialize, Serialize};
+
+/// Which translation structure a table belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TableKind {
+    /// The guest's own IA-32e tables (or the only tables, natively): the linear dimension.
+    Guest,
+    /// Intel EPT tables (stage 2): the host dimension.
+    Ept,
+    /// AMD nested page tables (stage 2, IA-32e format): the host dimension.
+    Npt,
+    /// A hypervisor's shadow tables, walked by hardware in place of the guest's.
+    Shadow,
+}
+
+impl TableKind {
+    /// Whether references to this table are in the host (stage-2) dimension.
+    pub const fn is_stage2(self) -> bool {
+        matches!(self, TableKind::Ept | TableKind::Npt)
+    }
+
+    /// The table's name at a level: "PML4", "EPT PD", "NPT PT", "shadow PDPT".
+    pub fn table_name(self, level: Level) -> String {
+        match self {
+            TableKind::Guest => level.table_name().to_owned(),
+            TableKind::Ept => format!("EPT {}", level.table_name()),
+            TableKind::Npt => format!("NPT {}", level.table_name()),
+            TableKind::Shadow => format!("shadow {}", level.table_name()),
+        }
+    }
+}
+
+/// Why a nested (stage-2) walk is done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "for", rename_all = "snake_case")]
+pub enum NestedPurpose {
+    /// To find the guest table entry at this guest level.
+    GuestTable {
+        /// The guest level.
+        level: Level,
+    },
+    /// To translate the final guest-physical address of the access.
+    FinalAddress,
+}
+
+/// A level of the TLB hierarchy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TlbLevel {
+    /// The first-level data or instruction TLB.
+    L1,
+    /// The unified second-level TLB (STLB).
+    L2,
+}
+
+/// What caused a flush of TLB and paging-structure-cache entries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum FlushCause {
+    /// INVLPG of one linear address.
+    Invlpg {
+        /// The address.
+        gva: Gva,
+    },
+    /// INVPCID of the given type (0-3).
+    Invpcid {
+        /// INVPCID type.
+        kind: u8,
+    },
+    /// MOV to CR3.
+    MovCr3,
+    /// INVVPID of the given type (0-3).
+    Invvpid {
+        /// INVVPID type.
+        kind: u8,
+    },
+    /// INVEPT of the given type (1 single-context, 2 global).
+    Invept {
+        /// INVEPT type.
+        kind: u8,
+    },
+    /// A VM exit without VPID.
+    VmExit,
+    /// A VM entry without VPID.
+    VmEntry,
+    /// A page fault invalidates the faulting address.
+    PageFault,
+    /// The hypervisor flushed after changing shadow tables.
+    Hypervisor,
+}
+
+/// Why a VM exit happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExitReason {
+    /// An exit the scenario asked for (an I/O instruction, a hypercall, an interrupt).
+    External,
+    /// An EPT violation or NPT nested page fault.
+    Stage2Fault,
+    /// An EPT misconfiguration.
+    EptMisconfig,
+    /// A #PF under shadow paging (every guest page fault exits).
+    PageFault,
+    /// MOV to CR3 under shadow paging.
+    Cr3Write,
+    /// INVLPG under shadow paging.
+    Invlpg,
+}
+
+/// One step of what the machine did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// An access starts.
+    AccessBegin {
+        /// The linear address.
+        gva: Gva,
+        /// What kind of access.
+        access: Access,
+    },
+    /// A TLB level held the translation.
+    TlbHit {
+        /// Which level.
+        level: TlbLevel,
+        /// The page size of the entry.
+        size: PageSize,
+        /// The translated address.
+        hpa: Hpa,
+    },
+    /// A TLB level did not hold it.
+    TlbMiss {
+        /// Which level.
+        level: TlbLevel,
+    },
+    /// A TLB entry was found but has D=0 and the access writes: the processor walks again to
+    /// set the dirty flag (Intel SDM vol. 3, "Accessed and Dirty Flags").
+    TlbDirtyRewalk,
+    /// A paging-structure cache held an entry, so the walk starts lower.
+    PwcHit {
+        /// The structure.
+        table: TableKind,
+        /// The level of the cached entry.
+        level: Level,
+        /// The table the cached entry points to.
+        next: u64,
+    },
+    /// A hardware walk starts.
+    WalkBegin {
+        /// The structure walked.
+        table: TableKind,
+        /// The root (CR3, EPTP or shadow root).
+        root: u64,
+        /// The address translated.
+        addr: u64,
+    },
+    /// A stage-2 walk starts for a guest-physical address.
+    NestedBegin {
+        /// The address.
+        gpa: Gpa,
+        /// Why.
+        purpose: NestedPurpose,
+    },
+    /// One page-table memory reference by the hardware walker.
+    TableRead {
+        /// The structure.
+        table: TableKind,
+        /// Level of the entry.
+        level: Level,
+        /// Index 0..512 within its table.
+        index: u16,
+        /// Where the entry is.
+        entry_addr: Hpa,
+        /// Its raw value.
+        entry: u64,
+    },
+    /// A stage-2 walk ended with a host-physical address.
+    NestedEnd {
+        /// The address translated.
+        gpa: Gpa,
+        /// The result.
+        hpa: Hpa,
+    },
+    /// The processor set an accessed or dirty flag (a locked write: walk traffic).
+    AdUpdate {
+        /// The structure.
+        table: TableKind,
+        /// Level of the entry.
+        level: Level,
+        /// Where the entry is.
+        entry_addr: Hpa,
+        /// Before.
+        old: u64,
+        /// After.
+        new: u64,
+    },
+    /// A translation was stored in the TLB.
+    TlbFill {
+        /// The page's linear base.
+        gva: Gva,
+        /// The page's host-physical base.
+        hpa: Hpa,
+        /// The entry's size (the smaller of both dimensions).
+        size: PageSize,
+        /// A global translation.
+        global: bool,
+    },
+    /// A fault.
+    Fault {
+        /// The fault.
+        fault: Fault,
+    },
+    /// TLB and paging-structure-cache entries were invalidated.
+    Flush {
+        /// What caused it.
+        cause: FlushCause,
+        /// How many TLB entries went.
+        removed: u32,
+    },
+    /// The CPU left the guest for the hypervisor.
+    VmExit {
+        /// Why.
+        reason: ExitReason,
+    },
+    /// The CPU entered the guest again.
+    VmEntry {
+        /// TLB entries flushed by the entry (with VPID off).
+        flushed: u32,
+    },
+    /// The guest loaded CR3.
+    Cr3Load {
+        /// The new page-table root.
+        cr3: Gpa,
+        /// The PCID (0 without CR4.PCIDE).
+        pcid: u16,
+        /// Bit 63 was set: no flush.
+        noflush: bool,
+    },
+    /// Under shadow paging, the hardware walk of the shadow table faulted: a VM exit follows.
+    ShadowFault {
+        /// The faulting address.
+        gva: Gva,
+    },
+    /// The hypervisor read a guest page-table entry in software.
+    HypervisorRead {
+        /// Guest level.
+        level: Level,
+        /// Where in guest-physical memory.
+        gpa: Gpa,
+        /// The value.
+        entry: u64,
+    },
+    /// The hypervisor set an accessed or dirty flag in a guest entry in software.
+    HypervisorAdUpdate {
+        /// Guest level.
+        level: Level,
+        /// Where.
+        gpa: Gpa,
+        /// New value.
+        new: u64,
+    },
+    /// The hypervisor created a shadow page.
+    ShadowPageAlloc {
+        /// The guest table it shadows (or the first frame of a large page, when direct).
+        gfn: Gfn,
+        /// Its level.
+        level: Level,
+        /// A direct page: it maps a guest large page with smaller host pages.
+        direct: bool,
+        /// Where it lives.
+        hpa: Hpa,
+    },
+    /// The hypervisor wrote a shadow entry.
+    ShadowFill {
+        /// Level of the entry.
+        level: Level,
+        /// Where.
+        entry_addr: Hpa,
+        /// The value.
+        entry: u64,
+    },
+    /// A guest page-table page became write-protected.
+    WriteProtect {
+        /// The guest frame.
+        gfn: Gfn,
+    },
+    /// A guest page-table entry was written.
+    GuestPteWrite {
+        /// Where.
+        gpa: Gpa,
+        /// Before.
+        old: u64,
+        /// After.
+        new: u64,
+        /// The write was trapped and emulated by the hypervisor.
+        emulated: bool,
+    },
+    /// The hypervisor dropped a shadow page (after flooding or a resync).
+    ShadowZap {
+        /// The guest frame it shadowed.
+        gfn: Gfn,
+        /// Its level.
+        level: Level,
+        /// Dropped because the guest wrote its table repeatedly.
+        flooded: bool,
+    },
+    /// A leaf shadow page was left writable and out of sync with the guest table.
+    Unsync {
+        /// The guest frame.
+        gfn: Gfn,
+    },
+    /// An unsync shadow page was brought back in sync.
+    Resync {
+        /// The guest frame.
+        gfn: Gfn,
+        /// Shadow entries changed.
+        changed: u32,
+    },
+    /// An access ended.
+    AccessEnd {
+        /// The host-physical address reached, or `None` after a fault.
+        hpa: Option<Hpa>,
+    },
+}
+
+impl Event {
+    /// One line of English describing the event.
+    pub fn describe(&self) -> String {
+        match *self {
+            Event::AccessBegin { gva, access } => format!("{access} of {gva}"),
+            Event::TlbHit { level, size, hpa } => {
+                format!("{level:?} TLB hit ({size} page) -> HPA {hpa}")
+            }
+            Event::TlbMiss { level } => format!("{level:?} TLB miss"),
+            Event::TlbDirtyRewalk => {
+                "TLB entry has D=0 and this is a write: walk again to set the dirty flag".to_owned()
+            }
+            Event::PwcHit { table, level, next } => format!(
+                "paging-structure cache hit for the {} entry -> next table at {next:#x}",
+                table.table_name(level)
+            ),
+            Event::WalkBegin { table, root, addr } => {
+                let what = match table {
+                    TableKind::Guest => "page walk",
+                    TableKind::Ept => "EPT walk",
+                    TableKind::Npt => "NPT walk",
+                    TableKind::Shadow => "shadow-table walk",
+                };
+                format!("{what} of {addr:#x} from root {root:#x}")
+            }
+            Event::NestedBegin { gpa, purpose } => match purpose {
+                NestedPurpose::GuestTable { level } => format!(
+                    "translate GPA {gpa} of the guest {} table through stage 2",
+                    level.table_name()
+                ),
+                NestedPurpose::FinalAddress => {
+                    format!("translate the final GPA {gpa} through stage 2")
+                }
+            },
+            Event::TableRead {
+                table,
+                level,
+                index,
+                entry_addr,
+                entry,
+            } => {
+                let bits = match table {
+                    TableKind::Ept => describe_ept(entry),
+                    _ => describe_pte(entry),
+                };
+                format!(
+                    "read {}[{index}] at HPA {entry_addr} = {entry:#x} ({bits})",
+                    table.table_name(level)
+                )
+            }
+            Event::NestedEnd { gpa, hpa } => format!("GPA {gpa} -> HPA {hpa}"),
+            Event::AdUpdate {
+                table,
+                level,
+                entry_addr,
+                old,
+                new,
+            } => format!(
+                "set {} in {} entry at HPA {entry_addr} ({old:#x} -> {new:#x})",
+                ad_bits_name(table, old ^ new),
+                table.table_name(level)
+            ),
+            Event::TlbFill {
+                gva,
+                hpa,
+                size,
+                global,
+            } => format!(
+                "fill TLB: {gva} -> {hpa} ({size}{})",
+                if global { ", global" } else { "" }
+            ),
+            Event::Fault { fault } => fault.to_string(),
+            Event::Flush { cause, removed } => {
+                let why = match cause {
+                    FlushCause::Invlpg { gva } => format!("INVLPG {gva}"),
+                    FlushCause::Invpcid { kind } => format!("INVPCID type {kind}"),
+                    FlushCause::MovCr3 => "MOV to CR3".to_owned(),
+                    FlushCause::Invvpid { kind } => format!("INVVPID type {kind}"),
+                    FlushCause::Invept { kind } => format!("INVEPT type {kind}"),
+                    FlushCause::VmExit => "VM exit without VPID".to_owned(),
+                    FlushCause::VmEntry => "VM entry without VPID".to_owned(),
+                    FlushCause::PageFault => "page fault on this address".to_owned(),
+                    FlushCause::Hypervisor => "hypervisor changed shadow tables".to_owned(),
+                };
+                format!("{why}: {removed} TLB entries invalidated")
+            }
+            Event::VmExit { reason } => format!("VM exit ({reason:?})"),
+            Event::VmEntry { flushed } => {
+                if flushed > 0 {
+                    format!("VM entry; {flushed} guest TLB entries flushed (no VPID)")
+                } else {
+                    "VM entry".to_owned()
+                }
+            }
+            Event::Cr3Load { cr3, pcid, noflush } => format!(
+                "MOV CR3 <- {cr3} (PCID {pcid}{})",
+                if noflush { ", no flush" } else { "" }
+            ),
+            Event::ShadowFault { gva } => {
+                format!("shadow table has no usable entry for {gva}: #PF exits to the hypervisor")
+            }
+            Event::HypervisorRead { level, gpa, entry } => format!(
+                "hypervisor reads guest {} entry at GPA {gpa} = {entry:#x} ({})",
+                level.table_name(),
+                describe_pte(entry)
+            ),
+            Event::HypervisorAdUpdate { level, gpa, new } => format!(
+                "hypervisor sets A/D in guest {} entry at GPA {gpa} -> {new:#x}",
+                level.table_name()
+            ),
+            Event::ShadowPageAlloc {
+                gfn,
+                level,
+                direct,
+                hpa,
+            } => format!(
+                "new shadow {} page at HPA {hpa} for {} GFN {:#x}",
+                level.table_name(),
+                if direct {
+                    "direct map of"
+                } else {
+                    "guest table"
+                },
+                gfn.raw()
+            ),
+            Event::ShadowFill {
+                level,
+                entry_addr,
+                entry,
+            } => format!(
+                "write shadow {} entry at HPA {entry_addr} = {entry:#x} ({})",
+                level.table_name(),
+                describe_pte(entry)
+            ),
+            Event::WriteProtect { gfn } => {
+                format!("write-protect guest page-table page GFN {:#x}", gfn.raw())
+            }
+            Event::GuestPteWrite {
+                gpa,
+                old,
+                new,
+                emulated,
+            } => format!(
+                "guest writes its page-table entry at GPA {gpa}: {old:#x} -> {new:#x}{}",
+                if emulated {
+                    " (trapped and emulated by the hypervisor)"
+                } else {
+                    ""
+                }
+            ),
+            Event::ShadowZap {
+                gfn,
+                level,
+                flooded,
+            } => format!(
+                "zap shadow {} page of GFN {:#x}{}",
+                level.table_name(),
+                gfn.raw(),
+                if flooded { " (write flooding)" } else { "" }
+            ),
+            Event::Unsync { gfn } => format!(
+                "leave guest page table GFN {:#x} writable: its shadow page goes unsync",
+                gfn.raw()
+            ),
+            Event::Resync { gfn, changed } => format!(
+                "resync shadow page of GFN {:#x}: {changed} entries changed",
+                gfn.raw()
+            ),
+            Event::AccessEnd { hpa } => match hpa {
+                Some(h) => format!("access done at HPA {h}"),
+                None => "access faulted".to_owned(),
+            },
+        }
+    }
+}
+
+fn ad_bits_name(table: TableKind, changed: u64) -> &'static str {
+    let (a, d) = match table {
+        TableKind::Ept => (1 << 8, 1 << 9),
+        _ => (1 << 5, 1 << 6),
+    };
+    match (changed & a != 0, changed & d != 0) {
+        (true, true) => "A and D",
+        (false, true) => "D",
+        _ => "A",
+    }
+}
+
+/// Where events go. The machine calls [`EventSink::event`] for every event; an implementation
+/// folds it into counters, stores it, or both.
+pub trait EventSink {
+    /// Takes one event.
+    fn event(&mut self, event: &Event);
+}
+
+/// Stores every event and keeps counters: for step-by-step views and goldens.
+#[derive(Clone, Debug, Default)]
+pub struct Recorder {
+    /// The events so far.
+    pub events: Vec<Event>,
+    /// The counters folded from them.
+    pub counters: crate::Counters,
+}
+
+impl Recorder {
+    /// An empty recorder whose counters use `cost`.
+    pub fn new(cost: crate::CostModel) -> Self {
+        Self {
+            events: Vec::new(),
+            counters: crate::Counters::new(cost),
+        }
+    }
+}
+
+impl EventSink for Recorder {
+    fn event(&mut self, event: &Event) {
+        self.counters.event(event);
+        self.events.push(*event);
+    }
+}

@@ -1,0 +1,141 @@
+//! Architectural faults: data in a translation's result, not Rust errors.
+
+use crate::addr::{Gpa, Gva, Level};
+use crate::entry::{EptViolationQual, PfErrorCode};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A fault raised by a translation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Fault {
+    /// #PF delivered to the guest (or native) OS. Intel SDM vol. 3, "Page-Fault Exceptions".
+    PageFault {
+        /// The faulting linear address (CR2).
+        gva: Gva,
+        /// The error code.
+        code: PfErrorCode,
+        /// The level whose entry caused it (the leaf for a rights violation).
+        level: Level,
+    },
+    /// An EPT violation: a VM exit. Intel SDM vol. 3, "EPT Violations".
+    EptViolation {
+        /// The guest-physical address that could not be accessed.
+        gpa: Gpa,
+        /// The guest linear address, when the qualification says it is valid.
+        gva: Gva,
+        /// The exit qualification.
+        qual: EptViolationQual,
+        /// The EPT level whose entry caused it.
+        level: Level,
+    },
+    /// An EPT misconfiguration: an EPT entry with an illegal combination of bits; a VM exit.
+    /// Intel SDM vol. 3, "EPT Misconfigurations".
+    EptMisconfig {
+        /// The guest-physical address being translated.
+        gpa: Gpa,
+        /// The EPT level of the bad entry.
+        level: Level,
+    },
+    /// A nested page fault (#VMEXIT(NPF)) under AMD NPT. AMD APM vol. 2, "Nested Page Fault
+    /// Exit": EXITINFO1 holds a #PF-style error code, with bit 32 set for a fault on the
+    /// final guest-physical address and bit 33 for one on a guest page-table access.
+    NestedPageFault {
+        /// The guest-physical address (EXITINFO2).
+        gpa: Gpa,
+        /// The low bits of EXITINFO1.
+        code: PfErrorCode,
+        /// EXITINFO1 bit 32 (true) or bit 33 (false).
+        final_translation: bool,
+        /// The NPT level of the faulting entry.
+        level: Level,
+    },
+    /// A non-canonical linear address: #GP, not #PF. Intel SDM vol. 3, "Canonical Addressing".
+    NonCanonical {
+        /// The address.
+        gva: Gva,
+    },
+}
+
+impl Fault {
+    /// Whether the fault ends in a VM exit (it is a stage-2 fault).
+    pub const fn is_stage2(&self) -> bool {
+        matches!(
+            self,
+            Fault::EptViolation { .. } | Fault::EptMisconfig { .. } | Fault::NestedPageFault { .. }
+        )
+    }
+}
+
+/// Names the set bits of a #PF error code, e.g. "P|W|U".
+pub fn describe_error_code(code: PfErrorCode) -> String {
+    let mut parts = Vec::new();
+    for (bit, name) in [
+        (PfErrorCode::PRESENT, "P"),
+        (PfErrorCode::WRITE, "W"),
+        (PfErrorCode::USER, "U"),
+        (PfErrorCode::RESERVED, "RSVD"),
+        (PfErrorCode::INSTRUCTION, "I/D"),
+    ] {
+        if code.contains(bit) {
+            parts.push(name);
+        }
+    }
+    if parts.is_empty() {
+        "0".to_owned()
+    } else {
+        parts.join("|")
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Fault::PageFault { gva, code, level } => write!(
+                f,
+                "#PF at {gva} error code {:#x} ({}) from the {} entry",
+                code.bits(),
+                describe_error_code(code),
+                level.table_name()
+            ),
+            Fault::EptViolation {
+                gpa, qual, level, ..
+            } => {
+                let what = if qual.contains(EptViolationQual::FINAL_TRANSLATION) {
+                    "the final translation"
+                } else {
+                    "a guest page-table access"
+                };
+                write!(
+                    f,
+                    "EPT violation at GPA {gpa} ({what}, exit qualification {:#x}) from the EPT {} entry",
+                    qual.bits(),
+                    level.table_name()
+                )
+            }
+            Fault::EptMisconfig { gpa, level } => write!(
+                f,
+                "EPT misconfiguration translating GPA {gpa} at the EPT {} entry",
+                level.table_name()
+            ),
+            Fault::NestedPageFault {
+                gpa,
+                code,
+                final_translation,
+                level,
+            } => write!(
+                f,
+                "nested page fault at GPA {gpa} (EXITINFO1 {:#x}: {}, {}) from the nested {} entry",
+                u64::from(code.bits()) | if final_translation { 1 << 32 } else { 1 << 33 },
+                describe_error_code(code),
+                if final_translation {
+                    "final translation"
+                } else {
+                    "guest page-table access"
+                },
+                level.table_name()
+            ),
+            Fault::NonCanonical { gva } => write!(f, "#GP: {gva} is not canonical"),
+        }
+    }
+}

@@ -1,0 +1,1114 @@
+//! The machine: a CPU with TLBs and paging-structure caches, memory, the guest's address
+//! spaces, stage-2 tables, and (under shadow paging) the hypervisor's shadow MMU.
+
+use crate::access::{check_rights, Access};
+use crate::addr::{Gpa, Gva, Hpa, Level, PageSize};
+use crate::builder::{
+    BuildError, GuestStore, GuestView, HostStore, HostView, Pool, TableBuilder, TableFormat,
+};
+use crate::config::{MachineConfig, Mode, Vendor};
+use crate::entry::{EptFlags, EptViolationQual, PteFlags};
+use crate::event::{Event, EventSink, ExitReason, FlushCause, TableKind, TlbLevel};
+use crate::fault::Fault;
+use crate::memory::{GuestRam, Memslot, PhysMemory};
+use crate::pwc::Pwc;
+use crate::shadow::{ShadowMmu, ShadowPageInfo};
+use crate::tlb::{Tag, Tlb, TlbEntry, TlbSlot};
+use crate::walk::{walk_stage1, Stage1, Stage2, Translation};
+use crate::{Gfn, Hfn};
+use serde::{Deserialize, Serialize};
+
+/// Errors from building or driving a machine (misuse, limits), never architectural faults.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MachineError {
+    /// Building tables failed.
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    /// No such address space.
+    #[error("address space {0} does not exist")]
+    NoSuchSpace(usize),
+    /// The operation needs a mode the machine is not in.
+    #[error("{op} needs {needs} mode; this machine runs in {mode:?} mode")]
+    WrongMode {
+        /// The operation.
+        op: &'static str,
+        /// What it needs.
+        needs: &'static str,
+        /// The machine's mode.
+        mode: Mode,
+    },
+    /// The entry to edit does not exist (a table above it is missing).
+    #[error("no {level}-level entry on the path of {gva} (a table above it is not present)")]
+    NoEntry {
+        /// The address.
+        gva: Gva,
+        /// The level number.
+        level: u8,
+    },
+    /// A guest-physical address outside guest RAM.
+    #[error("guest-physical address {0} is outside guest RAM")]
+    NotRam(Gpa),
+    /// An INV* type that does not exist.
+    #[error("{op} has no type {kind}")]
+    BadInvalidationType {
+        /// The instruction.
+        op: &'static str,
+        /// The type.
+        kind: u8,
+    },
+}
+
+/// Identifies one guest address space (a process: its CR3 and PCID).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SpaceId(pub usize);
+
+#[derive(Clone, Debug)]
+struct AddressSpace {
+    tables: TableBuilder,
+    pcid: u16,
+}
+
+/// What one access came to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// The host-physical address, or the fault.
+    pub result: Result<Hpa, Fault>,
+    /// The TLB level that served it, if any.
+    pub tlb_hit: Option<TlbLevel>,
+}
+
+/// A simulated x86-64 machine.
+#[derive(Clone, Debug)]
+pub struct Machine {
+    cfg: MachineConfig,
+    mem: PhysMemory,
+    ram: GuestRam,
+    guest_pool: Pool,
+    host_pool: Pool,
+    spaces: Vec<AddressSpace>,
+    current: usize,
+    cr3: Gpa,
+    pcid: u16,
+    ac: bool,
+    stage2: Option<TableBuilder>,
+    guest_ranges: Vec<(u64, u64)>,
+    tlb: Tlb,
+    pwc: Pwc,
+    pwc_stage2: Pwc,
+    shadow: Option<ShadowMmu>,
+}
+
+impl Machine {
+    /// A machine with one memslot of guest RAM, empty tables and one address space (PCID 0).
+    pub fn new(cfg: MachineConfig) -> Result<Machine, MachineError> {
+        let lay = cfg.layout;
+        let host_base = if cfg.mode == Mode::Native {
+            0
+        } else {
+            lay.host_ram_base
+        };
+        let ram = GuestRam::new(vec![Memslot {
+            gfn: Gfn::new(0),
+            frames: lay.guest_ram >> 12,
+            hfn: Hfn::new(host_base >> 12),
+        }]);
+        let mut host_pool = Pool::new(lay.host_tables.0, lay.host_tables.1);
+        let stage2 = match cfg.mode {
+            Mode::Ept => Some(TableBuilder::new(
+                TableFormat::Ept,
+                cfg.stage2_levels,
+                cfg.cpu.maxphyaddr,
+                &mut host_pool,
+            )?),
+            Mode::Npt => Some(TableBuilder::new(
+                TableFormat::Ia32e,
+                cfg.stage2_levels,
+                cfg.cpu.maxphyaddr,
+                &mut host_pool,
+            )?),
+            _ => None,
+        };
+        let shadow = (cfg.mode == Mode::Shadow).then(|| {
+            ShadowMmu::new(
+                cfg.shadow,
+                cfg.guest_levels,
+                cfg.cpu,
+                Pool::new(lay.shadow_tables.0, lay.shadow_tables.1),
+            )
+        });
+        let mut m = Machine {
+            mem: PhysMemory::new(cfg.max_frames),
+            ram,
+            guest_pool: Pool::new(lay.guest_tables.0, lay.guest_tables.1),
+            host_pool,
+            spaces: Vec::new(),
+            current: 0,
+            cr3: Gpa::new(0),
+            pcid: 0,
+            ac: false,
+            stage2,
+            guest_ranges: Vec::new(),
+            tlb: Tlb::new(&cfg.tlb),
+            pwc: Pwc::new(cfg.pwc.guest, cfg.pwc.entries),
+            pwc_stage2: Pwc::new(cfg.pwc.stage2, cfg.pwc.entries),
+            shadow,
+            cfg,
+        };
+        let first = m.add_address_space(0)?;
+        m.activate(first)?;
+        Ok(m)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &MachineConfig {
+        &self.cfg
+    }
+
+    /// Host memory (read-only view).
+    pub fn memory(&self) -> &PhysMemory {
+        &self.mem
+    }
+
+    /// Guest RAM layout.
+    pub fn guest_ram(&self) -> &GuestRam {
+        &self.ram
+    }
+
+    /// Adds an address space with its own guest page-table root.
+    pub fn add_address_space(&mut self, pcid: u16) -> Result<SpaceId, MachineError> {
+        let tables = TableBuilder::new(
+            TableFormat::Ia32e,
+            self.cfg.guest_levels,
+            self.cfg.cpu.maxphyaddr,
+            &mut self.guest_pool,
+        )?;
+        self.spaces.push(AddressSpace {
+            tables,
+            pcid: pcid & 0xfff,
+        });
+        Ok(SpaceId(self.spaces.len() - 1))
+    }
+
+    fn space(&self, id: SpaceId) -> Result<&AddressSpace, MachineError> {
+        self.spaces.get(id.0).ok_or(MachineError::NoSuchSpace(id.0))
+    }
+
+    /// Number of address spaces.
+    pub fn space_count(&self) -> usize {
+        self.spaces.len()
+    }
+
+    /// The guest CR3 (page-table root) of an address space.
+    pub fn cr3_of(&self, id: SpaceId) -> Result<Gpa, MachineError> {
+        Ok(Gpa::new(self.space(id)?.tables.root()))
+    }
+
+    /// The loaded CR3.
+    pub fn cr3(&self) -> Gpa {
+        self.cr3
+    }
+
+    /// The current address space.
+    pub fn current_space(&self) -> SpaceId {
+        SpaceId(self.current)
+    }
+
+    /// Makes an address space current without any event (the initial state of a run).
+    pub fn activate(&mut self, id: SpaceId) -> Result<(), MachineError> {
+        let s = self.space(id)?;
+        let (root, pcid) = (s.tables.root(), s.pcid);
+        self.cr3 = Gpa::new(root);
+        self.pcid = pcid;
+        self.current = id.0;
+        Ok(())
+    }
+
+    /// Sets RFLAGS.AC (for SMAP).
+    pub fn set_ac(&mut self, ac: bool) {
+        self.ac = ac;
+    }
+
+    /// Maps one guest page: `gva` -> `gpa` with `flags` (include PRESENT; ACCESSED and DIRTY
+    /// are the A/D presets). Tables created on the way get P|R/W|U/S, and A if `flags` has it.
+    pub fn map(
+        &mut self,
+        space: SpaceId,
+        gva: Gva,
+        gpa: Gpa,
+        size: PageSize,
+        flags: PteFlags,
+    ) -> Result<(), MachineError> {
+        let s = self
+            .spaces
+            .get(space.0)
+            .ok_or(MachineError::NoSuchSpace(space.0))?;
+        let nonleaf = (PteFlags::PRESENT | PteFlags::WRITABLE | PteFlags::USER).bits()
+            | (flags.bits() & PteFlags::ACCESSED.bits());
+        let leaf = flags.bits() & !PteFlags::HUGE_PAGE.bits();
+        let tables = s.tables.clone();
+        tables.map(
+            &mut GuestStore {
+                mem: &mut self.mem,
+                ram: &self.ram,
+            },
+            &mut self.guest_pool,
+            gva.raw(),
+            gpa.raw(),
+            size,
+            leaf,
+            nonleaf,
+        )?;
+        self.guest_ranges.push((gpa.raw(), size.bytes()));
+        Ok(())
+    }
+
+    /// Maps a guest-physical page in stage 2. `flags` are EPT bits under EPT (R/W/X, memory
+    /// type, A/D presets) or IA-32e bits under NPT.
+    pub fn map_stage2(
+        &mut self,
+        gpa: Gpa,
+        hpa: Hpa,
+        size: PageSize,
+        flags: u64,
+    ) -> Result<(), MachineError> {
+        let Some(s2) = self.stage2.clone() else {
+            return Err(MachineError::WrongMode {
+                op: "a stage-2 mapping",
+                needs: "ept or npt",
+                mode: self.cfg.mode,
+            });
+        };
+        let nonleaf = match s2.format() {
+            TableFormat::Ept => {
+                (EptFlags::READ | EptFlags::WRITE | EptFlags::EXECUTE).bits()
+                    | (flags & EptFlags::ACCESSED.bits())
+            }
+            TableFormat::Ia32e => {
+                (PteFlags::PRESENT | PteFlags::WRITABLE | PteFlags::USER).bits()
+                    | (flags & PteFlags::ACCESSED.bits())
+            }
+        };
+        s2.map(
+            &mut HostStore(&mut self.mem),
+            &mut self.host_pool,
+            gpa.raw(),
+            hpa.raw(),
+            size,
+            flags & !(1 << 7),
+            nonleaf,
+        )?;
+        Ok(())
+    }
+
+    /// Maps in stage 2, with pages of `size` and `flags`, every guest-physical page the guest
+    /// uses so far (its page tables and the pages its mappings point to), GPA -> HPA through
+    /// the memslot. Pages already mapped are left alone.
+    pub fn back_stage2(&mut self, size: PageSize, flags: u64) -> Result<(), MachineError> {
+        let Some(s2) = self.stage2.clone() else {
+            return Err(MachineError::WrongMode {
+                op: "stage-2 backing",
+                needs: "ept or npt",
+                mode: self.cfg.mode,
+            });
+        };
+        let mut ranges: Vec<(u64, u64)> = self
+            .guest_pool
+            .tables()
+            .iter()
+            .map(|&t| (t, 4096))
+            .collect();
+        ranges.extend(self.guest_ranges.iter().copied());
+        let mut pages: Vec<u64> = Vec::new();
+        for (start, len) in ranges {
+            let mut p = start & !(size.bytes() - 1);
+            while p < start + len {
+                pages.push(p);
+                p += size.bytes();
+            }
+        }
+        pages.sort_unstable();
+        pages.dedup();
+        for p in pages {
+            if s2.resolve(&HostView(&self.mem), p).is_some() {
+                continue;
+            }
+            let hpa = self
+                .ram
+                .gpa_to_hpa(Gpa::new(p))
+                .ok_or(MachineError::NotRam(Gpa::new(p)))?;
+            self.map_stage2(Gpa::new(p), hpa, size, flags)?;
+        }
+        Ok(())
+    }
+
+    /// Guest-physical address of the guest entry at `level` on the path of `gva`.
+    pub fn guest_entry_gpa(
+        &self,
+        space: SpaceId,
+        gva: Gva,
+        level: Level,
+    ) -> Result<Gpa, MachineError> {
+        let s = self.space(space)?;
+        let store = GuestView {
+            mem: &self.mem,
+            ram: &self.ram,
+        };
+        s.tables
+            .entry_addr(&store, gva.raw(), level)
+            .map(Gpa::new)
+            .ok_or(MachineError::NoEntry {
+                gva,
+                level: level.number(),
+            })
+    }
+
+    /// Reads a guest entry at a guest-physical address (no events).
+    pub fn read_guest(&self, gpa: Gpa) -> Result<u64, MachineError> {
+        let hpa = self.ram.gpa_to_hpa(gpa).ok_or(MachineError::NotRam(gpa))?;
+        Ok(self.mem.read_u64(hpa))
+    }
+
+    /// Overwrites a guest entry with no event and no hypervisor involvement: a raw edit of
+    /// the initial image, for teaching (a reserved bit, a cleared present bit).
+    pub fn poke_guest(&mut self, gpa: Gpa, value: u64) -> Result<(), MachineError> {
+        let hpa = self.ram.gpa_to_hpa(gpa).ok_or(MachineError::NotRam(gpa))?;
+        self.mem.write_u64(hpa, value).map_err(BuildError::from)?;
+        Ok(())
+    }
+
+    /// Host-physical address of the stage-2 entry at `level` for `gpa`.
+    pub fn stage2_entry_hpa(&self, gpa: Gpa, level: Level) -> Result<Hpa, MachineError> {
+        let s2 = self.stage2.as_ref().ok_or(MachineError::WrongMode {
+            op: "a stage-2 edit",
+            needs: "ept or npt",
+            mode: self.cfg.mode,
+        })?;
+        s2.entry_addr(&HostView(&self.mem), gpa.raw(), level)
+            .map(Hpa::new)
+            .ok_or(MachineError::NoEntry {
+                gva: Gva::new(gpa.raw()),
+                level: level.number(),
+            })
+    }
+
+    /// Overwrites a host-physical word with no event (raw edit of stage-2 tables).
+    pub fn poke_host(&mut self, hpa: Hpa, value: u64) -> Result<(), MachineError> {
+        self.mem.write_u64(hpa, value).map_err(BuildError::from)?;
+        Ok(())
+    }
+
+    /// The stage-2 root (EPTP/nCR3 table address), if any.
+    pub fn stage2_root(&self) -> Option<Hpa> {
+        self.stage2.as_ref().map(|s| Hpa::new(s.root()))
+    }
+
+    /// Guest page-table frames, in allocation order.
+    pub fn guest_table_frames(&self) -> &[u64] {
+        self.guest_pool.tables()
+    }
+
+    /// Host table frames (stage-2 tables), in allocation order.
+    pub fn host_table_frames(&self) -> &[u64] {
+        self.host_pool.tables()
+    }
+
+    /// The shadow pages (shadow mode only; empty otherwise).
+    pub fn shadow_pages(&self) -> Vec<ShadowPageInfo> {
+        self.shadow
+            .as_ref()
+            .map(ShadowMmu::pages)
+            .unwrap_or_default()
+    }
+
+    /// Whether a guest frame is write-protected by the shadow MMU.
+    pub fn is_write_protected(&self, gfn: Gfn) -> bool {
+        self.shadow.as_ref().is_some_and(|s| s.is_protected(gfn))
+    }
+
+    /// The TLB's valid entries.
+    pub fn tlb_slots(&self) -> Vec<TlbSlot> {
+        self.tlb.slots()
+    }
+
+    /// Whether a TLB entry is stale: what the tables say now differs from what it caches.
+    /// The check walks in software on a copy of the machine, so it changes nothing.
+    pub fn is_stale(&self, entry: &TlbEntry) -> bool {
+        let mut probe = self.clone();
+        probe.tlb = Tlb::new(&crate::tlb::TlbConfig {
+            enabled: false,
+            ..self.cfg.tlb
+        });
+        probe.pwc = Pwc::new(false, 0);
+        probe.pwc_stage2 = Pwc::new(false, 0);
+        let gva = entry.gva();
+        let t = probe.walk_only(gva, Access::USER_READ);
+        match t {
+            // Under shadow paging the cached rights are the shadow entry's, which may be
+            // narrower than the guest's on purpose (write protection): compare addresses only.
+            Ok(t) if self.cfg.mode == Mode::Shadow => t.hpa.align_down(entry.size) != entry.hpa,
+            Ok(t) => t.hpa.align_down(entry.size) != entry.hpa || t.rights.pack() != entry.rights,
+            Err(_) => true,
+        }
+    }
+
+    fn walk_only(&mut self, gva: Gva, access: Access) -> Result<Translation, Fault> {
+        let mut sink = crate::Counters::default();
+        let mut ctl = self.cfg.cpu.rights_control(self.ac);
+        // Read the tables as the supervisor would, without rights failures.
+        ctl.smap = false;
+        let access = Access::new(access.kind, crate::Privilege::Supervisor);
+        let stage1 = self.stage1(TableKind::Guest, self.cr3.raw(), ctl);
+        match self.cfg.mode {
+            Mode::Shadow | Mode::Native => walk_stage1(
+                &mut self.mem,
+                &Stage1 {
+                    table: TableKind::Guest,
+                    ..stage1
+                },
+                gva,
+                access,
+                &mut self.pwc,
+                &mut Stage2::Identity,
+                &mut sink,
+            )
+            .map(|t| Translation {
+                hpa: self.ram.gpa_to_hpa(t.gpa).unwrap_or(Hpa::new(t.gpa.raw())),
+                ..t
+            }),
+            _ => {
+                let mut s2 = stage2_of(&self.cfg, self.stage2.as_ref(), &mut self.pwc_stage2);
+                walk_stage1(
+                    &mut self.mem,
+                    &stage1,
+                    gva,
+                    access,
+                    &mut self.pwc,
+                    &mut s2,
+                    &mut sink,
+                )
+            }
+        }
+    }
+
+    fn tag(&self) -> Tag {
+        let vpid = u16::from(self.cfg.mode.is_virtualized() && self.cfg.vpid);
+        let pcid = if self.cfg.cpu.pcide { self.pcid } else { 0 };
+        let ept = self.stage2_root().unwrap_or(Hpa::new(0));
+        Tag::new(vpid, pcid, ept)
+    }
+
+    fn stage1(&self, table: TableKind, root: u64, ctl: crate::RightsControl) -> Stage1 {
+        Stage1 {
+            table,
+            levels: self.cfg.guest_levels,
+            root,
+            cpu: self.cfg.cpu,
+            ctl,
+            tag: self.tag(),
+        }
+    }
+
+    /// One memory access by the guest: TLB lookup, then a walk on a miss, with every step
+    /// reported to `sink`.
+    pub fn access<K: EventSink>(
+        &mut self,
+        gva: Gva,
+        access: Access,
+        sink: &mut K,
+    ) -> Result<Outcome, MachineError> {
+        sink.event(&Event::AccessBegin { gva, access });
+        let out = self.translate(gva, access, sink)?;
+        sink.event(&Event::AccessEnd {
+            hpa: out.result.ok(),
+        });
+        Ok(out)
+    }
+
+    fn fault<K: EventSink>(
+        &mut self,
+        fault: Fault,
+        hit: Option<TlbLevel>,
+        sink: &mut K,
+    ) -> Outcome {
+        sink.event(&Event::Fault { fault });
+        Outcome {
+            result: Err(fault),
+            tlb_hit: hit,
+        }
+    }
+
+    #[inline]
+    fn translate<K: EventSink>(
+        &mut self,
+        gva: Gva,
+        access: Access,
+        sink: &mut K,
+    ) -> Result<Outcome, MachineError> {
+        if !gva.is_canonical(self.cfg.guest_levels) {
+            return Ok(self.fault(Fault::NonCanonical { gva }, None, sink));
+        }
+        let ctl = self.cfg.cpu.rights_control(self.ac);
+        // Shadow paging retries after the hypervisor fixed its tables; three rounds cover
+        // a missing entry and then a write-protected one.
+        for _ in 0..4 {
+            let tag = self.tag();
+            if self.tlb.enabled() {
+                match self.tlb.lookup(gva, access.is_fetch(), tag) {
+                    Some((level, e)) => {
+                        if level == TlbLevel::L2 {
+                            sink.event(&Event::TlbMiss {
+                                level: TlbLevel::L1,
+                            });
+                        }
+                        let rights_fault = check_rights(e.guest_rights(), access, ctl);
+                        if access.is_write() && !e.dirty && rights_fault.is_none() {
+                            sink.event(&Event::TlbDirtyRewalk);
+                            sink.event(&Event::TlbMiss {
+                                level: TlbLevel::L2,
+                            });
+                        } else {
+                            let hpa = Hpa::new(e.hpa.raw() | gva.page_offset(e.size));
+                            sink.event(&Event::TlbHit {
+                                level,
+                                size: e.size,
+                                hpa,
+                            });
+                            if let Some(code) = rights_fault {
+                                let fault = Fault::PageFault {
+                                    gva,
+                                    code,
+                                    level: e.size.leaf_level(),
+                                };
+                                if self.cfg.mode == Mode::Shadow {
+                                    match self.shadow_fault(gva, access, fault, sink)? {
+                                        Some(out) => return Ok(out),
+                                        None => continue,
+                                    }
+                                }
+                                self.invalidate_after_fault(gva, sink);
+                                return Ok(self.fault(fault, Some(level), sink));
+                            }
+                            if let Some(f) = self.stage2_rights_fault(gva, access, e) {
+                                return Ok(self.stage2_exit(f, Some(level), sink));
+                            }
+                            return Ok(Outcome {
+                                result: Ok(hpa),
+                                tlb_hit: Some(level),
+                            });
+                        }
+                    }
+                    None => {
+                        sink.event(&Event::TlbMiss {
+                            level: TlbLevel::L1,
+                        });
+                        sink.event(&Event::TlbMiss {
+                            level: TlbLevel::L2,
+                        });
+                    }
+                }
+            }
+            let walked = match self.cfg.mode {
+                Mode::Native => {
+                    let w = self.stage1(TableKind::Guest, self.cr3.raw(), ctl);
+                    walk_stage1(
+                        &mut self.mem,
+                        &w,
+                        gva,
+                        access,
+                        &mut self.pwc,
+                        &mut Stage2::Identity,
+                        sink,
+                    )
+                }
+                Mode::Ept | Mode::Npt => {
+                    let w = self.stage1(TableKind::Guest, self.cr3.raw(), ctl);
+                    let mut s2 = stage2_of(&self.cfg, self.stage2.as_ref(), &mut self.pwc_stage2);
+                    walk_stage1(&mut self.mem, &w, gva, access, &mut self.pwc, &mut s2, sink)
+                }
+                Mode::Shadow => {
+                    let root = self.shadow_root(sink)?;
+                    let w = self.stage1(TableKind::Shadow, root.raw(), ctl);
+                    walk_stage1(
+                        &mut self.mem,
+                        &w,
+                        gva,
+                        access,
+                        &mut self.pwc,
+                        &mut Stage2::Identity,
+                        sink,
+                    )
+                }
+            };
+            match walked {
+                Ok(t) => {
+                    let e = TlbEntry::new(gva, tag, &t);
+                    if self.tlb.enabled() {
+                        self.tlb.fill(e, access.is_fetch());
+                        sink.event(&Event::TlbFill {
+                            gva: gva.align_down(t.size),
+                            hpa: t.hpa.align_down(t.size),
+                            size: t.size,
+                            global: t.global,
+                        });
+                    }
+                    return Ok(Outcome {
+                        result: Ok(t.hpa),
+                        tlb_hit: None,
+                    });
+                }
+                Err(f @ Fault::PageFault { .. }) if self.cfg.mode == Mode::Shadow => {
+                    match self.shadow_fault(gva, access, f, sink)? {
+                        Some(out) => return Ok(out),
+                        None => continue,
+                    }
+                }
+                Err(f @ Fault::PageFault { .. }) => {
+                    self.invalidate_after_fault(gva, sink);
+                    return Ok(self.fault(f, None, sink));
+                }
+                Err(f) if f.is_stage2() => return Ok(self.stage2_exit(f, None, sink)),
+                Err(f) => return Ok(self.fault(f, None, sink)),
+            }
+        }
+        // The hypervisor could not make progress (it should always, within the retries).
+        Ok(self.fault(
+            Fault::PageFault {
+                gva,
+                code: crate::access::error_code_bits(access, ctl),
+                level: Level::L1,
+            },
+            None,
+            sink,
+        ))
+    }
+
+    fn stage2_rights_fault(&self, gva: Gva, access: Access, e: TlbEntry) -> Option<Fault> {
+        let need = if access.is_write() {
+            0b010
+        } else if access.is_fetch() {
+            0b100
+        } else {
+            0b001
+        };
+        if e.stage2 & need != 0 {
+            return None;
+        }
+        let gpa = Gpa::new(0);
+        let mut qual = EptViolationQual::GLA_VALID
+            | EptViolationQual::FINAL_TRANSLATION
+            | EptViolationQual::from_bits_truncate(u64::from(e.stage2) << 3);
+        qual |= match access.kind {
+            crate::AccessKind::Read => EptViolationQual::READ,
+            crate::AccessKind::Write => EptViolationQual::WRITE,
+            crate::AccessKind::Fetch => EptViolationQual::FETCH,
+        };
+        Some(match self.cfg.mode {
+            Mode::Npt => Fault::NestedPageFault {
+                gpa,
+                code: crate::PfErrorCode::PRESENT
+                    | crate::access::error_code_bits(
+                        Access::new(access.kind, crate::Privilege::User),
+                        self.cfg.cpu.rights_control(false),
+                    ),
+                final_translation: true,
+                level: e.size.leaf_level(),
+            },
+            _ => Fault::EptViolation {
+                gpa,
+                gva,
+                qual,
+                level: e.size.leaf_level(),
+            },
+        })
+    }
+
+    /// A page fault invalidates the TLB entries for the faulting address (Intel SDM vol. 3,
+    /// "Operations that Invalidate TLBs and Paging-Structure Caches": "if a page fault
+    /// occurs, the processor invalidates entries ... that would be used for that address").
+    fn invalidate_after_fault<K: EventSink>(&mut self, gva: Gva, sink: &mut K) {
+        let tag = self.tag();
+        let removed = self
+            .tlb
+            .invalidate(|e| covers(e, gva) && e.tag.matches(tag, e.global));
+        if removed > 0 {
+            sink.event(&Event::Flush {
+                cause: FlushCause::PageFault,
+                removed,
+            });
+        }
+    }
+
+    fn stage2_exit<K: EventSink>(
+        &mut self,
+        f: Fault,
+        hit: Option<TlbLevel>,
+        sink: &mut K,
+    ) -> Outcome {
+        let out = self.fault(f, hit, sink);
+        let reason = if matches!(f, Fault::EptMisconfig { .. }) {
+            ExitReason::EptMisconfig
+        } else {
+            ExitReason::Stage2Fault
+        };
+        self.exit(reason, sink);
+        self.entry(sink);
+        out
+    }
+
+    fn shadow_root<K: EventSink>(&mut self, sink: &mut K) -> Result<Hpa, MachineError> {
+        let cr3 = self.cr3;
+        let Some(sh) = self.shadow.as_mut() else {
+            return Err(MachineError::WrongMode {
+                op: "a shadow walk",
+                needs: "shadow",
+                mode: self.cfg.mode,
+            });
+        };
+        Ok(sh.root(&mut self.mem, cr3, sink)?)
+    }
+
+    /// A #PF from the shadow tables exits to the hypervisor. `Some` ends the access (a fault
+    /// injected into the guest); `None` means the shadow tables were fixed: retry.
+    fn shadow_fault<K: EventSink>(
+        &mut self,
+        gva: Gva,
+        access: Access,
+        hw_fault: Fault,
+        sink: &mut K,
+    ) -> Result<Option<Outcome>, MachineError> {
+        let _ = hw_fault;
+        sink.event(&Event::ShadowFault { gva });
+        self.invalidate_after_fault(gva, sink);
+        self.exit(ExitReason::PageFault, sink);
+        let ctl = self.cfg.cpu.rights_control(self.ac);
+        let cr3 = self.cr3;
+        let Some(sh) = self.shadow.as_mut() else {
+            return Ok(None);
+        };
+        let r = sh.handle_fault(&mut self.mem, &self.ram, cr3, gva, access, ctl, sink)?;
+        match r {
+            Err(guest_fault) => {
+                let out = self.fault(guest_fault, None, sink);
+                self.entry(sink);
+                Ok(Some(out))
+            }
+            Ok(flush) => {
+                if flush {
+                    self.hypervisor_flush(sink);
+                }
+                self.entry(sink);
+                Ok(None)
+            }
+        }
+    }
+
+    fn hypervisor_flush<K: EventSink>(&mut self, sink: &mut K) {
+        let vpid = self.tag().vpid();
+        let removed = self.tlb.invalidate(|e| e.tag.vpid() == vpid);
+        self.pwc.invalidate(|t| t.vpid() == vpid);
+        sink.event(&Event::Flush {
+            cause: FlushCause::Hypervisor,
+            removed,
+        });
+    }
+
+    fn exit<K: EventSink>(&mut self, reason: ExitReason, sink: &mut K) {
+        sink.event(&Event::VmExit { reason });
+        if !self.cfg.vpid {
+            // Without VPID, VM exits and entries invalidate all linear and combined mappings
+            // of VPID 0 (Intel SDM vol. 3, "VPID and VM Transitions" / "Caching Translation
+            // Information"); guest-physical (stage-2) caches survive.
+            let removed = self.tlb.invalidate(|e| e.tag.vpid() == 0);
+            self.pwc.invalidate(|t| t.vpid() == 0);
+            sink.event(&Event::Flush {
+                cause: FlushCause::VmExit,
+                removed,
+            });
+        }
+    }
+
+    fn entry<K: EventSink>(&mut self, sink: &mut K) {
+        let mut flushed = 0;
+        if !self.cfg.vpid {
+            flushed = self.tlb.invalidate(|e| e.tag.vpid() == 0);
+            self.pwc.invalidate(|t| t.vpid() == 0);
+            sink.event(&Event::Flush {
+                cause: FlushCause::VmEntry,
+                removed: flushed,
+            });
+        }
+        sink.event(&Event::VmEntry { flushed });
+    }
+
+    /// A VM exit and the entry back, with no other work (an I/O exit, a hypercall): what
+    /// VPID is about.
+    pub fn vm_exit_and_entry<K: EventSink>(&mut self, sink: &mut K) -> Result<(), MachineError> {
+        if !self.cfg.mode.is_virtualized() {
+            return Err(MachineError::WrongMode {
+                op: "a VM exit",
+                needs: "ept, npt or shadow",
+                mode: self.cfg.mode,
+            });
+        }
+        self.exit(ExitReason::External, sink);
+        self.entry(sink);
+        Ok(())
+    }
+
+    /// MOV to CR3 by the guest, loading address space `space` (Intel SDM vol. 3, "Operations
+    /// that Invalidate TLBs and Paging-Structure Caches"): without CR4.PCIDE every non-global
+    /// entry goes; with it, the entries of the new PCID go unless bit 63 (`noflush`) is set.
+    /// Under shadow paging the write exits and the hypervisor switches shadow roots, syncing
+    /// unsync pages first.
+    pub fn mov_cr3<K: EventSink>(
+        &mut self,
+        space: SpaceId,
+        noflush: bool,
+        sink: &mut K,
+    ) -> Result<(), MachineError> {
+        let s = self.space(space)?;
+        let (cr3, pcid) = (Gpa::new(s.tables.root()), s.pcid);
+        let pcide = self.cfg.cpu.pcide;
+        let noflush = noflush && pcide;
+        sink.event(&Event::Cr3Load {
+            cr3,
+            pcid: if pcide { pcid } else { 0 },
+            noflush,
+        });
+        if self.cfg.mode == Mode::Shadow {
+            self.exit(ExitReason::Cr3Write, sink);
+            if let Some(sh) = self.shadow.as_mut() {
+                sh.sync_all(&mut self.mem, &self.ram, sink);
+            }
+        }
+        self.cr3 = cr3;
+        self.pcid = pcid;
+        self.current = space.0;
+        if self.cfg.mode == Mode::Shadow {
+            self.shadow_root(sink)?;
+        }
+        if !noflush {
+            let tag = self.tag();
+            let removed = self.tlb.invalidate(|e| {
+                e.tag.vpid() == tag.vpid() && !e.global && (!pcide || e.tag.pcid() == tag.pcid())
+            });
+            self.pwc
+                .invalidate(|t| t.vpid() == tag.vpid() && (!pcide || t.pcid() == tag.pcid()));
+            sink.event(&Event::Flush {
+                cause: FlushCause::MovCr3,
+                removed,
+            });
+        }
+        if self.cfg.mode == Mode::Shadow {
+            self.entry(sink);
+        }
+        Ok(())
+    }
+
+    /// INVLPG by the guest (Intel SDM vol. 3, "INVLPG"): the TLB entries for the page of
+    /// `gva` (global ones too) in the current PCID, and all paging-structure-cache entries of
+    /// the current PCID. Under shadow paging it exits and the hypervisor syncs that entry.
+    pub fn invlpg<K: EventSink>(&mut self, gva: Gva, sink: &mut K) -> Result<(), MachineError> {
+        if self.cfg.mode == Mode::Shadow {
+            self.exit(ExitReason::Invlpg, sink);
+            let cr3 = self.cr3;
+            if let Some(sh) = self.shadow.as_mut() {
+                sh.invlpg(&mut self.mem, &self.ram, cr3, gva);
+            }
+        }
+        let tag = self.tag();
+        let removed = self
+            .tlb
+            .invalidate(|e| covers(e, gva) && e.tag.matches(tag, true));
+        self.pwc
+            .invalidate(|t| t.vpid() == tag.vpid() && t.pcid() == tag.pcid());
+        sink.event(&Event::Flush {
+            cause: FlushCause::Invlpg { gva },
+            removed,
+        });
+        if self.cfg.mode == Mode::Shadow {
+            self.entry(sink);
+        }
+        Ok(())
+    }
+
+    /// INVPCID (Intel SDM vol. 3, "INVPCID"): type 0 one address in `pcid` (not global),
+    /// type 1 all of `pcid` (not global), type 2 everything including globals, type 3
+    /// everything except globals.
+    pub fn invpcid<K: EventSink>(
+        &mut self,
+        kind: u8,
+        pcid: u16,
+        gva: Gva,
+        sink: &mut K,
+    ) -> Result<(), MachineError> {
+        let vpid = self.tag().vpid();
+        let removed = match kind {
+            0 => self.tlb.invalidate(|e| {
+                e.tag.vpid() == vpid && e.tag.pcid() == pcid && !e.global && covers(e, gva)
+            }),
+            1 => self
+                .tlb
+                .invalidate(|e| e.tag.vpid() == vpid && e.tag.pcid() == pcid && !e.global),
+            2 => self.tlb.invalidate(|e| e.tag.vpid() == vpid),
+            3 => self.tlb.invalidate(|e| e.tag.vpid() == vpid && !e.global),
+            _ => {
+                return Err(MachineError::BadInvalidationType {
+                    op: "INVPCID",
+                    kind,
+                })
+            }
+        };
+        self.pwc
+            .invalidate(|t| t.vpid() == vpid && (kind >= 2 || t.pcid() == pcid));
+        sink.event(&Event::Flush {
+            cause: FlushCause::Invpcid { kind },
+            removed,
+        });
+        Ok(())
+    }
+
+    /// INVVPID by the hypervisor (Intel SDM vol. 3, "INVVPID"): type 0 one address of `vpid`,
+    /// 1 all of `vpid`, 2 all VPIDs but 0, 3 all of `vpid` except globals.
+    pub fn invvpid<K: EventSink>(
+        &mut self,
+        kind: u8,
+        vpid: u16,
+        gva: Gva,
+        sink: &mut K,
+    ) -> Result<(), MachineError> {
+        let removed = match kind {
+            0 => self
+                .tlb
+                .invalidate(|e| e.tag.vpid() == vpid && covers(e, gva)),
+            1 => self.tlb.invalidate(|e| e.tag.vpid() == vpid),
+            2 => self.tlb.invalidate(|e| e.tag.vpid() != 0),
+            3 => self.tlb.invalidate(|e| e.tag.vpid() == vpid && !e.global),
+            _ => {
+                return Err(MachineError::BadInvalidationType {
+                    op: "INVVPID",
+                    kind,
+                })
+            }
+        };
+        self.pwc.invalidate(|t| {
+            if kind == 2 {
+                t.vpid() != 0
+            } else {
+                t.vpid() == vpid
+            }
+        });
+        sink.event(&Event::Flush {
+            cause: FlushCause::Invvpid { kind },
+            removed,
+        });
+        Ok(())
+    }
+
+    /// INVEPT by the hypervisor (Intel SDM vol. 3, "INVEPT"): type 1 the guest-physical and
+    /// combined mappings of this EPT root, type 2 those of every EPT root.
+    pub fn invept<K: EventSink>(&mut self, kind: u8, sink: &mut K) -> Result<(), MachineError> {
+        let Some(root) = self.stage2_root() else {
+            return Err(MachineError::WrongMode {
+                op: "INVEPT",
+                needs: "ept",
+                mode: self.cfg.mode,
+            });
+        };
+        let frame = Tag::new(0, 0, root).ept_root_frame();
+        let removed = match kind {
+            1 => {
+                self.pwc_stage2.invalidate(|t| t.ept_root_frame() == frame);
+                self.pwc.invalidate(|t| t.ept_root_frame() == frame);
+                self.tlb.invalidate(|e| e.tag.ept_root_frame() == frame)
+            }
+            2 => {
+                self.pwc_stage2.invalidate(|t| t.ept_root_frame() != 0);
+                self.pwc.invalidate(|t| t.ept_root_frame() != 0);
+                self.tlb.invalidate(|e| e.tag.ept_root_frame() != 0)
+            }
+            _ => return Err(MachineError::BadInvalidationType { op: "INVEPT", kind }),
+        };
+        sink.event(&Event::Flush {
+            cause: FlushCause::Invept { kind },
+            removed,
+        });
+        Ok(())
+    }
+
+    /// The guest writes its own page-table entry at `level` on the path of `gva` in `space`.
+    /// Natively and under EPT/NPT this is a plain store: the TLB keeps any stale entry until
+    /// INVLPG. Under shadow paging the store traps if the page is write-protected.
+    pub fn write_guest_pte<K: EventSink>(
+        &mut self,
+        space: SpaceId,
+        gva: Gva,
+        level: Level,
+        value: u64,
+        sink: &mut K,
+    ) -> Result<(), MachineError> {
+        let gpa = self.guest_entry_gpa(space, gva, level)?;
+        let hpa = self.ram.gpa_to_hpa(gpa).ok_or(MachineError::NotRam(gpa))?;
+        match self.shadow.as_mut() {
+            Some(sh) if sh.write_traps(gpa) => {
+                self.exit(ExitReason::PageFault, sink);
+                let sh = self.shadow.as_mut().ok_or(MachineError::WrongMode {
+                    op: "a shadow write",
+                    needs: "shadow",
+                    mode: self.cfg.mode,
+                })?;
+                let (_, flush) = sh.guest_write(&mut self.mem, &self.ram, gpa, hpa, value, sink)?;
+                if flush {
+                    self.hypervisor_flush(sink);
+                }
+                self.entry(sink);
+            }
+            Some(sh) => {
+                sh.guest_write(&mut self.mem, &self.ram, gpa, hpa, value, sink)?;
+            }
+            None => {
+                let old = self.mem.read_u64(hpa);
+                self.mem.write_u64(hpa, value).map_err(BuildError::from)?;
+                sink.event(&Event::GuestPteWrite {
+                    gpa,
+                    old,
+                    new: value,
+                    emulated: false,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+fn covers(e: &TlbEntry, gva: Gva) -> bool {
+    e.vpn == gva.raw() >> e.size.shift()
+}
+
+fn stage2_of<'a>(cfg: &MachineConfig, s2: Option<&TableBuilder>, pwc: &'a mut Pwc) -> Stage2<'a> {
+    let root = Hpa::new(s2.map_or(0, TableBuilder::root));
+    let tag = Tag::new(0, 0, root);
+    match cfg.mode {
+        Mode::Ept => Stage2::Ept {
+            root,
+            levels: cfg.stage2_levels,
+            ad: cfg.ept_ad,
+            maxphyaddr: cfg.cpu.maxphyaddr,
+            pwc,
+            tag,
+        },
+        Mode::Npt => Stage2::Npt {
+            root,
+            levels: cfg.stage2_levels,
+            host: crate::CpuConfig {
+                vendor: Vendor::Amd,
+                nxe: true,
+                gbpages: true,
+                ..cfg.cpu
+            },
+            pwc,
+            tag,
+        },
+        _ => Stage2::Identity,
+    }
+}

@@ -1,0 +1,212 @@
+//! Physical memory: sparse and page-granular, with a hard limit on frames.
+//!
+//! Only the 8-byte words of paging structures carry meaning in this model, so a frame is
+//! 512 `u64`s. Unallocated memory reads as zero (a not-present entry), as freshly zeroed RAM
+//! would. Guest-physical memory has no store of its own: it is a view of host memory through
+//! the machine's memslots (see [`GuestRam`]), as in KVM.
+
+use crate::addr::{Gfn, Gpa, Hfn, Hpa};
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+/// Errors from memory allocation.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MemoryError {
+    /// The machine would need more frames than its limit allows.
+    #[error(
+        "the machine would need more than {limit} frames of 4 KiB; raise `max_frames` or map less"
+    )]
+    FrameLimit {
+        /// The configured limit.
+        limit: usize,
+    },
+    /// An 8-byte entry access was not 8-byte aligned.
+    #[error("entry address {0} is not 8-byte aligned")]
+    Unaligned(Hpa),
+    /// A guest-physical address lies outside every memslot.
+    #[error("guest-physical address {0} is outside guest RAM")]
+    NoMemslot(Gpa),
+}
+
+/// Sparse host-physical memory holding 4 KiB frames of 512 entries.
+#[derive(Clone, Debug)]
+pub struct PhysMemory {
+    index: FxHashMap<u64, u32>,
+    frames: Vec<Box<[u64; 512]>>,
+    max_frames: usize,
+}
+
+impl PhysMemory {
+    /// Empty memory that may hold at most `max_frames` frames.
+    pub fn new(max_frames: usize) -> Self {
+        Self {
+            index: FxHashMap::default(),
+            frames: Vec::new(),
+            max_frames,
+        }
+    }
+
+    /// How many frames hold data.
+    pub fn frames_allocated(&self) -> usize {
+        self.frames.len()
+    }
+
+    /// Reads the 8-byte word at `hpa` (rounded down to 8 bytes); unallocated memory reads 0.
+    #[inline]
+    pub fn read_u64(&self, hpa: Hpa) -> u64 {
+        let raw = hpa.raw();
+        match self.index.get(&(raw >> 12)) {
+            Some(&i) => self.frames[i as usize][((raw >> 3) & 511) as usize],
+            None => 0,
+        }
+    }
+
+    /// Writes the 8-byte word at `hpa`, allocating its frame on first write.
+    pub fn write_u64(&mut self, hpa: Hpa, value: u64) -> Result<(), MemoryError> {
+        if hpa.raw() & 7 != 0 {
+            return Err(MemoryError::Unaligned(hpa));
+        }
+        let slot = self.frame_mut(hpa.frame())?;
+        slot[((hpa.raw() >> 3) & 511) as usize] = value;
+        Ok(())
+    }
+
+    /// Writes a word in a frame that already exists; returns false (and writes nothing) if
+    /// the frame was never allocated. Used where a write must not allocate, like A/D updates
+    /// of an entry that was just read as present.
+    #[inline]
+    pub fn update_existing(&mut self, hpa: Hpa, value: u64) -> bool {
+        match self.index.get(&(hpa.raw() >> 12)) {
+            Some(&i) => {
+                self.frames[i as usize][((hpa.raw() >> 3) & 511) as usize] = value;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Zeroes a frame that exists (a freed table), keeping its slot.
+    pub fn zero_frame(&mut self, hfn: Hfn) {
+        if let Some(&i) = self.index.get(&hfn.raw()) {
+            *self.frames[i as usize] = [0; 512];
+        }
+    }
+
+    /// Whether a frame holds data.
+    pub fn is_allocated(&self, hfn: Hfn) -> bool {
+        self.index.contains_key(&hfn.raw())
+    }
+
+    fn frame_mut(&mut self, hfn: Hfn) -> Result<&mut [u64; 512], MemoryError> {
+        let i = match self.index.get(&hfn.raw()) {
+            Some(&i) => i,
+            None => {
+                if self.frames.len() >= self.max_frames {
+                    return Err(MemoryError::FrameLimit {
+                        limit: self.max_frames,
+                    });
+                }
+                let i = self.frames.len() as u32;
+                self.frames.push(Box::new([0; 512]));
+                self.index.insert(hfn.raw(), i);
+                i
+            }
+        };
+        Ok(&mut self.frames[i as usize])
+    }
+
+    /// The non-zero words of a frame, for views of a table.
+    pub fn frame_words(&self, hfn: Hfn) -> Option<&[u64; 512]> {
+        self.index
+            .get(&hfn.raw())
+            .map(|&i| &*self.frames[i as usize])
+    }
+}
+
+/// One contiguous range of guest-physical memory backed by contiguous host-physical memory:
+/// KVM's memslot (`KVM_SET_USER_MEMORY_REGION`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Memslot {
+    /// First guest frame of the slot.
+    pub gfn: Gfn,
+    /// Number of 4 KiB frames.
+    pub frames: u64,
+    /// The host frame that backs `gfn`.
+    pub hfn: Hfn,
+}
+
+/// Guest RAM as the hypervisor knows it: a list of memslots mapping GPA to HPA in software.
+///
+/// The hypervisor (and the table builder) use this to reach guest memory without a hardware
+/// walk; the hardware reaches it only through stage-2 tables (EPT/NPT) or shadow tables.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuestRam {
+    slots: Vec<Memslot>,
+}
+
+impl GuestRam {
+    /// Guest RAM made of the given slots.
+    pub fn new(slots: Vec<Memslot>) -> Self {
+        Self { slots }
+    }
+
+    /// The slots.
+    pub fn slots(&self) -> &[Memslot] {
+        &self.slots
+    }
+
+    /// The host address backing a guest-physical address, if it is in a slot.
+    #[inline]
+    pub fn gpa_to_hpa(&self, gpa: Gpa) -> Option<Hpa> {
+        let gfn = gpa.raw() >> 12;
+        self.slots.iter().find_map(|s| {
+            (gfn >= s.gfn.raw() && gfn - s.gfn.raw() < s.frames)
+                .then(|| Hpa::new(((s.hfn.raw() + gfn - s.gfn.raw()) << 12) | (gpa.raw() & 0xfff)))
+        })
+    }
+
+    /// The slot holding a guest frame.
+    pub fn slot_of(&self, gfn: Gfn) -> Option<&Memslot> {
+        self.slots
+            .iter()
+            .find(|s| gfn.raw() >= s.gfn.raw() && gfn.raw() - s.gfn.raw() < s.frames)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparse_reads_zero_and_writes_allocate() {
+        let mut m = PhysMemory::new(2);
+        assert_eq!(m.read_u64(Hpa::new(0x1234_5000)), 0);
+        m.write_u64(Hpa::new(0x1000_0008), 7).unwrap();
+        assert_eq!(m.read_u64(Hpa::new(0x1000_0008)), 7);
+        m.write_u64(Hpa::new(0x2000_0000), 1).unwrap();
+        assert_eq!(
+            m.write_u64(Hpa::new(0x3000_0000), 1),
+            Err(MemoryError::FrameLimit { limit: 2 })
+        );
+        assert_eq!(
+            m.write_u64(Hpa::new(0x1000_0001), 1),
+            Err(MemoryError::Unaligned(Hpa::new(0x1000_0001)))
+        );
+        assert_eq!(m.frames_allocated(), 2);
+    }
+
+    #[test]
+    fn memslot_translation() {
+        let ram = GuestRam::new(vec![Memslot {
+            gfn: Gfn::new(0x100),
+            frames: 16,
+            hfn: Hfn::new(0x9000),
+        }]);
+        assert_eq!(
+            ram.gpa_to_hpa(Gpa::new(0x10_0123)),
+            Some(Hpa::new(0x900_0123))
+        );
+        assert_eq!(ram.gpa_to_hpa(Gpa::new(0x11_0000)), None);
+        assert_eq!(ram.gpa_to_hpa(Gpa::new(0xff000)), None);
+    }
+}
