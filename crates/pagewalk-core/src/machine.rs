@@ -7,12 +7,12 @@ use crate::builder::{
     BuildError, GuestStore, GuestView, HostStore, HostView, Pool, TableBuilder, TableFormat,
 };
 use crate::config::{MachineConfig, Mode, Vendor};
-use crate::entry::{EptFlags, EptViolationQual, PteFlags};
+use crate::entry::{EptFlags, PteFlags};
 use crate::event::{Event, EventSink, ExitReason, FlushCause, TableKind, TlbLevel};
 use crate::fault::Fault;
 use crate::memory::{GuestRam, Memslot, PhysMemory};
 use crate::pwc::Pwc;
-use crate::shadow::{ShadowMmu, ShadowPageInfo};
+use crate::shadow::{FaultFix, ShadowMmu, ShadowPageInfo};
 use crate::tlb::{Tag, Tlb, TlbEntry, TlbSlot};
 use crate::walk::{walk_stage1, Stage1, Stage2, Translation};
 use crate::{Gfn, Hfn};
@@ -561,8 +561,14 @@ impl Machine {
                             });
                         }
                         let rights_fault = check_rights(e.guest_rights(), access, ctl);
-                        if access.is_write() && !e.dirty && rights_fault.is_none() {
-                            sink.event(&Event::TlbDirtyRewalk);
+                        let need_dirty = access.is_write() && !e.dirty && rights_fault.is_none();
+                        // A stage-2 rights failure is found by walking again, which also
+                        // reports the guest-physical address of the EPT violation.
+                        let stage2_denied = rights_fault.is_none() && !stage2_allows(e, access);
+                        if need_dirty || stage2_denied {
+                            if need_dirty {
+                                sink.event(&Event::TlbDirtyRewalk);
+                            }
                             sink.event(&Event::TlbMiss {
                                 level: TlbLevel::L2,
                             });
@@ -587,9 +593,6 @@ impl Machine {
                                 }
                                 self.invalidate_after_fault(gva, sink);
                                 return Ok(self.fault(fault, Some(level), sink));
-                            }
-                            if let Some(f) = self.stage2_rights_fault(gva, access, e) {
-                                return Ok(self.stage2_exit(f, Some(level), sink));
                             }
                             return Ok(Outcome {
                                 result: Ok(hpa),
@@ -682,46 +685,6 @@ impl Machine {
         ))
     }
 
-    fn stage2_rights_fault(&self, gva: Gva, access: Access, e: TlbEntry) -> Option<Fault> {
-        let need = if access.is_write() {
-            0b010
-        } else if access.is_fetch() {
-            0b100
-        } else {
-            0b001
-        };
-        if e.stage2 & need != 0 {
-            return None;
-        }
-        let gpa = Gpa::new(0);
-        let mut qual = EptViolationQual::GLA_VALID
-            | EptViolationQual::FINAL_TRANSLATION
-            | EptViolationQual::from_bits_truncate(u64::from(e.stage2) << 3);
-        qual |= match access.kind {
-            crate::AccessKind::Read => EptViolationQual::READ,
-            crate::AccessKind::Write => EptViolationQual::WRITE,
-            crate::AccessKind::Fetch => EptViolationQual::FETCH,
-        };
-        Some(match self.cfg.mode {
-            Mode::Npt => Fault::NestedPageFault {
-                gpa,
-                code: crate::PfErrorCode::PRESENT
-                    | crate::access::error_code_bits(
-                        Access::new(access.kind, crate::Privilege::User),
-                        self.cfg.cpu.rights_control(false),
-                    ),
-                final_translation: true,
-                level: e.size.leaf_level(),
-            },
-            _ => Fault::EptViolation {
-                gpa,
-                gva,
-                qual,
-                level: e.size.leaf_level(),
-            },
-        })
-    }
-
     /// A page fault invalidates the TLB entries for the faulting address (Intel SDM vol. 3,
     /// "Operations that Invalidate TLBs and Paging-Structure Caches": "if a page fault
     /// occurs, the processor invalidates entries ... that would be used for that address").
@@ -785,19 +748,29 @@ impl Machine {
         let Some(sh) = self.shadow.as_mut() else {
             return Ok(None);
         };
-        let r = sh.handle_fault(&mut self.mem, &self.ram, cr3, gva, access, ctl, sink)?;
-        match r {
-            Err(guest_fault) => {
+        let fix = sh.handle_fault(&mut self.mem, &self.ram, cr3, gva, access, ctl, sink)?;
+        match fix {
+            FaultFix::Inject(guest_fault) => {
                 let out = self.fault(guest_fault, None, sink);
                 self.entry(sink);
                 Ok(Some(out))
             }
-            Ok(flush) => {
+            FaultFix::Fixed { flush } => {
                 if flush {
                     self.hypervisor_flush(sink);
                 }
                 self.entry(sink);
                 Ok(None)
+            }
+            FaultFix::Emulated { hpa, flush } => {
+                if flush {
+                    self.hypervisor_flush(sink);
+                }
+                self.entry(sink);
+                Ok(Some(Outcome {
+                    result: Ok(hpa),
+                    tlb_hit: None,
+                }))
             }
         }
     }
@@ -1079,6 +1052,15 @@ impl Machine {
         }
         Ok(())
     }
+}
+
+fn stage2_allows(e: TlbEntry, access: Access) -> bool {
+    let need = match access.kind {
+        crate::AccessKind::Read => 0b001,
+        crate::AccessKind::Write => 0b010,
+        crate::AccessKind::Fetch => 0b100,
+    };
+    e.stage2 & need != 0
 }
 
 fn covers(e: &TlbEntry, gva: Gva) -> bool {

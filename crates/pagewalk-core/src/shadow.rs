@@ -96,6 +96,17 @@ pub(crate) struct ShadowMmu {
     rmap: FxHashMap<u64, Vec<u64>>,
 }
 
+/// How the hypervisor dealt with a shadow-table fault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FaultFix {
+    /// Shadow entries were built: the guest retries. `flush`: a TLB flush is due.
+    Fixed { flush: bool },
+    /// The guest's own walk failed: this #PF is injected into the guest.
+    Inject(Fault),
+    /// A write to a write-protected guest page table: the instruction was emulated.
+    Emulated { hpa: Hpa, flush: bool },
+}
+
 /// The guest's entries met by the hypervisor's software walk.
 struct GuestPath {
     entries: [(Level, u64, u64); 5],
@@ -296,8 +307,7 @@ impl ShadowMmu {
     }
 
     /// Handles a shadow-table #PF that exited to the hypervisor (KVM's `FNAME(page_fault)`).
-    /// Returns `Ok(Err(fault))` when the guest's own walk fails and the #PF is injected,
-    /// `Ok(Ok(flush))` when shadow entries were built, and `Err` when a limit was hit.
+    /// `Err` only when a limit was hit.
     #[allow(clippy::too_many_arguments)]
     pub fn handle_fault<K: EventSink>(
         &mut self,
@@ -308,10 +318,10 @@ impl ShadowMmu {
         access: Access,
         ctl: RightsControl,
         sink: &mut K,
-    ) -> Result<Result<bool, Fault>, BuildError> {
+    ) -> Result<FaultFix, BuildError> {
         let path = match self.guest_walk(mem, ram, cr3, gva, access, ctl, sink) {
             Ok(p) => p,
-            Err(f) => return Ok(Err(f)),
+            Err(f) => return Ok(FaultFix::Inject(f)),
         };
         // Set guest A/D flags in software (KVM's FNAME(update_accessed_dirty_bits)).
         let mut leaf_entry = 0;
@@ -377,7 +387,7 @@ impl ShadowMmu {
         let Some(hpa) = ram.gpa_to_hpa(Gpa::new(frame_gpa)) else {
             // Not RAM: KVM would emulate MMIO; pagewalk reports a guest #PF-free failure as a
             // reserved-bit fault would be wrong, so it injects a not-present #PF.
-            return Ok(Err(Fault::PageFault {
+            return Ok(FaultFix::Inject(Fault::PageFault {
                 gva,
                 code: error_code_bits(access, ctl),
                 level: glevel,
@@ -398,6 +408,26 @@ impl ShadowMmu {
         let mut writable = path.rights.writable && (guest_dirty || access.is_write());
         if writable && self.protected.contains_key(&gfn) {
             writable = self.try_unsync(mem, ram, Gfn::new(gfn), sink);
+            if !writable && access.is_write() {
+                // The guest writes one of its own page tables through a data mapping: KVM
+                // emulates the instruction (pf_emulate) and tracks the write.
+                let target = Gpa::new(target_gpa & !7);
+                let Some(h) = ram.gpa_to_hpa(target) else {
+                    return Ok(FaultFix::Fixed { flush });
+                };
+                let value = mem.read_u64(h);
+                sink.event(&Event::GuestPteWrite {
+                    gpa: target,
+                    old: value,
+                    new: value,
+                    emulated: true,
+                });
+                flush |= self.track_write(mem, target, sink);
+                return Ok(FaultFix::Emulated {
+                    hpa: Hpa::new(h.raw() | (target_gpa & 7)),
+                    flush,
+                });
+            }
         }
         if writable {
             spte |= PteFlags::WRITABLE.bits() | PteFlags::DIRTY.bits();
@@ -413,7 +443,7 @@ impl ShadowMmu {
         if !list.contains(&at) {
             list.push(at);
         }
-        Ok(Ok(flush))
+        Ok(FaultFix::Fixed { flush })
     }
 
     /// Points the entry for `gva` at `level` in shadow page `sp` to `child`, unless it does.
@@ -589,6 +619,16 @@ impl ShadowMmu {
             new: value,
             emulated: true,
         });
+        let flush = self.track_write(mem, gpa, sink);
+        Ok((WriteOutcome::Emulated, flush))
+    }
+
+    /// KVM's kvm_mmu_track_write: after an emulated write to a shadowed guest table, zap the
+    /// shadow entries for the written entry in every shadow page of that table, or the whole
+    /// page when a non-leaf page is written three times in a row (flooding). Returns whether
+    /// a TLB flush is due.
+    fn track_write<K: EventSink>(&mut self, mem: &mut PhysMemory, gpa: Gpa, sink: &mut K) -> bool {
+        let keys = self.shadows_of(gpa.frame());
         let index = (gpa.raw() & 0xfff) / 8;
         let mut flush = false;
         for k in keys {
@@ -613,7 +653,7 @@ impl ShadowMmu {
                 flush = true;
             }
         }
-        Ok((WriteOutcome::Emulated, flush))
+        flush
     }
 
     /// Drops a shadow page (KVM's kvm_mmu_prepare_zap_page).
