@@ -21,7 +21,7 @@
 //! m.back_stage2(PageSize::Size4K, 0x307).unwrap(); // R|W|X, write-back, A set
 //! let mut rec = Recorder::new(CostModel::default());
 //! m.access(Gva::new(0x7fff_0000_1234), Access::USER_READ, &mut rec).unwrap();
-//! assert_eq!(rec.counters.memory_refs, 24); // (4+1)(4+1)-1
+//! assert_eq!(rec.counters.memory_refs(), 24); // (4+1)(4+1)-1
 //! ```
 
 #![forbid(unsafe_code)]
@@ -47,7 +47,7 @@ pub use access::{check_rights, Access, AccessKind, Privilege, Rights, RightsCont
 pub use addr::{Gfn, Gpa, Gva, Hfn, Hpa, Level, Levels, PageSize};
 pub use builder::{BuildError, TableBuilder, TableFormat};
 pub use config::{CpuConfig, Layout, MachineConfig, Mode, ShadowConfig, Vendor};
-pub use counters::{CostModel, Counters};
+pub use counters::{CostModel, Counters, COUNTER_KEYS};
 pub use entry::{EptFlags, EptViolationQual, PfErrorCode, PteFlags};
 pub use event::{
     Event, EventSink, ExitReason, FlushCause, NestedPurpose, Recorder, TableKind, TlbLevel,

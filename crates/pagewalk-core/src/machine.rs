@@ -6,7 +6,7 @@ use crate::addr::{Gpa, Gva, Hpa, Level, PageSize};
 use crate::builder::{
     BuildError, GuestStore, GuestView, HostStore, HostView, Pool, TableBuilder, TableFormat,
 };
-use crate::config::{MachineConfig, Mode, Vendor};
+use crate::config::{CpuConfig, MachineConfig, Mode, Vendor};
 use crate::entry::{EptFlags, PteFlags};
 use crate::event::{Event, EventSink, ExitReason, FlushCause, TableKind, TlbLevel};
 use crate::fault::Fault;
@@ -14,7 +14,7 @@ use crate::memory::{GuestRam, Memslot, PhysMemory};
 use crate::pwc::Pwc;
 use crate::shadow::{FaultFix, ShadowMmu, ShadowPageInfo};
 use crate::tlb::{Tag, Tlb, TlbEntry, TlbSlot};
-use crate::walk::{walk_stage1, Stage1, Stage2, Translation};
+use crate::walk::{walk_stage1, Ept, Identity, Npt, ReservedMasks, Stage1, Translation};
 use crate::{Gfn, Hfn};
 use serde::{Deserialize, Serialize};
 
@@ -77,6 +77,16 @@ pub struct Outcome {
     pub tlb_hit: Option<TlbLevel>,
 }
 
+/// What the TLB lookup left to do.
+enum Probe {
+    /// The access is complete (a hit, or a fault from a cached entry).
+    Done(Outcome),
+    /// Walk the tables.
+    Walk,
+    /// Under shadow paging, a cached entry denied the access: exit to the hypervisor.
+    ShadowFault(Fault),
+}
+
 /// A simulated x86-64 machine.
 #[derive(Clone, Debug)]
 pub struct Machine {
@@ -96,6 +106,10 @@ pub struct Machine {
     pwc: Pwc,
     pwc_stage2: Pwc,
     shadow: Option<ShadowMmu>,
+    reserved: ReservedMasks,
+    npt_host: CpuConfig,
+    npt_reserved: ReservedMasks,
+    stage2_tag: Tag,
 }
 
 impl Machine {
@@ -136,6 +150,14 @@ impl Machine {
                 Pool::new(lay.shadow_tables.0, lay.shadow_tables.1),
             )
         });
+        // The host's view of nested tables: AMD rules, NX and 1 GiB pages available.
+        let npt_host = CpuConfig {
+            vendor: Vendor::Amd,
+            nxe: true,
+            gbpages: true,
+            ..cfg.cpu
+        };
+        let stage2_root = Hpa::new(stage2.as_ref().map_or(0, TableBuilder::root));
         let mut m = Machine {
             mem: PhysMemory::new(cfg.max_frames),
             ram,
@@ -152,6 +174,10 @@ impl Machine {
             pwc: Pwc::new(cfg.pwc.guest, cfg.pwc.entries),
             pwc_stage2: Pwc::new(cfg.pwc.stage2, cfg.pwc.entries),
             shadow,
+            reserved: ReservedMasks::new(&cfg.cpu),
+            npt_host,
+            npt_reserved: ReservedMasks::new(&npt_host),
+            stage2_tag: Tag::new(0, 0, stage2_root),
             cfg,
         };
         let first = m.add_address_space(0)?;
@@ -468,26 +494,35 @@ impl Machine {
                 gva,
                 access,
                 &mut self.pwc,
-                &mut Stage2::Identity,
+                &mut Identity,
                 &mut sink,
             )
             .map(|t| Translation {
                 hpa: self.ram.gpa_to_hpa(t.gpa).unwrap_or(Hpa::new(t.gpa.raw())),
                 ..t
             }),
-            _ => {
-                let mut s2 = stage2_of(&self.cfg, self.stage2.as_ref(), &mut self.pwc_stage2);
-                walk_stage1(
-                    &mut self.mem,
-                    &stage1,
-                    gva,
-                    access,
-                    &mut self.pwc,
-                    &mut s2,
-                    &mut sink,
-                )
+            Mode::Ept => {
+                let root = self.stage2_root_or_zero();
+                let mut s2 = ept(&self.cfg, root, self.stage2_tag, &mut self.pwc_stage2);
+                walk_stage1(&mut self.mem, &stage1, gva, access, &mut self.pwc, &mut s2, &mut sink)
+            }
+            Mode::Npt => {
+                let root = self.stage2_root_or_zero();
+                let mut s2 = Npt {
+                    root,
+                    levels: self.cfg.stage2_levels,
+                    host: self.npt_host,
+                    reserved: self.npt_reserved,
+                    pwc: &mut self.pwc_stage2,
+                    tag: self.stage2_tag,
+                };
+                walk_stage1(&mut self.mem, &stage1, gva, access, &mut self.pwc, &mut s2, &mut sink)
             }
         }
+    }
+
+    fn stage2_root_or_zero(&self) -> Hpa {
+        self.stage2_root().unwrap_or(Hpa::new(0))
     }
 
     fn tag(&self) -> Tag {
@@ -503,6 +538,7 @@ impl Machine {
             levels: self.cfg.guest_levels,
             root,
             cpu: self.cfg.cpu,
+            reserved: self.reserved,
             ctl,
             tag: self.tag(),
         }
@@ -510,6 +546,7 @@ impl Machine {
 
     /// One memory access by the guest: TLB lookup, then a walk on a miss, with every step
     /// reported to `sink`.
+    #[inline]
     pub fn access<K: EventSink>(
         &mut self,
         gva: Gva,
@@ -517,7 +554,15 @@ impl Machine {
         sink: &mut K,
     ) -> Result<Outcome, MachineError> {
         sink.event(&Event::AccessBegin { gva, access });
-        let out = self.translate(gva, access, sink)?;
+        let out = if gva.is_canonical(self.cfg.guest_levels) {
+            match self.probe_tlb(gva, access, sink) {
+                Probe::Done(out) => out,
+                Probe::Walk => self.miss(gva, access, None, sink)?,
+                Probe::ShadowFault(f) => self.miss(gva, access, Some(f), sink)?,
+            }
+        } else {
+            self.fault(Fault::NonCanonical { gva }, None, sink)
+        };
         sink.event(&Event::AccessEnd {
             hpa: out.result.ok(),
         });
@@ -537,79 +582,95 @@ impl Machine {
         }
     }
 
-    #[inline]
-    fn translate<K: EventSink>(
+    /// The TLB lookup: the whole access on a hit, kept small so it inlines.
+    #[inline(always)]
+    fn probe_tlb<K: EventSink>(&mut self, gva: Gva, access: Access, sink: &mut K) -> Probe {
+        if !self.tlb.enabled() {
+            return Probe::Walk;
+        }
+        let Some((level, e)) = self.tlb.lookup(gva, access.is_fetch(), self.tag()) else {
+            sink.event(&Event::TlbMiss {
+                level: TlbLevel::L1,
+            });
+            sink.event(&Event::TlbMiss {
+                level: TlbLevel::L2,
+            });
+            return Probe::Walk;
+        };
+        if level == TlbLevel::L2 {
+            sink.event(&Event::TlbMiss {
+                level: TlbLevel::L1,
+            });
+        }
+        let rights_fault = check_rights(
+            e.guest_rights(),
+            access,
+            self.cfg.cpu.rights_control(self.ac),
+        );
+        let need_dirty = access.is_write() && !e.dirty && rights_fault.is_none();
+        // A stage-2 rights failure is found by walking again, which also reports the
+        // guest-physical address of the EPT violation.
+        let stage2_denied = rights_fault.is_none() && !stage2_allows(e, access);
+        if need_dirty || stage2_denied {
+            if need_dirty {
+                sink.event(&Event::TlbDirtyRewalk);
+            }
+            sink.event(&Event::TlbMiss {
+                level: TlbLevel::L2,
+            });
+            return Probe::Walk;
+        }
+        let hpa = Hpa::new(e.hpa.raw() | gva.page_offset(e.size));
+        sink.event(&Event::TlbHit {
+            level,
+            size: e.size,
+            hpa,
+        });
+        let Some(code) = rights_fault else {
+            return Probe::Done(Outcome {
+                result: Ok(hpa),
+                tlb_hit: Some(level),
+            });
+        };
+        let fault = Fault::PageFault {
+            gva,
+            code,
+            level: e.size.leaf_level(),
+        };
+        if self.cfg.mode == Mode::Shadow {
+            return Probe::ShadowFault(fault);
+        }
+        self.invalidate_after_fault(gva, sink);
+        Probe::Done(self.fault(fault, Some(level), sink))
+    }
+
+    /// A TLB miss: walk, fill the TLB, or deliver the fault. Under shadow paging a fault exits
+    /// to the hypervisor, which fixes its tables; the access is then tried again.
+    #[inline(never)]
+    fn miss<K: EventSink>(
         &mut self,
         gva: Gva,
         access: Access,
+        mut pending: Option<Fault>,
         sink: &mut K,
     ) -> Result<Outcome, MachineError> {
-        if !gva.is_canonical(self.cfg.guest_levels) {
-            return Ok(self.fault(Fault::NonCanonical { gva }, None, sink));
-        }
         let ctl = self.cfg.cpu.rights_control(self.ac);
-        // Shadow paging retries after the hypervisor fixed its tables; three rounds cover
-        // a missing entry and then a write-protected one.
-        for _ in 0..4 {
-            let tag = self.tag();
-            if self.tlb.enabled() {
-                match self.tlb.lookup(gva, access.is_fetch(), tag) {
-                    Some((level, e)) => {
-                        if level == TlbLevel::L2 {
-                            sink.event(&Event::TlbMiss {
-                                level: TlbLevel::L1,
-                            });
-                        }
-                        let rights_fault = check_rights(e.guest_rights(), access, ctl);
-                        let need_dirty = access.is_write() && !e.dirty && rights_fault.is_none();
-                        // A stage-2 rights failure is found by walking again, which also
-                        // reports the guest-physical address of the EPT violation.
-                        let stage2_denied = rights_fault.is_none() && !stage2_allows(e, access);
-                        if need_dirty || stage2_denied {
-                            if need_dirty {
-                                sink.event(&Event::TlbDirtyRewalk);
-                            }
-                            sink.event(&Event::TlbMiss {
-                                level: TlbLevel::L2,
-                            });
-                        } else {
-                            let hpa = Hpa::new(e.hpa.raw() | gva.page_offset(e.size));
-                            sink.event(&Event::TlbHit {
-                                level,
-                                size: e.size,
-                                hpa,
-                            });
-                            if let Some(code) = rights_fault {
-                                let fault = Fault::PageFault {
-                                    gva,
-                                    code,
-                                    level: e.size.leaf_level(),
-                                };
-                                if self.cfg.mode == Mode::Shadow {
-                                    match self.shadow_fault(gva, access, fault, sink)? {
-                                        Some(out) => return Ok(out),
-                                        None => continue,
-                                    }
-                                }
-                                self.invalidate_after_fault(gva, sink);
-                                return Ok(self.fault(fault, Some(level), sink));
-                            }
-                            return Ok(Outcome {
-                                result: Ok(hpa),
-                                tlb_hit: Some(level),
-                            });
-                        }
-                    }
-                    None => {
-                        sink.event(&Event::TlbMiss {
-                            level: TlbLevel::L1,
-                        });
-                        sink.event(&Event::TlbMiss {
-                            level: TlbLevel::L2,
-                        });
-                    }
+        // A missing shadow entry, then a write-protected one: a few rounds always suffice.
+        for round in 0..4 {
+            if round > 0 {
+                match self.probe_tlb(gva, access, sink) {
+                    Probe::Done(out) => return Ok(out),
+                    Probe::Walk => {}
+                    Probe::ShadowFault(f) => pending = Some(f),
                 }
             }
+            if let Some(f) = pending.take() {
+                match self.shadow_fault(gva, access, f, sink)? {
+                    Some(out) => return Ok(out),
+                    None => continue,
+                }
+            }
+            let tag = self.tag();
             let walked = match self.cfg.mode {
                 Mode::Native => {
                     let w = self.stage1(TableKind::Guest, self.cr3.raw(), ctl);
@@ -619,13 +680,27 @@ impl Machine {
                         gva,
                         access,
                         &mut self.pwc,
-                        &mut Stage2::Identity,
+                        &mut Identity,
                         sink,
                     )
                 }
-                Mode::Ept | Mode::Npt => {
+                Mode::Ept => {
                     let w = self.stage1(TableKind::Guest, self.cr3.raw(), ctl);
-                    let mut s2 = stage2_of(&self.cfg, self.stage2.as_ref(), &mut self.pwc_stage2);
+                    let root = self.stage2_root_or_zero();
+                    let mut s2 = ept(&self.cfg, root, self.stage2_tag, &mut self.pwc_stage2);
+                    walk_stage1(&mut self.mem, &w, gva, access, &mut self.pwc, &mut s2, sink)
+                }
+                Mode::Npt => {
+                    let w = self.stage1(TableKind::Guest, self.cr3.raw(), ctl);
+                    let root = self.stage2_root_or_zero();
+                    let mut s2 = Npt {
+                        root,
+                        levels: self.cfg.stage2_levels,
+                        host: self.npt_host,
+                        reserved: self.npt_reserved,
+                        pwc: &mut self.pwc_stage2,
+                        tag: self.stage2_tag,
+                    };
                     walk_stage1(&mut self.mem, &w, gva, access, &mut self.pwc, &mut s2, sink)
                 }
                 Mode::Shadow => {
@@ -637,16 +712,16 @@ impl Machine {
                         gva,
                         access,
                         &mut self.pwc,
-                        &mut Stage2::Identity,
+                        &mut Identity,
                         sink,
                     )
                 }
             };
             match walked {
                 Ok(t) => {
-                    let e = TlbEntry::new(gva, tag, &t);
                     if self.tlb.enabled() {
-                        self.tlb.fill(e, access.is_fetch());
+                        self.tlb
+                            .fill(TlbEntry::new(gva, tag, &t), access.is_fetch());
                         sink.event(&Event::TlbFill {
                             gva: gva.align_down(t.size),
                             hpa: t.hpa.align_down(t.size),
@@ -660,10 +735,7 @@ impl Machine {
                     });
                 }
                 Err(f @ Fault::PageFault { .. }) if self.cfg.mode == Mode::Shadow => {
-                    match self.shadow_fault(gva, access, f, sink)? {
-                        Some(out) => return Ok(out),
-                        None => continue,
-                    }
+                    pending = Some(f);
                 }
                 Err(f @ Fault::PageFault { .. }) => {
                     self.invalidate_after_fault(gva, sink);
@@ -673,7 +745,7 @@ impl Machine {
                 Err(f) => return Ok(self.fault(f, None, sink)),
             }
         }
-        // The hypervisor could not make progress (it should always, within the retries).
+        // The hypervisor could not make progress (it always should within the rounds).
         Ok(self.fault(
             Fault::PageFault {
                 gva,
@@ -1063,34 +1135,18 @@ fn stage2_allows(e: TlbEntry, access: Access) -> bool {
     e.stage2 & need != 0
 }
 
+fn ept<'a>(cfg: &MachineConfig, root: Hpa, tag: Tag, pwc: &'a mut Pwc) -> Ept<'a> {
+    Ept {
+        root,
+        levels: cfg.stage2_levels,
+        ad: cfg.ept_ad,
+        maxphyaddr: cfg.cpu.maxphyaddr,
+        pwc,
+        tag,
+    }
+}
+
 fn covers(e: &TlbEntry, gva: Gva) -> bool {
     e.vpn == gva.raw() >> e.size.shift()
 }
 
-fn stage2_of<'a>(cfg: &MachineConfig, s2: Option<&TableBuilder>, pwc: &'a mut Pwc) -> Stage2<'a> {
-    let root = Hpa::new(s2.map_or(0, TableBuilder::root));
-    let tag = Tag::new(0, 0, root);
-    match cfg.mode {
-        Mode::Ept => Stage2::Ept {
-            root,
-            levels: cfg.stage2_levels,
-            ad: cfg.ept_ad,
-            maxphyaddr: cfg.cpu.maxphyaddr,
-            pwc,
-            tag,
-        },
-        Mode::Npt => Stage2::Npt {
-            root,
-            levels: cfg.stage2_levels,
-            host: crate::CpuConfig {
-                vendor: Vendor::Amd,
-                nxe: true,
-                gbpages: true,
-                ..cfg.cpu
-            },
-            pwc,
-            tag,
-        },
-        _ => Stage2::Identity,
-    }
-}

@@ -6,7 +6,6 @@
 //! the machine's memslots (see [`GuestRam`]), as in KVM.
 
 use crate::addr::{Gfn, Gpa, Hfn, Hpa};
-use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 /// Errors from memory allocation.
@@ -29,34 +28,83 @@ pub enum MemoryError {
 }
 
 /// Sparse host-physical memory holding 4 KiB frames of 512 entries.
+///
+/// Frames are kept in *extents*, runs of consecutive frames, because tables come from pools
+/// handed out in address order: a machine has a handful of extents, and finding a frame is a
+/// short scan instead of a hash lookup (the walk's hot path is one frame lookup per reference).
 #[derive(Clone, Debug)]
 pub struct PhysMemory {
-    index: FxHashMap<u64, u32>,
-    frames: Vec<Box<[u64; 512]>>,
+    extents: Vec<Extent>,
+    count: usize,
     max_frames: usize,
+}
+
+#[derive(Clone, Debug)]
+struct Extent {
+    start: u64,
+    frames: Vec<Box<[u64; 512]>>,
 }
 
 impl PhysMemory {
     /// Empty memory that may hold at most `max_frames` frames.
     pub fn new(max_frames: usize) -> Self {
         Self {
-            index: FxHashMap::default(),
-            frames: Vec::new(),
+            extents: Vec::new(),
+            count: 0,
             max_frames,
         }
     }
 
     /// How many frames hold data.
     pub fn frames_allocated(&self) -> usize {
-        self.frames.len()
+        self.count
+    }
+
+    #[inline]
+    fn find(&self, frame: u64) -> Option<&[u64; 512]> {
+        if self.extents.len() <= 8 {
+            for e in &self.extents {
+                let off = frame.wrapping_sub(e.start);
+                if off < e.frames.len() as u64 {
+                    return Some(&e.frames[off as usize]);
+                }
+            }
+            return None;
+        }
+        let i = self
+            .extents
+            .partition_point(|e| e.start <= frame)
+            .checked_sub(1)?;
+        let e = &self.extents[i];
+        e.frames
+            .get(frame.wrapping_sub(e.start) as usize)
+            .map(|b| &**b)
+    }
+
+    #[inline]
+    fn find_mut(&mut self, frame: u64) -> Option<&mut [u64; 512]> {
+        let i = self.extent_of(frame)?;
+        let e = &mut self.extents[i];
+        e.frames
+            .get_mut((frame - e.start) as usize)
+            .map(|b| &mut **b)
+    }
+
+    fn extent_of(&self, frame: u64) -> Option<usize> {
+        let i = self
+            .extents
+            .partition_point(|e| e.start <= frame)
+            .checked_sub(1)?;
+        let e = &self.extents[i];
+        (frame - e.start < e.frames.len() as u64).then_some(i)
     }
 
     /// Reads the 8-byte word at `hpa` (rounded down to 8 bytes); unallocated memory reads 0.
     #[inline]
     pub fn read_u64(&self, hpa: Hpa) -> u64 {
         let raw = hpa.raw();
-        match self.index.get(&(raw >> 12)) {
-            Some(&i) => self.frames[i as usize][((raw >> 3) & 511) as usize],
+        match self.find(raw >> 12) {
+            Some(f) => f[((raw >> 3) & 511) as usize],
             None => 0,
         }
     }
@@ -76,50 +124,58 @@ impl PhysMemory {
     /// of an entry that was just read as present.
     #[inline]
     pub fn update_existing(&mut self, hpa: Hpa, value: u64) -> bool {
-        match self.index.get(&(hpa.raw() >> 12)) {
-            Some(&i) => {
-                self.frames[i as usize][((hpa.raw() >> 3) & 511) as usize] = value;
+        match self.find_mut(hpa.raw() >> 12) {
+            Some(f) => {
+                f[((hpa.raw() >> 3) & 511) as usize] = value;
                 true
             }
             None => false,
         }
     }
 
-    /// Zeroes a frame that exists (a freed table), keeping its slot.
+    /// Zeroes a frame that exists (a freed table), keeping it allocated.
     pub fn zero_frame(&mut self, hfn: Hfn) {
-        if let Some(&i) = self.index.get(&hfn.raw()) {
-            *self.frames[i as usize] = [0; 512];
+        if let Some(f) = self.find_mut(hfn.raw()) {
+            *f = [0; 512];
         }
     }
 
     /// Whether a frame holds data.
     pub fn is_allocated(&self, hfn: Hfn) -> bool {
-        self.index.contains_key(&hfn.raw())
+        self.find(hfn.raw()).is_some()
     }
 
     fn frame_mut(&mut self, hfn: Hfn) -> Result<&mut [u64; 512], MemoryError> {
-        let i = match self.index.get(&hfn.raw()) {
-            Some(&i) => i,
-            None => {
-                if self.frames.len() >= self.max_frames {
-                    return Err(MemoryError::FrameLimit {
-                        limit: self.max_frames,
-                    });
-                }
-                let i = self.frames.len() as u32;
-                self.frames.push(Box::new([0; 512]));
-                self.index.insert(hfn.raw(), i);
-                i
+        let frame = hfn.raw();
+        if self.extent_of(frame).is_none() {
+            if self.count >= self.max_frames {
+                return Err(MemoryError::FrameLimit {
+                    limit: self.max_frames,
+                });
             }
-        };
-        Ok(&mut self.frames[i as usize])
+            self.count += 1;
+            let at = self.extents.partition_point(|e| e.start <= frame);
+            match at.checked_sub(1) {
+                Some(i) if self.extents[i].start + self.extents[i].frames.len() as u64 == frame => {
+                    self.extents[i].frames.push(Box::new([0; 512]));
+                }
+                _ => self.extents.insert(
+                    at,
+                    Extent {
+                        start: frame,
+                        frames: vec![Box::new([0; 512])],
+                    },
+                ),
+            }
+        }
+        let limit = self.max_frames;
+        self.find_mut(frame)
+            .ok_or(MemoryError::FrameLimit { limit })
     }
 
-    /// The non-zero words of a frame, for views of a table.
+    /// The words of a frame, for views of a table.
     pub fn frame_words(&self, hfn: Hfn) -> Option<&[u64; 512]> {
-        self.index
-            .get(&hfn.raw())
-            .map(|&i| &*self.frames[i as usize])
+        self.find(hfn.raw())
     }
 }
 
@@ -193,6 +249,30 @@ mod tests {
             Err(MemoryError::Unaligned(Hpa::new(0x1000_0001)))
         );
         assert_eq!(m.frames_allocated(), 2);
+    }
+
+    #[test]
+    fn extents_keep_frames_apart() {
+        let mut m = PhysMemory::new(100);
+        // Out of order and adjacent: frames 5, 3, 4, 6, 20, then many scattered ones.
+        for f in [5u64, 3, 4, 6, 20] {
+            m.write_u64(Hpa::new(f << 12), f).unwrap();
+        }
+        for f in 0..40u64 {
+            m.write_u64(Hpa::new((1000 + 3 * f) << 12), 1000 + f)
+                .unwrap();
+        }
+        for f in [5u64, 3, 4, 6, 20] {
+            assert_eq!(m.read_u64(Hpa::new(f << 12)), f);
+        }
+        for f in 0..40u64 {
+            assert_eq!(m.read_u64(Hpa::new((1000 + 3 * f) << 12)), 1000 + f);
+        }
+        assert_eq!(m.read_u64(Hpa::new(7 << 12)), 0);
+        assert_eq!(m.frames_allocated(), 45);
+        assert!(m.update_existing(Hpa::new(4 << 12), 9));
+        assert!(!m.update_existing(Hpa::new(8 << 12), 9));
+        assert_eq!(m.read_u64(Hpa::new(4 << 12)), 9);
     }
 
     #[test]

@@ -194,7 +194,13 @@ impl TlbArray {
 
     #[inline]
     fn set_range(&self, vpn: u64) -> std::ops::Range<usize> {
-        let set = (vpn % u64::from(self.config.sets)) as usize;
+        // Real TLBs have a power-of-two number of sets; a mask then replaces the division.
+        let sets = u64::from(self.config.sets);
+        let set = if sets.is_power_of_two() {
+            (vpn & (sets - 1)) as usize
+        } else {
+            (vpn % sets) as usize
+        };
         let ways = self.config.ways as usize;
         set * ways..set * ways + ways
     }

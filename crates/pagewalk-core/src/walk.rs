@@ -44,14 +44,33 @@ pub struct Translation {
     pub global: bool,
 }
 
-/// Whether an IA-32e entry sets a reserved bit at its level.
-///
-/// Intel SDM vol. 3, "Formats of Paging-Structure Entries" and "Page-Fault Exceptions"
-/// (RSVD): bits at or above MAXPHYADDR; XD without EFER.NXE; PS in a PML5E/PML4E; PS in a
-/// PDPTE without 1 GiB-page support; the offset bits of a large page above PAT. On AMD, bit 8
-/// of a PML5E/PML4E is reserved too (AMD APM vol. 2, "Long-Mode Page Translation").
-#[inline]
-pub fn ia32e_reserved(entry: u64, level: Level, cpu: &CpuConfig) -> bool {
+/// Reserved-bit masks of IA-32e entries for one CPU, by level (index 1..=5) and PS bit:
+/// computed once per walk setup so the hot loop tests one mask per entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReservedMasks([[u64; 2]; 6]);
+
+impl ReservedMasks {
+    /// The masks for `cpu` (see [`ia32e_reserved`] for the rules).
+    pub fn new(cpu: &CpuConfig) -> Self {
+        let mut m = [[0u64; 2]; 6];
+        for level in Level::TOP_DOWN {
+            for ps in [false, true] {
+                let e = if ps { PteFlags::HUGE_PAGE.bits() } else { 0 };
+                m[level.number() as usize][ps as usize] = reserved_mask(e, level, cpu);
+            }
+        }
+        Self(m)
+    }
+
+    /// Whether `entry` sets a reserved bit at `level`.
+    #[inline(always)]
+    pub fn check(&self, entry: u64, level: Level) -> bool {
+        let ps = (entry >> 7) & 1;
+        entry & self.0[level.number() as usize][ps as usize] != 0
+    }
+}
+
+fn reserved_mask(entry: u64, level: Level, cpu: &CpuConfig) -> u64 {
     let mut rsvd = high_reserved_bits(cpu.maxphyaddr);
     if !cpu.nxe {
         rsvd |= PteFlags::NO_EXECUTE.bits();
@@ -74,7 +93,17 @@ pub fn ia32e_reserved(entry: u64, level: Level, cpu: &CpuConfig) -> bool {
         Level::L2 if ps => rsvd |= large_page_reserved_bits(PageSize::Size2M),
         _ => {}
     }
-    entry & rsvd != 0
+    rsvd
+}
+
+/// Whether an IA-32e entry sets a reserved bit at its level.
+///
+/// Intel SDM vol. 3, "Formats of Paging-Structure Entries" and "Page-Fault Exceptions"
+/// (RSVD): bits at or above MAXPHYADDR; XD without EFER.NXE; PS in a PML5E/PML4E; PS in a
+/// PDPTE without 1 GiB-page support; the offset bits of a large page above PAT. On AMD, bit 8
+/// of a PML5E/PML4E is reserved too (AMD APM vol. 2, "Long-Mode Page Translation").
+pub fn ia32e_reserved(entry: u64, level: Level, cpu: &CpuConfig) -> bool {
+    entry & reserved_mask(entry, level, cpu) != 0
 }
 
 /// Whether an IA-32e entry at `level` maps a page (rather than pointing to a table).
@@ -127,6 +156,12 @@ pub(crate) struct Stage2Access {
     pub gva: Gva,
 }
 
+impl Stage2Access {
+    fn is_final(&self) -> bool {
+        matches!(self.purpose, NestedPurpose::FinalAddress)
+    }
+}
+
 /// The result of a stage-2 translation.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Stage2Ok {
@@ -135,179 +170,119 @@ pub(crate) struct Stage2Ok {
     pub rights: u8,
 }
 
-/// The second dimension of a walk.
-pub(crate) enum Stage2<'a> {
-    /// No stage 2: guest-physical is host-physical (native, and shadow tables walked by
-    /// hardware, which already hold host-physical addresses).
-    Identity,
-    /// Intel EPT.
-    Ept {
-        root: Hpa,
-        levels: Levels,
-        ad: bool,
-        maxphyaddr: u8,
-        pwc: &'a mut Pwc,
-        tag: Tag,
-    },
-    /// AMD NPT: IA-32e format, every access a user access.
-    Npt {
-        root: Hpa,
-        levels: Levels,
-        host: CpuConfig,
-        pwc: &'a mut Pwc,
-        tag: Tag,
-    },
+/// The second dimension of a walk. Each kind is its own type so the guest walker is compiled
+/// once per kind, and the identity case costs nothing.
+pub(crate) trait Stage2 {
+    /// Whether guest page-table reads are writes for stage 2.
+    fn table_reads_are_writes(&self) -> bool;
+
+    /// Translates one guest-physical address.
+    fn translate<K: EventSink>(
+        &mut self,
+        mem: &mut PhysMemory,
+        gpa: Gpa,
+        acc: Stage2Access,
+        sink: &mut K,
+    ) -> Result<Stage2Ok, Fault>;
+
+    /// The fault when a guest A/D update needs write access that stage 2 does not give.
+    fn ad_write_fault(&self, gpa: Gpa, gva: Gva, rights: u8, level: Level) -> Fault;
 }
 
-impl Stage2<'_> {
-    /// Whether guest page-table reads are writes for stage 2: with EPT A/D on (Intel SDM vol.
-    /// 3, "Accessed and Dirty Flags for EPT": "accesses to guest paging-structure entries are
-    /// treated as writes"), and always under NPT (KVM's paging_tmpl.h walks nested tables with
-    /// PFERR_USER_MASK | PFERR_WRITE_MASK for guest tables that have A/D bits).
+/// No stage 2: guest-physical is host-physical (native, and shadow tables walked by hardware,
+/// which already hold host-physical addresses).
+pub(crate) struct Identity;
+
+impl Stage2 for Identity {
     fn table_reads_are_writes(&self) -> bool {
-        match self {
-            Stage2::Identity => false,
-            Stage2::Ept { ad, .. } => *ad,
-            Stage2::Npt { .. } => true,
-        }
+        false
     }
 
-    #[inline]
-    pub fn translate<K: EventSink>(
+    #[inline(always)]
+    fn translate<K: EventSink>(
+        &mut self,
+        _: &mut PhysMemory,
+        gpa: Gpa,
+        _: Stage2Access,
+        _: &mut K,
+    ) -> Result<Stage2Ok, Fault> {
+        Ok(Stage2Ok {
+            hpa: Hpa::new(gpa.raw()),
+            size: PageSize::Size1G,
+            rights: S2_ALL,
+        })
+    }
+
+    fn ad_write_fault(&self, gpa: Gpa, gva: Gva, _: u8, level: Level) -> Fault {
+        // Unreachable in practice: identity stage 2 always allows writes.
+        Fault::EptViolation {
+            gpa,
+            gva,
+            qual: EptViolationQual::WRITE,
+            level,
+        }
+    }
+}
+
+/// Intel EPT (Intel SDM vol. 3, "EPT Translation Mechanism", "EPT Violations", "EPT
+/// Misconfigurations", "Accessed and Dirty Flags for EPT").
+pub(crate) struct Ept<'a> {
+    pub root: Hpa,
+    pub levels: Levels,
+    pub ad: bool,
+    pub maxphyaddr: u8,
+    pub pwc: &'a mut Pwc,
+    pub tag: Tag,
+}
+
+impl Stage2 for Ept<'_> {
+    /// With EPT A/D on, "accesses to guest paging-structure entries are treated as writes"
+    /// (Intel SDM vol. 3, "Accessed and Dirty Flags for EPT").
+    fn table_reads_are_writes(&self) -> bool {
+        self.ad
+    }
+
+    #[inline(always)]
+    fn translate<K: EventSink>(
         &mut self,
         mem: &mut PhysMemory,
         gpa: Gpa,
         acc: Stage2Access,
         sink: &mut K,
     ) -> Result<Stage2Ok, Fault> {
-        match self {
-            Stage2::Identity => Ok(Stage2Ok {
-                hpa: Hpa::new(gpa.raw()),
-                size: PageSize::Size1G,
-                rights: S2_ALL,
-            }),
-            Stage2::Ept {
-                root,
-                levels,
-                ad,
-                maxphyaddr,
-                pwc,
-                tag,
-            } => {
-                sink.event(&Event::NestedBegin {
-                    gpa,
-                    purpose: acc.purpose,
-                });
-                let r = walk_ept(
-                    mem,
-                    *root,
-                    *levels,
-                    *ad,
-                    *maxphyaddr,
-                    pwc,
-                    *tag,
-                    gpa,
-                    acc,
-                    sink,
-                )?;
-                sink.event(&Event::NestedEnd { gpa, hpa: r.hpa });
-                Ok(r)
-            }
-            Stage2::Npt {
-                root,
-                levels,
-                host,
-                pwc,
-                tag,
-            } => {
-                sink.event(&Event::NestedBegin {
-                    gpa,
-                    purpose: acc.purpose,
-                });
-                let r = walk_npt(mem, *root, *levels, host, pwc, *tag, gpa, acc, sink)?;
-                sink.event(&Event::NestedEnd { gpa, hpa: r.hpa });
-                Ok(r)
-            }
+        sink.event(&Event::NestedBegin {
+            gpa,
+            purpose: acc.purpose,
+        });
+        let r = self.walk(mem, gpa, acc, sink)?;
+        sink.event(&Event::NestedEnd { gpa, hpa: r.hpa });
+        Ok(r)
+    }
+
+    fn ad_write_fault(&self, gpa: Gpa, gva: Gva, rights: u8, level: Level) -> Fault {
+        Fault::EptViolation {
+            gpa,
+            gva,
+            qual: EptViolationQual::WRITE
+                | EptViolationQual::GLA_VALID
+                | EptViolationQual::from_bits_truncate(u64::from(rights) << 3),
+            level,
         }
     }
 }
 
-#[derive(Clone, Copy, Default)]
-struct PathEntry {
-    level: u8,
-    hpa: u64,
-    value: u64,
-    next: u64,
-    rights: u8,
-    s2_rights: u8,
-    gpa: u64,
-}
-
-fn set_bits_in_place<K: EventSink>(
-    mem: &mut PhysMemory,
-    table: TableKind,
-    p: &PathEntry,
-    bits: u64,
-    sink: &mut K,
-) -> u64 {
-    let new = p.value | bits;
-    if new != p.value {
-        // The entry was just read as present, so its frame exists: no allocation here.
-        mem.update_existing(Hpa::new(p.hpa), new);
-        sink.event(&Event::AdUpdate {
-            table,
-            level: Level::from_number(p.level).unwrap_or(Level::L1),
-            entry_addr: Hpa::new(p.hpa),
-            old: p.value,
-            new,
-        });
-    }
-    new
-}
-
-/// Walks EPT for one guest-physical address (Intel SDM vol. 3, "EPT Translation Mechanism",
-/// "EPT Violations", "EPT Misconfigurations", "Accessed and Dirty Flags for EPT").
-#[allow(clippy::too_many_arguments)]
-fn walk_ept<K: EventSink>(
-    mem: &mut PhysMemory,
-    root: Hpa,
-    levels: Levels,
-    ad: bool,
-    maxphyaddr: u8,
-    pwc: &mut Pwc,
-    tag: Tag,
-    gpa: Gpa,
-    acc: Stage2Access,
-    sink: &mut K,
-) -> Result<Stage2Ok, Fault> {
-    let addr = gpa.raw();
-    let mut table = root.raw();
-    let mut level = levels.top();
-    let mut rights = S2_ALL;
-    if let Some(hit) = pwc.lookup(levels, addr, tag) {
-        sink.event(&Event::PwcHit {
-            table: TableKind::Ept,
-            level: hit.level,
-            next: hit.next,
-        });
-        table = hit.next;
-        rights = hit.rights;
-        level = hit.level.below().unwrap_or(Level::L1);
-    }
-    let mut path = [PathEntry::default(); 5];
-    let mut n = 0;
-    let is_final = matches!(acc.purpose, NestedPurpose::FinalAddress);
-    let violation = |rights: u8, level: Level| {
+impl Ept<'_> {
+    fn violation(&self, gpa: Gpa, acc: &Stage2Access, rights: u8, level: Level) -> Fault {
         let mut q = EptViolationQual::GLA_VALID;
-        if acc.write {
-            q |= EptViolationQual::WRITE;
+        q |= if acc.write {
+            EptViolationQual::WRITE
         } else if acc.fetch {
-            q |= EptViolationQual::FETCH;
+            EptViolationQual::FETCH
         } else {
-            q |= EptViolationQual::READ;
-        }
+            EptViolationQual::READ
+        };
         q |= EptViolationQual::from_bits_truncate(u64::from(rights) << 3);
-        if is_final {
+        if acc.is_final() {
             q |= EptViolationQual::FINAL_TRANSLATION;
         }
         Fault::EptViolation {
@@ -316,195 +291,299 @@ fn walk_ept<K: EventSink>(
             qual: q,
             level,
         }
-    };
-    let size = loop {
-        let index = level.index(addr);
-        let entry_addr = Hpa::new(table + 8 * index as u64);
-        let e = mem.read_u64(entry_addr);
-        sink.event(&Event::TableRead {
-            table: TableKind::Ept,
-            level,
-            index: index as u16,
-            entry_addr,
-            entry: e,
-        });
-        if e & 0b111 == 0 {
-            return Err(violation(0, level));
-        }
-        if ept_misconfigured(e, level, maxphyaddr) {
-            return Err(Fault::EptMisconfig { gpa, level });
-        }
-        rights &= (e & 0b111) as u8;
-        let leaf = ept_is_leaf(e, level);
-        let next = address_field(e, maxphyaddr);
-        path[n] = PathEntry {
-            level: level.number(),
-            hpa: entry_addr.raw(),
-            value: e,
-            next,
-            rights,
-            s2_rights: 0,
-            gpa: 0,
-        };
-        n += 1;
-        if leaf {
-            break level.leaf_size().unwrap_or(PageSize::Size4K);
-        }
-        table = next;
-        level = match level.below() {
-            Some(l) => l,
-            None => break PageSize::Size4K,
-        };
-    };
-    let need = if acc.write {
-        0b010
-    } else if acc.fetch {
-        0b100
-    } else {
-        0b001
-    };
-    if rights & need == 0 {
-        return Err(violation(rights, level));
     }
-    if ad {
-        for (i, p) in path[..n].iter_mut().enumerate() {
-            let mut bits = EptFlags::ACCESSED.bits();
-            if i == n - 1 && acc.write {
-                bits |= EptFlags::DIRTY.bits();
+
+    #[inline]
+    fn walk<K: EventSink>(
+        &mut self,
+        mem: &mut PhysMemory,
+        gpa: Gpa,
+        acc: Stage2Access,
+        sink: &mut K,
+    ) -> Result<Stage2Ok, Fault> {
+        let addr = gpa.raw();
+        let mut table = self.root.raw();
+        let mut level = self.levels.top();
+        let mut rights = S2_ALL;
+        if let Some(hit) = self.pwc.lookup(self.levels, addr, self.tag) {
+            sink.event(&Event::PwcHit {
+                table: TableKind::Ept,
+                level: hit.level,
+                next: hit.next,
+            });
+            table = hit.next;
+            rights = hit.rights;
+            level = hit.level.below().unwrap_or(Level::L1);
+        }
+        let mut path = Path::default();
+        let size = loop {
+            let index = level.index(addr);
+            let entry_addr = Hpa::new(table + 8 * index as u64);
+            let e = mem.read_u64(entry_addr);
+            sink.event(&Event::TableRead {
+                table: TableKind::Ept,
+                level,
+                index: index as u16,
+                entry_addr,
+                entry: e,
+            });
+            if e & 0b111 == 0 {
+                return Err(self.violation(gpa, &acc, 0, level));
             }
-            p.value = set_bits_in_place(mem, TableKind::Ept, p, bits, sink);
+            if ept_misconfigured(e, level, self.maxphyaddr) {
+                return Err(Fault::EptMisconfig { gpa, level });
+            }
+            rights &= (e & 0b111) as u8;
+            path.push(level, entry_addr.raw(), e, rights, 0, 0);
+            if ept_is_leaf(e, level) {
+                break level.leaf_size().unwrap_or(PageSize::Size4K);
+            }
+            table = address_field(e, self.maxphyaddr);
+            level = match level.below() {
+                Some(l) => l,
+                None => break PageSize::Size4K,
+            };
+        };
+        let need = if acc.write {
+            0b010
+        } else if acc.fetch {
+            0b100
+        } else {
+            0b001
+        };
+        if rights & need == 0 {
+            return Err(self.violation(gpa, &acc, rights, level));
         }
-    }
-    for p in &path[..n - 1] {
-        if let Some(l) = Level::from_number(p.level) {
-            pwc.insert(l, addr, tag, p.next, p.rights);
+        if self.ad {
+            let last = path.len - 1;
+            for i in 0..path.len {
+                let mut bits = EptFlags::ACCESSED.bits();
+                if i == last && acc.write {
+                    bits |= EptFlags::DIRTY.bits();
+                }
+                path.set_bits(i, mem, TableKind::Ept, bits, sink);
+            }
         }
+        if self.pwc.enabled() {
+            for i in 0..path.len - 1 {
+                let next = address_field(path.value[i], self.maxphyaddr);
+                self.pwc
+                    .insert(path.level(i), addr, self.tag, next, path.rights[i]);
+            }
+        }
+        let leaf = path.value[path.len - 1];
+        let base = address_field(leaf, self.maxphyaddr) & !(size.bytes() - 1);
+        Ok(Stage2Ok {
+            hpa: Hpa::new(base | gpa.page_offset(size)),
+            size,
+            rights,
+        })
     }
-    let leaf = path[n - 1].value;
-    let base = address_field(leaf, maxphyaddr) & !(size.bytes() - 1);
-    Ok(Stage2Ok {
-        hpa: Hpa::new(base | gpa.page_offset(size)),
-        size,
-        rights,
-    })
 }
 
-/// Walks AMD nested page tables for one guest-physical address (AMD APM vol. 2, "Nested
-/// Paging": nested tables use the long-mode format, every nested access is a user access,
-/// and a failure is a #VMEXIT(NPF) with a #PF-style error code).
-#[allow(clippy::too_many_arguments)]
-fn walk_npt<K: EventSink>(
-    mem: &mut PhysMemory,
-    root: Hpa,
-    levels: Levels,
-    host: &CpuConfig,
-    pwc: &mut Pwc,
-    tag: Tag,
-    gpa: Gpa,
-    acc: Stage2Access,
-    sink: &mut K,
-) -> Result<Stage2Ok, Fault> {
-    let addr = gpa.raw();
-    let is_final = matches!(acc.purpose, NestedPurpose::FinalAddress);
-    let access = Access::new(
-        if acc.write {
-            crate::AccessKind::Write
-        } else if acc.fetch {
-            crate::AccessKind::Fetch
-        } else {
-            crate::AccessKind::Read
-        },
-        crate::Privilege::User,
-    );
-    let ctl = host.rights_control(false);
-    let npf = |code: PfErrorCode, level: Level| Fault::NestedPageFault {
-        gpa,
-        code,
-        final_translation: is_final,
-        level,
-    };
-    let mut table = root.raw();
-    let mut level = levels.top();
-    let mut rights = Rights::ALL;
-    if let Some(hit) = pwc.lookup(levels, addr, tag) {
-        sink.event(&Event::PwcHit {
-            table: TableKind::Npt,
-            level: hit.level,
-            next: hit.next,
-        });
-        table = hit.next;
-        rights = Rights::unpack(hit.rights);
-        level = hit.level.below().unwrap_or(Level::L1);
+/// AMD nested paging (AMD APM vol. 2, "Nested Paging": nested tables use the long-mode
+/// format, every nested access is a user access, and a failure is a #VMEXIT(NPF) with a
+/// #PF-style error code).
+pub(crate) struct Npt<'a> {
+    pub root: Hpa,
+    pub levels: Levels,
+    pub host: CpuConfig,
+    pub reserved: ReservedMasks,
+    pub pwc: &'a mut Pwc,
+    pub tag: Tag,
+}
+
+impl Stage2 for Npt<'_> {
+    /// KVM's paging_tmpl.h translates guest page-table addresses through nested tables with
+    /// PFERR_USER_MASK | PFERR_WRITE_MASK when the guest format has A/D bits, as IA-32e has.
+    fn table_reads_are_writes(&self) -> bool {
+        true
     }
-    let mut path = [PathEntry::default(); 5];
-    let mut n = 0;
-    let size = loop {
-        let index = level.index(addr);
-        let entry_addr = Hpa::new(table + 8 * index as u64);
-        let e = mem.read_u64(entry_addr);
-        sink.event(&Event::TableRead {
-            table: TableKind::Npt,
+
+    #[inline(always)]
+    fn translate<K: EventSink>(
+        &mut self,
+        mem: &mut PhysMemory,
+        gpa: Gpa,
+        acc: Stage2Access,
+        sink: &mut K,
+    ) -> Result<Stage2Ok, Fault> {
+        sink.event(&Event::NestedBegin {
+            gpa,
+            purpose: acc.purpose,
+        });
+        let r = self.walk(mem, gpa, acc, sink)?;
+        sink.event(&Event::NestedEnd { gpa, hpa: r.hpa });
+        Ok(r)
+    }
+
+    fn ad_write_fault(&self, gpa: Gpa, _: Gva, _: u8, level: Level) -> Fault {
+        Fault::NestedPageFault {
+            gpa,
+            code: PfErrorCode::PRESENT | PfErrorCode::WRITE | PfErrorCode::USER,
+            final_translation: false,
             level,
-            index: index as u16,
-            entry_addr,
-            entry: e,
-        });
-        if e & PteFlags::PRESENT.bits() == 0 {
-            return Err(npf(error_code_bits(access, ctl), level));
         }
-        if ia32e_reserved(e, level, host) {
-            return Err(npf(
-                PfErrorCode::PRESENT | PfErrorCode::RESERVED | error_code_bits(access, ctl),
+    }
+}
+
+impl Npt<'_> {
+    #[inline]
+    fn walk<K: EventSink>(
+        &mut self,
+        mem: &mut PhysMemory,
+        gpa: Gpa,
+        acc: Stage2Access,
+        sink: &mut K,
+    ) -> Result<Stage2Ok, Fault> {
+        let addr = gpa.raw();
+        let access = Access::new(
+            if acc.write {
+                crate::AccessKind::Write
+            } else if acc.fetch {
+                crate::AccessKind::Fetch
+            } else {
+                crate::AccessKind::Read
+            },
+            crate::Privilege::User,
+        );
+        let ctl = self.host.rights_control(false);
+        let npf = |code: PfErrorCode, level: Level| Fault::NestedPageFault {
+            gpa,
+            code,
+            final_translation: acc.is_final(),
+            level,
+        };
+        let mut table = self.root.raw();
+        let mut level = self.levels.top();
+        let mut rights = Rights::ALL;
+        if let Some(hit) = self.pwc.lookup(self.levels, addr, self.tag) {
+            sink.event(&Event::PwcHit {
+                table: TableKind::Npt,
+                level: hit.level,
+                next: hit.next,
+            });
+            table = hit.next;
+            rights = Rights::unpack(hit.rights);
+            level = hit.level.below().unwrap_or(Level::L1);
+        }
+        let mut path = Path::default();
+        let size = loop {
+            let index = level.index(addr);
+            let entry_addr = Hpa::new(table + 8 * index as u64);
+            let e = mem.read_u64(entry_addr);
+            sink.event(&Event::TableRead {
+                table: TableKind::Npt,
                 level,
-            ));
-        }
-        rights = rights.and_entry(e, host.nxe);
-        let leaf = ia32e_is_leaf(e, level);
-        let next = address_field(e, host.maxphyaddr);
-        path[n] = PathEntry {
-            level: level.number(),
-            hpa: entry_addr.raw(),
-            value: e,
-            next,
-            rights: rights.pack(),
-            s2_rights: 0,
-            gpa: 0,
+                index: index as u16,
+                entry_addr,
+                entry: e,
+            });
+            if e & PteFlags::PRESENT.bits() == 0 {
+                return Err(npf(error_code_bits(access, ctl), level));
+            }
+            if self.reserved.check(e, level) {
+                return Err(npf(
+                    PfErrorCode::PRESENT | PfErrorCode::RESERVED | error_code_bits(access, ctl),
+                    level,
+                ));
+            }
+            rights = rights.and_entry(e, self.host.nxe);
+            path.push(level, entry_addr.raw(), e, rights.pack(), 0, 0);
+            if ia32e_is_leaf(e, level) {
+                break level.leaf_size().unwrap_or(PageSize::Size4K);
+            }
+            table = address_field(e, self.host.maxphyaddr);
+            level = match level.below() {
+                Some(l) => l,
+                None => break PageSize::Size4K,
+            };
         };
-        n += 1;
-        if leaf {
-            break level.leaf_size().unwrap_or(PageSize::Size4K);
+        if let Some(code) = check_rights(rights, access, ctl) {
+            return Err(npf(code, level));
         }
-        table = next;
-        level = match level.below() {
-            Some(l) => l,
-            None => break PageSize::Size4K,
-        };
-    };
-    if let Some(code) = check_rights(rights, access, ctl) {
-        return Err(npf(code, level));
-    }
-    for (i, p) in path[..n].iter_mut().enumerate() {
-        let mut bits = PteFlags::ACCESSED.bits();
-        if i == n - 1 && acc.write {
-            bits |= PteFlags::DIRTY.bits();
+        let last = path.len - 1;
+        for i in 0..path.len {
+            let mut bits = PteFlags::ACCESSED.bits();
+            if i == last && acc.write {
+                bits |= PteFlags::DIRTY.bits();
+            }
+            path.set_bits(i, mem, TableKind::Npt, bits, sink);
         }
-        p.value = set_bits_in_place(mem, TableKind::Npt, p, bits, sink);
+        if self.pwc.enabled() {
+            for i in 0..last {
+                let next = address_field(path.value[i], self.host.maxphyaddr);
+                self.pwc
+                    .insert(path.level(i), addr, self.tag, next, path.rights[i]);
+            }
+        }
+        let base = address_field(path.value[last], self.host.maxphyaddr) & !(size.bytes() - 1);
+        let s2 = (rights.user as u8)
+            | ((rights.user && rights.writable) as u8) << 1
+            | ((rights.user && !rights.no_execute) as u8) << 2;
+        Ok(Stage2Ok {
+            hpa: Hpa::new(base | gpa.page_offset(size)),
+            size,
+            rights: s2,
+        })
     }
-    for p in &path[..n - 1] {
-        if let Some(l) = Level::from_number(p.level) {
-            pwc.insert(l, addr, tag, p.next, p.rights);
+}
+
+/// The entries a walk went through, kept for A/D updates and cache fills.
+#[derive(Default)]
+struct Path {
+    len: usize,
+    top: u8,
+    hpa: [u64; 5],
+    value: [u64; 5],
+    rights: [u8; 5],
+    s2_rights: [u8; 5],
+    gpa: [u64; 5],
+}
+
+impl Path {
+    #[inline(always)]
+    fn push(&mut self, level: Level, hpa: u64, value: u64, rights: u8, s2: u8, gpa: u64) {
+        if self.len == 0 {
+            self.top = level.number();
+        }
+        let i = self.len;
+        self.hpa[i] = hpa;
+        self.value[i] = value;
+        self.rights[i] = rights;
+        self.s2_rights[i] = s2;
+        self.gpa[i] = gpa;
+        self.len += 1;
+    }
+
+    fn level(&self, i: usize) -> Level {
+        Level::from_number(self.top - i as u8).unwrap_or(Level::L1)
+    }
+
+    /// Sets `bits` in entry `i` if any is clear: the processor's locked A/D update.
+    fn set_bits<K: EventSink>(
+        &mut self,
+        i: usize,
+        mem: &mut PhysMemory,
+        table: TableKind,
+        bits: u64,
+        sink: &mut K,
+    ) {
+        let old = self.value[i];
+        let new = old | bits;
+        if new != old {
+            // The entry was just read as present, so its frame exists: no allocation here.
+            mem.update_existing(Hpa::new(self.hpa[i]), new);
+            sink.event(&Event::AdUpdate {
+                table,
+                level: self.level(i),
+                entry_addr: Hpa::new(self.hpa[i]),
+                old,
+                new,
+            });
+            self.value[i] = new;
         }
     }
-    let leaf = path[n - 1].value;
-    let base = address_field(leaf, host.maxphyaddr) & !(size.bytes() - 1);
-    let s2 = (rights.user as u8)
-        | ((rights.user && rights.writable) as u8) << 1
-        | ((rights.user && !rights.no_execute) as u8) << 2;
-    Ok(Stage2Ok {
-        hpa: Hpa::new(base | gpa.page_offset(size)),
-        size,
-        rights: s2,
-    })
 }
 
 /// Everything a stage-1 walk needs besides memory and stage 2.
@@ -514,6 +593,7 @@ pub(crate) struct Stage1 {
     pub levels: Levels,
     pub root: u64,
     pub cpu: CpuConfig,
+    pub reserved: ReservedMasks,
     pub ctl: RightsControl,
     pub tag: Tag,
 }
@@ -524,15 +604,16 @@ pub(crate) struct Stage1 {
 ///
 /// Accessed and dirty flags are set only once the whole translation has succeeded, as KVM's
 /// software walker does (`FNAME(update_accessed_dirty_bits)` after the permission check); the
-/// SDM allows a processor to set them earlier.
+/// SDM allows a processor to set them earlier. An A/D update is a write to the guest table,
+/// so stage 2 must allow writes there (SDM "EPT Violations").
 #[inline]
-pub(crate) fn walk_stage1<K: EventSink>(
+pub(crate) fn walk_stage1<S: Stage2, K: EventSink>(
     mem: &mut PhysMemory,
     w: &Stage1,
     gva: Gva,
     access: Access,
     pwc: &mut Pwc,
-    s2: &mut Stage2<'_>,
+    s2: &mut S,
     sink: &mut K,
 ) -> Result<Translation, Fault> {
     let addr = gva.raw();
@@ -557,8 +638,7 @@ pub(crate) fn walk_stage1<K: EventSink>(
         rights = Rights::unpack(hit.rights);
         level = hit.level.below().unwrap_or(Level::L1);
     }
-    let mut path = [PathEntry::default(); 5];
-    let mut n = 0;
+    let mut path = Path::default();
     let guest_size = loop {
         let index = level.index(addr);
         let entry_gpa = Gpa::new(table + 8 * index as u64);
@@ -584,29 +664,18 @@ pub(crate) fn walk_stage1<K: EventSink>(
         if e & PteFlags::PRESENT.bits() == 0 {
             return Err(pf(base_code, level));
         }
-        if ia32e_reserved(e, level, &w.cpu) {
+        if w.reserved.check(e, level) {
             return Err(pf(
                 PfErrorCode::PRESENT | PfErrorCode::RESERVED | base_code,
                 level,
             ));
         }
         rights = rights.and_entry(e, w.cpu.nxe);
-        let leaf = ia32e_is_leaf(e, level);
-        let next = address_field(e, w.cpu.maxphyaddr);
-        path[n] = PathEntry {
-            level: level.number(),
-            hpa: t.hpa.raw(),
-            value: e,
-            next,
-            rights: rights.pack(),
-            s2_rights: t.rights,
-            gpa: entry_gpa.raw(),
-        };
-        n += 1;
-        if leaf {
+        path.push(level, t.hpa.raw(), e, rights.pack(), t.rights, entry_gpa.raw());
+        if ia32e_is_leaf(e, level) {
             break level.leaf_size().unwrap_or(PageSize::Size4K);
         }
-        table = next;
+        table = address_field(e, w.cpu.maxphyaddr);
         level = match level.below() {
             Some(l) => l,
             None => break PageSize::Size4K,
@@ -615,7 +684,8 @@ pub(crate) fn walk_stage1<K: EventSink>(
     if let Some(code) = check_rights(rights, access, w.ctl) {
         return Err(pf(code, level));
     }
-    let leaf = path[n - 1].value;
+    let last = path.len - 1;
+    let leaf = path.value[last];
     let base = address_field(leaf, w.cpu.maxphyaddr) & !(guest_size.bytes() - 1);
     let gpa = Gpa::new(base | gva.page_offset(guest_size));
     let fin = s2.translate(
@@ -629,44 +699,28 @@ pub(crate) fn walk_stage1<K: EventSink>(
         },
         sink,
     )?;
-    // A/D updates are writes to the guest tables; stage 2 must allow them (SDM "EPT
-    // Violations": an update of a guest A/D flag is a write access to guest-physical memory).
-    let mut dirty = leaf & PteFlags::DIRTY.bits() != 0;
-    for (i, &p) in path[..n].iter().enumerate() {
+    for i in 0..path.len {
         let mut bits = PteFlags::ACCESSED.bits();
-        if i == n - 1 && access.is_write() {
+        if i == last && access.is_write() {
             bits |= PteFlags::DIRTY.bits();
         }
-        if p.value & bits == bits {
+        if path.value[i] & bits == bits {
             continue;
         }
-        if p.s2_rights & 0b010 == 0 {
-            let lvl = Level::from_number(p.level).unwrap_or(Level::L1);
-            return Err(match s2 {
-                Stage2::Npt { .. } => Fault::NestedPageFault {
-                    gpa: Gpa::new(p.gpa),
-                    code: PfErrorCode::PRESENT | PfErrorCode::WRITE | PfErrorCode::USER,
-                    final_translation: false,
-                    level: lvl,
-                },
-                _ => Fault::EptViolation {
-                    gpa: Gpa::new(p.gpa),
-                    gva,
-                    qual: EptViolationQual::WRITE
-                        | EptViolationQual::GLA_VALID
-                        | EptViolationQual::from_bits_truncate(u64::from(p.s2_rights) << 3),
-                    level: lvl,
-                },
-            });
+        if path.s2_rights[i] & 0b010 == 0 {
+            return Err(s2.ad_write_fault(
+                Gpa::new(path.gpa[i]),
+                gva,
+                path.s2_rights[i],
+                path.level(i),
+            ));
         }
-        let new = set_bits_in_place(mem, w.table, &p, bits, sink);
-        if i == n - 1 {
-            dirty = new & PteFlags::DIRTY.bits() != 0;
-        }
+        path.set_bits(i, mem, w.table, bits, sink);
     }
-    for p in &path[..n - 1] {
-        if let Some(l) = Level::from_number(p.level) {
-            pwc.insert(l, addr, w.tag, p.next, p.rights);
+    if pwc.enabled() {
+        for i in 0..last {
+            let next = address_field(path.value[i], w.cpu.maxphyaddr);
+            pwc.insert(path.level(i), addr, w.tag, next, path.rights[i]);
         }
     }
     let size = if fin.size < guest_size {
@@ -681,7 +735,7 @@ pub(crate) fn walk_stage1<K: EventSink>(
         guest_size,
         rights,
         stage2: fin.rights,
-        dirty,
+        dirty: path.value[last] & PteFlags::DIRTY.bits() != 0,
         global: w.cpu.pge && leaf & PteFlags::GLOBAL.bits() != 0,
     })
 }

@@ -232,6 +232,6 @@ proptest! {
         prop_assert_eq!(rec.counters, direct);
         prop_assert_eq!(refold, direct);
         let reads = rec.events.iter().filter(|e| matches!(e, Event::TableRead { .. })).count();
-        prop_assert_eq!(direct.memory_refs, reads as u64);
+        prop_assert_eq!(direct.memory_refs(), reads as u64);
     }
 }

@@ -51,7 +51,7 @@ fn first_touch_builds_the_shadow_path() {
     );
     assert_eq!(c.walks, 2, "the faulting walk and the retry");
     assert_eq!(
-        c.memory_refs,
+        c.memory_refs(),
         1 + 4,
         "the root entry was empty; then a full walk"
     );
@@ -68,7 +68,7 @@ fn first_touch_builds_the_shadow_path() {
     m.invpcid(2, 0, Gva::new(0), &mut Counters::default())
         .unwrap();
     let (_, c) = go(&mut m, VA, Access::USER_READ);
-    assert_eq!((c.memory_refs, c.vm_exits), (4, 0));
+    assert_eq!((c.memory_refs(), c.vm_exits), (4, 0));
     // Guest tables are write-protected.
     for &t in m.guest_table_frames().to_vec().iter() {
         assert!(m.is_write_protected(Gpa::new(t).frame()));

@@ -43,7 +43,7 @@ fn second_access_hits() {
     assert_eq!((o.tlb_hit, c.tlb_misses, c.walks), (None, 1, 1));
     let (o, c) = access(&mut m, VA + 0x10);
     assert_eq!(
-        (o.tlb_hit, c.tlb_hits, c.memory_refs),
+        (o.tlb_hit, c.tlb_hits, c.memory_refs()),
         (Some(TlbLevel::L1), 1, 0)
     );
     assert_eq!(o.result, Ok(Hpa::new(DATA_GPA + 0x10)));
@@ -214,8 +214,8 @@ fn invvpid_and_invept() {
     let (o, c) = access(&mut m, VA);
     assert!(o.tlb_hit.is_none());
     assert_eq!(
-        (c.memory_refs, c.pwc_hits),
-        (cold.memory_refs, cold.pwc_hits),
+        (c.memory_refs(), c.pwc_hits),
+        (cold.memory_refs(), cold.pwc_hits),
         "INVEPT drops the stage-2 and combined caches too: the walk is as cold as the first"
     );
     assert!(m.invept(3, &mut Counters::default()).is_err());
