@@ -110,6 +110,7 @@ pub struct Machine {
     npt_host: CpuConfig,
     npt_reserved: ReservedMasks,
     stage2_tag: Tag,
+    tag: Tag,
 }
 
 impl Machine {
@@ -178,6 +179,7 @@ impl Machine {
             npt_host,
             npt_reserved: ReservedMasks::new(&npt_host),
             stage2_tag: Tag::new(0, 0, stage2_root),
+            tag: Tag::new(0, 0, Hpa::new(0)),
             cfg,
         };
         let first = m.add_address_space(0)?;
@@ -245,6 +247,7 @@ impl Machine {
         let (root, pcid) = (s.tables.root(), s.pcid);
         self.cr3 = Gpa::new(root);
         self.pcid = pcid;
+        self.refresh_tag();
         self.current = id.0;
         Ok(())
     }
@@ -483,7 +486,14 @@ impl Machine {
         // Read the tables as the supervisor would, without rights failures.
         ctl.smap = false;
         let access = Access::new(access.kind, crate::Privilege::Supervisor);
-        let stage1 = self.stage1(TableKind::Guest, self.cr3.raw(), ctl);
+        let stage1 = stage1(
+            &self.cfg,
+            &self.reserved,
+            self.tag(),
+            TableKind::Guest,
+            self.cr3.raw(),
+            ctl,
+        );
         match self.cfg.mode {
             Mode::Shadow | Mode::Native => walk_stage1(
                 &mut self.mem,
@@ -504,7 +514,15 @@ impl Machine {
             Mode::Ept => {
                 let root = self.stage2_root_or_zero();
                 let mut s2 = ept(&self.cfg, root, self.stage2_tag, &mut self.pwc_stage2);
-                walk_stage1(&mut self.mem, &stage1, gva, access, &mut self.pwc, &mut s2, &mut sink)
+                walk_stage1(
+                    &mut self.mem,
+                    &stage1,
+                    gva,
+                    access,
+                    &mut self.pwc,
+                    &mut s2,
+                    &mut sink,
+                )
             }
             Mode::Npt => {
                 let root = self.stage2_root_or_zero();
@@ -516,7 +534,15 @@ impl Machine {
                     pwc: &mut self.pwc_stage2,
                     tag: self.stage2_tag,
                 };
-                walk_stage1(&mut self.mem, &stage1, gva, access, &mut self.pwc, &mut s2, &mut sink)
+                walk_stage1(
+                    &mut self.mem,
+                    &stage1,
+                    gva,
+                    access,
+                    &mut self.pwc,
+                    &mut s2,
+                    &mut sink,
+                )
             }
         }
     }
@@ -525,23 +551,17 @@ impl Machine {
         self.stage2_root().unwrap_or(Hpa::new(0))
     }
 
+    /// The tag of the current context (VPID, PCID, EPT root), kept up to date by every
+    /// change of PCID so the TLB lookup does not recompute it.
+    #[inline(always)]
     fn tag(&self) -> Tag {
-        let vpid = u16::from(self.cfg.mode.is_virtualized() && self.cfg.vpid);
-        let pcid = if self.cfg.cpu.pcide { self.pcid } else { 0 };
-        let ept = self.stage2_root().unwrap_or(Hpa::new(0));
-        Tag::new(vpid, pcid, ept)
+        self.tag
     }
 
-    fn stage1(&self, table: TableKind, root: u64, ctl: crate::RightsControl) -> Stage1 {
-        Stage1 {
-            table,
-            levels: self.cfg.guest_levels,
-            root,
-            cpu: self.cfg.cpu,
-            reserved: self.reserved,
-            ctl,
-            tag: self.tag(),
-        }
+    fn refresh_tag(&mut self) {
+        let vpid = u16::from(self.cfg.mode.is_virtualized() && self.cfg.vpid);
+        let pcid = if self.cfg.cpu.pcide { self.pcid } else { 0 };
+        self.tag = Tag::new(vpid, pcid, self.stage2_root_or_zero());
     }
 
     /// One memory access by the guest: TLB lookup, then a walk on a miss, with every step
@@ -673,7 +693,14 @@ impl Machine {
             let tag = self.tag();
             let walked = match self.cfg.mode {
                 Mode::Native => {
-                    let w = self.stage1(TableKind::Guest, self.cr3.raw(), ctl);
+                    let w = stage1(
+                        &self.cfg,
+                        &self.reserved,
+                        self.tag(),
+                        TableKind::Guest,
+                        self.cr3.raw(),
+                        ctl,
+                    );
                     walk_stage1(
                         &mut self.mem,
                         &w,
@@ -685,13 +712,27 @@ impl Machine {
                     )
                 }
                 Mode::Ept => {
-                    let w = self.stage1(TableKind::Guest, self.cr3.raw(), ctl);
+                    let w = stage1(
+                        &self.cfg,
+                        &self.reserved,
+                        self.tag(),
+                        TableKind::Guest,
+                        self.cr3.raw(),
+                        ctl,
+                    );
                     let root = self.stage2_root_or_zero();
                     let mut s2 = ept(&self.cfg, root, self.stage2_tag, &mut self.pwc_stage2);
                     walk_stage1(&mut self.mem, &w, gva, access, &mut self.pwc, &mut s2, sink)
                 }
                 Mode::Npt => {
-                    let w = self.stage1(TableKind::Guest, self.cr3.raw(), ctl);
+                    let w = stage1(
+                        &self.cfg,
+                        &self.reserved,
+                        self.tag(),
+                        TableKind::Guest,
+                        self.cr3.raw(),
+                        ctl,
+                    );
                     let root = self.stage2_root_or_zero();
                     let mut s2 = Npt {
                         root,
@@ -705,7 +746,14 @@ impl Machine {
                 }
                 Mode::Shadow => {
                     let root = self.shadow_root(sink)?;
-                    let w = self.stage1(TableKind::Shadow, root.raw(), ctl);
+                    let w = stage1(
+                        &self.cfg,
+                        &self.reserved,
+                        self.tag(),
+                        TableKind::Shadow,
+                        root.raw(),
+                        ctl,
+                    );
                     walk_stage1(
                         &mut self.mem,
                         &w,
@@ -928,6 +976,7 @@ impl Machine {
         }
         self.cr3 = cr3;
         self.pcid = pcid;
+        self.refresh_tag();
         self.current = space.0;
         if self.cfg.mode == Mode::Shadow {
             self.shadow_root(sink)?;
@@ -1135,6 +1184,25 @@ fn stage2_allows(e: TlbEntry, access: Access) -> bool {
     e.stage2 & need != 0
 }
 
+fn stage1<'a>(
+    cfg: &'a MachineConfig,
+    reserved: &'a ReservedMasks,
+    tag: Tag,
+    table: TableKind,
+    root: u64,
+    ctl: crate::RightsControl,
+) -> Stage1<'a> {
+    Stage1 {
+        table,
+        levels: cfg.guest_levels,
+        root,
+        cpu: &cfg.cpu,
+        reserved,
+        ctl,
+        tag,
+    }
+}
+
 fn ept<'a>(cfg: &MachineConfig, root: Hpa, tag: Tag, pwc: &'a mut Pwc) -> Ept<'a> {
     Ept {
         root,
@@ -1149,4 +1217,3 @@ fn ept<'a>(cfg: &MachineConfig, root: Hpa, tag: Tag, pwc: &'a mut Pwc) -> Ept<'a
 fn covers(e: &TlbEntry, gva: Gva) -> bool {
     e.vpn == gva.raw() >> e.size.shift()
 }
-

@@ -39,11 +39,34 @@ pub struct PhysMemory {
     max_frames: usize,
 }
 
+/// A run of consecutive frames stored as one flat vector of words (512 per frame), so a
+/// read is two dependent loads.
 #[derive(Clone, Debug)]
 struct Extent {
     start: u64,
-    frames: Vec<Box<[u64; 512]>>,
+    words: Vec<u64>,
 }
+
+impl Extent {
+    #[inline(always)]
+    fn frames(&self) -> u64 {
+        (self.words.len() / 512) as u64
+    }
+
+    #[inline(always)]
+    fn frame(&self, off: u64) -> &[u64; 512] {
+        let i = off as usize * 512;
+        self.words[i..i + 512].try_into().unwrap_or(&ZERO_FRAME)
+    }
+
+    #[inline(always)]
+    fn frame_mut(&mut self, off: u64) -> Option<&mut [u64; 512]> {
+        let i = off as usize * 512;
+        self.words.get_mut(i..i + 512)?.try_into().ok()
+    }
+}
+
+static ZERO_FRAME: [u64; 512] = [0; 512];
 
 impl PhysMemory {
     /// Empty memory that may hold at most `max_frames` frames.
@@ -62,51 +85,50 @@ impl PhysMemory {
 
     #[inline]
     fn find(&self, frame: u64) -> Option<&[u64; 512]> {
-        if self.extents.len() <= 8 {
-            for e in &self.extents {
-                let off = frame.wrapping_sub(e.start);
-                if off < e.frames.len() as u64 {
-                    return Some(&e.frames[off as usize]);
-                }
-            }
-            return None;
-        }
-        let i = self
-            .extents
-            .partition_point(|e| e.start <= frame)
-            .checked_sub(1)?;
+        let i = self.extent_of(frame)?;
         let e = &self.extents[i];
-        e.frames
-            .get(frame.wrapping_sub(e.start) as usize)
-            .map(|b| &**b)
+        Some(e.frame(frame - e.start))
     }
 
     #[inline]
     fn find_mut(&mut self, frame: u64) -> Option<&mut [u64; 512]> {
         let i = self.extent_of(frame)?;
         let e = &mut self.extents[i];
-        e.frames
-            .get_mut((frame - e.start) as usize)
-            .map(|b| &mut **b)
+        e.frame_mut(frame - e.start)
     }
 
+    #[inline(always)]
     fn extent_of(&self, frame: u64) -> Option<usize> {
+        if self.extents.len() <= 8 {
+            return self
+                .extents
+                .iter()
+                .position(|e| frame.wrapping_sub(e.start) < e.frames());
+        }
         let i = self
             .extents
             .partition_point(|e| e.start <= frame)
             .checked_sub(1)?;
         let e = &self.extents[i];
-        (frame - e.start < e.frames.len() as u64).then_some(i)
+        (frame - e.start < e.frames()).then_some(i)
     }
 
     /// Reads the 8-byte word at `hpa` (rounded down to 8 bytes); unallocated memory reads 0.
-    #[inline]
+    #[inline(always)]
     pub fn read_u64(&self, hpa: Hpa) -> u64 {
         let raw = hpa.raw();
-        match self.find(raw >> 12) {
-            Some(f) => f[((raw >> 3) & 511) as usize],
-            None => 0,
+        let frame = raw >> 12;
+        let word = ((raw >> 3) & 511) as usize;
+        if self.extents.len() <= 8 {
+            for e in &self.extents {
+                let off = frame.wrapping_sub(e.start);
+                if off < e.frames() {
+                    return e.words[off as usize * 512 + word];
+                }
+            }
+            return 0;
         }
+        self.find(frame).map_or(0, |f| f[word])
     }
 
     /// Writes the 8-byte word at `hpa`, allocating its frame on first write.
@@ -156,14 +178,15 @@ impl PhysMemory {
             self.count += 1;
             let at = self.extents.partition_point(|e| e.start <= frame);
             match at.checked_sub(1) {
-                Some(i) if self.extents[i].start + self.extents[i].frames.len() as u64 == frame => {
-                    self.extents[i].frames.push(Box::new([0; 512]));
+                Some(i) if self.extents[i].start + self.extents[i].frames() == frame => {
+                    let words = &mut self.extents[i].words;
+                    words.resize(words.len() + 512, 0);
                 }
                 _ => self.extents.insert(
                     at,
                     Extent {
                         start: frame,
-                        frames: vec![Box::new([0; 512])],
+                        words: vec![0; 512],
                     },
                 ),
             }

@@ -173,6 +173,8 @@ impl TlbEntry {
 #[derive(Clone, Debug)]
 pub struct TlbArray {
     config: TlbArrayConfig,
+    /// `sets - 1` when the number of sets is a power of two (a mask replaces the division).
+    set_mask: Option<u64>,
     sizes: [Option<PageSize>; 2],
     slots: Vec<Option<TlbEntry>>,
     clock: u64,
@@ -180,8 +182,10 @@ pub struct TlbArray {
 
 impl TlbArray {
     fn new(config: TlbArrayConfig, sizes: [Option<PageSize>; 2]) -> Self {
+        let sets = u64::from(config.sets);
         Self {
             config,
+            set_mask: sets.is_power_of_two().then(|| sets - 1),
             sizes,
             slots: vec![None; config.entries()],
             clock: 0,
@@ -194,12 +198,9 @@ impl TlbArray {
 
     #[inline]
     fn set_range(&self, vpn: u64) -> std::ops::Range<usize> {
-        // Real TLBs have a power-of-two number of sets; a mask then replaces the division.
-        let sets = u64::from(self.config.sets);
-        let set = if sets.is_power_of_two() {
-            (vpn & (sets - 1)) as usize
-        } else {
-            (vpn % sets) as usize
+        let set = match self.set_mask {
+            Some(mask) => (vpn & mask) as usize,
+            None => (vpn % u64::from(self.config.sets)) as usize,
         };
         let ways = self.config.ways as usize;
         set * ways..set * ways + ways

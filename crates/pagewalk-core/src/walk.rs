@@ -47,26 +47,30 @@ pub struct Translation {
 /// Reserved-bit masks of IA-32e entries for one CPU, by level (index 1..=5) and PS bit:
 /// computed once per walk setup so the hot loop tests one mask per entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ReservedMasks([[u64; 2]; 6]);
+pub struct ReservedMasks([u64; 16]);
 
 impl ReservedMasks {
     /// The masks for `cpu` (see [`ia32e_reserved`] for the rules).
     pub fn new(cpu: &CpuConfig) -> Self {
-        let mut m = [[0u64; 2]; 6];
+        let mut m = [0u64; 16];
         for level in Level::TOP_DOWN {
-            for ps in [false, true] {
-                let e = if ps { PteFlags::HUGE_PAGE.bits() } else { 0 };
-                m[level.number() as usize][ps as usize] = reserved_mask(e, level, cpu);
+            for ps in [0, 1] {
+                m[Self::slot(level, ps)] = reserved_mask(ps << 7, level, cpu);
             }
         }
         Self(m)
     }
 
+    // The mask keeps the index provably in range, so the hot check has no bounds test.
+    #[inline(always)]
+    fn slot(level: Level, ps: u64) -> usize {
+        ((level.number() as usize) << 1 | ps as usize) & 15
+    }
+
     /// Whether `entry` sets a reserved bit at `level`.
     #[inline(always)]
     pub fn check(&self, entry: u64, level: Level) -> bool {
-        let ps = (entry >> 7) & 1;
-        entry & self.0[level.number() as usize][ps as usize] != 0
+        entry & self.0[Self::slot(level, (entry >> 7) & 1)] != 0
     }
 }
 
@@ -588,12 +592,12 @@ impl Path {
 
 /// Everything a stage-1 walk needs besides memory and stage 2.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Stage1 {
+pub(crate) struct Stage1<'a> {
     pub table: TableKind,
     pub levels: Levels,
     pub root: u64,
-    pub cpu: CpuConfig,
-    pub reserved: ReservedMasks,
+    pub cpu: &'a CpuConfig,
+    pub reserved: &'a ReservedMasks,
     pub ctl: RightsControl,
     pub tag: Tag,
 }
@@ -609,7 +613,7 @@ pub(crate) struct Stage1 {
 #[inline]
 pub(crate) fn walk_stage1<S: Stage2, K: EventSink>(
     mem: &mut PhysMemory,
-    w: &Stage1,
+    w: &Stage1<'_>,
     gva: Gva,
     access: Access,
     pwc: &mut Pwc,
@@ -671,7 +675,14 @@ pub(crate) fn walk_stage1<S: Stage2, K: EventSink>(
             ));
         }
         rights = rights.and_entry(e, w.cpu.nxe);
-        path.push(level, t.hpa.raw(), e, rights.pack(), t.rights, entry_gpa.raw());
+        path.push(
+            level,
+            t.hpa.raw(),
+            e,
+            rights.pack(),
+            t.rights,
+            entry_gpa.raw(),
+        );
         if ia32e_is_leaf(e, level) {
             break level.leaf_size().unwrap_or(PageSize::Size4K);
         }
