@@ -41,6 +41,7 @@ pub mod presets;
 pub mod pwc;
 pub mod shadow;
 pub mod tlb;
+pub mod view;
 pub mod walk;
 
 pub use access::{check_rights, Access, AccessKind, Privilege, Rights, RightsControl};

@@ -217,6 +217,16 @@ impl Machine {
         Ok(SpaceId(self.spaces.len() - 1))
     }
 
+    /// Changes the PCID of an address space (takes effect at its next load).
+    pub fn set_space_pcid(&mut self, id: SpaceId, pcid: u16) -> Result<(), MachineError> {
+        let s = self
+            .spaces
+            .get_mut(id.0)
+            .ok_or(MachineError::NoSuchSpace(id.0))?;
+        s.pcid = pcid & 0xfff;
+        Ok(())
+    }
+
     fn space(&self, id: SpaceId) -> Result<&AddressSpace, MachineError> {
         self.spaces.get(id.0).ok_or(MachineError::NoSuchSpace(id.0))
     }

@@ -1,0 +1,170 @@
+//! Diagnostics: every problem of a file, each at its line and column, with a hint.
+
+use serde::Serialize;
+use std::fmt;
+use std::ops::Range;
+
+/// A position in a file: 1-based line and column (in characters).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Pos {
+    /// Line, from 1.
+    pub line: u32,
+    /// Column, from 1.
+    pub col: u32,
+}
+
+/// One problem in a scenario file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    /// Where.
+    pub pos: Pos,
+    /// What is wrong (lowercase, no trailing period).
+    pub message: String,
+    /// What to do about it.
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    /// A problem at `pos`.
+    pub fn new(pos: Pos, message: impl Into<String>) -> Self {
+        Self {
+            pos,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// Adds a hint.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// `file:line:column: message`, and the hint on a second line.
+    pub fn render(&self, file: &str) -> String {
+        let mut s = format!(
+            "{file}:{}:{}: {}",
+            self.pos.line, self.pos.col, self.message
+        );
+        if let Some(h) = &self.hint {
+            s.push_str("\n  hint: ");
+            s.push_str(h);
+        }
+        s
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.pos.line, self.pos.col, self.message)?;
+        if let Some(h) = &self.hint {
+            write!(f, " (hint: {h})")?;
+        }
+        Ok(())
+    }
+}
+
+/// All the problems of one file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{}", self.render())]
+pub struct Diagnostics {
+    /// The file name as given.
+    pub file: String,
+    /// The problems, in file order.
+    pub items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    /// Every problem rendered as `file:line:column: message` lines.
+    pub fn render(&self) -> String {
+        self.items
+            .iter()
+            .map(|d| d.render(&self.file))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// Turns byte offsets into line and column.
+#[derive(Clone, Debug)]
+pub struct LineIndex<'a> {
+    src: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    /// Indexes `src`.
+    pub fn new(src: &'a str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(src.match_indices('\n').map(|(i, _)| i + 1));
+        Self { src, starts }
+    }
+
+    /// The position of a byte offset (clamped to the text).
+    pub fn pos(&self, offset: usize) -> Pos {
+        let offset = offset.min(self.src.len());
+        let line = self.starts.partition_point(|&s| s <= offset).max(1) - 1;
+        let start = self.starts[line];
+        let col = self
+            .src
+            .get(start..offset)
+            .map_or(offset - start, |t| t.chars().count());
+        Pos {
+            line: line as u32 + 1,
+            col: col as u32 + 1,
+        }
+    }
+
+    /// The position of the start of a span.
+    pub fn span(&self, span: &Range<usize>) -> Pos {
+        self.pos(span.start)
+    }
+}
+
+/// The closest of `options` to `word`, if it is close enough to be a likely typo.
+pub fn did_you_mean<'a>(word: &str, options: &[&'a str]) -> Option<&'a str> {
+    options
+        .iter()
+        .map(|o| (edit_distance(word, o), *o))
+        .filter(|(d, o)| *d <= 2.max(o.len() / 4))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, o)| o)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions() {
+        let idx = LineIndex::new("ab\ncdé\nf");
+        assert_eq!(idx.pos(0), Pos { line: 1, col: 1 });
+        assert_eq!(idx.pos(3), Pos { line: 2, col: 1 });
+        assert_eq!(idx.pos(8), Pos { line: 3, col: 1 });
+        assert_eq!(idx.pos(7), Pos { line: 2, col: 4 });
+        assert_eq!(idx.pos(99), Pos { line: 3, col: 2 });
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(
+            did_you_mean("guest_level", &["guest_levels", "mode"]),
+            Some("guest_levels")
+        );
+        assert_eq!(did_you_mean("zzz", &["guest_levels", "mode"]), None);
+    }
+}

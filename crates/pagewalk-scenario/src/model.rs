@@ -1,0 +1,470 @@
+//! A scenario after reading and validation: typed, with the file position of every item that
+//! can still fail when the machine is built or run.
+
+use crate::diag::Pos;
+use pagewalk_core::{AccessKind, MachineConfig, PageSize, PteFlags};
+use serde::Serialize;
+
+/// How the host backs guest RAM, as QEMU and Linux would.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Backing {
+    /// Anonymous memory in 4 KiB pages (THP off).
+    Anon4k,
+    /// Transparent huge pages: anonymous memory with `madvise(MADV_HUGEPAGE)`, 2 MiB where the
+    /// kernel can.
+    Thp,
+    /// hugetlbfs with 2 MiB pages (`-mem-path /dev/hugepages`, `vm.nr_hugepages`).
+    Hugetlb2m,
+    /// hugetlbfs with 1 GiB pages.
+    Hugetlb1g,
+}
+
+impl Backing {
+    /// The host page size this backing gives.
+    pub fn page_size(self) -> PageSize {
+        match self {
+            Backing::Anon4k => PageSize::Size4K,
+            Backing::Thp | Backing::Hugetlb2m => PageSize::Size2M,
+            Backing::Hugetlb1g => PageSize::Size1G,
+        }
+    }
+
+    /// The name used in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backing::Anon4k => "4K",
+            Backing::Thp => "thp",
+            Backing::Hugetlb2m => "hugetlb-2M",
+            Backing::Hugetlb1g => "hugetlb-1G",
+        }
+    }
+}
+
+/// How to change an entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "how", rename_all = "snake_case")]
+pub enum EntryValue {
+    /// Write this raw value.
+    Raw {
+        /// The value.
+        value: u64,
+    },
+    /// Point the entry at a physical address with flags (PS added for a large leaf).
+    Entry {
+        /// The physical address.
+        addr: u64,
+        /// The flag bits.
+        flags: u64,
+    },
+    /// Set and clear bits of the current value.
+    Modify {
+        /// Bits to set.
+        set: u64,
+        /// Bits to clear.
+        clear: u64,
+    },
+}
+
+impl EntryValue {
+    /// The new value given the old one; `huge` is the PS bit for a leaf above level 1.
+    pub fn apply(&self, old: u64, huge: u64) -> u64 {
+        match *self {
+            EntryValue::Raw { value } => value,
+            EntryValue::Entry { addr, flags } => addr | flags | huge,
+            EntryValue::Modify { set, clear } => (old | set) & !clear,
+        }
+    }
+}
+
+/// A raw edit of one entry of the initial image (to teach misconfigurations).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Edit {
+    /// The address whose path holds the entry (a GVA, or a GPA for stage 2).
+    pub addr: u64,
+    /// The level of the entry.
+    pub level: u8,
+    /// The change.
+    pub value: EntryValue,
+    /// Where in the file.
+    pub pos: Pos,
+}
+
+/// A guest mapping range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Mapping {
+    /// First linear address.
+    pub gva: u64,
+    /// First guest-physical address.
+    pub gpa: u64,
+    /// Bytes mapped.
+    pub size: u64,
+    /// Page size.
+    pub page: PageSize,
+    /// Leaf flags, A/D presets included.
+    pub flags: PteFlags,
+    /// Where in the file.
+    pub pos: Pos,
+}
+
+/// A guest address space (a process).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Space {
+    /// Its name, used by `cr3` and `pte_write` steps.
+    pub name: String,
+    /// Its PCID (used with `pcid = true`).
+    pub pcid: u16,
+    /// Its mappings.
+    pub maps: Vec<Mapping>,
+    /// Raw edits of its tables.
+    pub edits: Vec<Edit>,
+}
+
+/// An explicit stage-2 mapping range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Stage2Mapping {
+    /// First guest-physical address.
+    pub gpa: u64,
+    /// First host-physical address (default: the memslot's backing).
+    pub hpa: Option<u64>,
+    /// Bytes mapped.
+    pub size: u64,
+    /// Page size.
+    pub page: PageSize,
+    /// Leaf bits (EPT or NPT format).
+    pub flags: u64,
+    /// Where in the file.
+    pub pos: Pos,
+}
+
+/// The host side.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Host {
+    /// How guest RAM is backed.
+    pub backing: Backing,
+    /// Whether guest RAM is touched before the guest runs (QEMU's `-mem-prealloc`).
+    pub prealloc: bool,
+    /// Page size of the automatic stage-2 mappings.
+    pub stage2_page: PageSize,
+    /// Map every guest-physical page the guest uses in stage 2 automatically.
+    pub auto_stage2: bool,
+    /// Leaf bits of the automatic stage-2 mappings.
+    pub stage2_flags: u64,
+    /// Explicit stage-2 mappings (made before the automatic ones).
+    pub maps: Vec<Stage2Mapping>,
+    /// Raw edits of stage-2 entries.
+    pub edits: Vec<Edit>,
+}
+
+/// One operation of the trace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Op {
+    /// One access.
+    Access {
+        /// Address.
+        gva: u64,
+        /// Read, write or fetch.
+        kind: AccessKind,
+        /// CPL 3 (true) or 0.
+        user: bool,
+    },
+    /// Consecutive 8-byte accesses over `length` bytes, `repeat` times.
+    Sequential {
+        /// First address.
+        start: u64,
+        /// Bytes covered.
+        length: u64,
+        /// Read, write or fetch.
+        kind: AccessKind,
+        /// User mode.
+        user: bool,
+        /// Passes.
+        repeat: u64,
+    },
+    /// `count` accesses `stride` bytes apart, `repeat` times.
+    Strided {
+        /// First address.
+        start: u64,
+        /// Distance between accesses.
+        stride: u64,
+        /// Accesses per pass.
+        count: u64,
+        /// Read, write or fetch.
+        kind: AccessKind,
+        /// User mode.
+        user: bool,
+        /// Passes.
+        repeat: u64,
+    },
+    /// `count` 8-byte-aligned accesses spread uniformly over `span` bytes from `start`.
+    Random {
+        /// First address.
+        start: u64,
+        /// Bytes covered.
+        span: u64,
+        /// Accesses.
+        count: u64,
+        /// Seed of the generator (ChaCha8: the same stream everywhere).
+        seed: u64,
+        /// Read, write or fetch.
+        kind: AccessKind,
+        /// User mode.
+        user: bool,
+    },
+    /// A working set of `pages` addresses `stride` apart, touched `rounds` times.
+    WorkingSet {
+        /// First address.
+        start: u64,
+        /// Addresses in the set.
+        pages: u64,
+        /// Distance between them.
+        stride: u64,
+        /// Passes.
+        rounds: u64,
+        /// Read, write or fetch.
+        kind: AccessKind,
+        /// User mode.
+        user: bool,
+    },
+    /// VM exits and entries with no other work (I/O, hypercalls).
+    VmExit {
+        /// How many round trips.
+        count: u64,
+    },
+    /// MOV to CR3 loading another address space.
+    Cr3 {
+        /// Index of the address space.
+        space: usize,
+        /// Bit 63: keep this PCID's entries.
+        noflush: bool,
+    },
+    /// INVLPG.
+    Invlpg {
+        /// Address.
+        gva: u64,
+    },
+    /// INVPCID.
+    Invpcid {
+        /// Type 0-3.
+        kind: u8,
+        /// PCID.
+        pcid: u16,
+        /// Address (type 0).
+        gva: u64,
+    },
+    /// INVVPID (by the hypervisor).
+    Invvpid {
+        /// Type 0-3.
+        kind: u8,
+        /// VPID.
+        vpid: u16,
+        /// Address (type 0).
+        gva: u64,
+    },
+    /// INVEPT (by the hypervisor).
+    Invept {
+        /// Type 1 or 2.
+        kind: u8,
+    },
+    /// The guest writes one of its page-table entries.
+    PteWrite {
+        /// Index of the address space.
+        space: usize,
+        /// The address whose path holds the entry.
+        gva: u64,
+        /// Level of the entry.
+        level: u8,
+        /// The new value.
+        value: EntryValue,
+    },
+    /// Sets RFLAGS.AC (for SMAP).
+    SetAc {
+        /// The value.
+        value: bool,
+    },
+}
+
+impl Op {
+    /// How many actions (accesses or events) the operation expands to.
+    pub fn actions(&self) -> u64 {
+        match *self {
+            Op::Sequential { length, repeat, .. } => length.div_ceil(8).saturating_mul(repeat),
+            Op::Strided { count, repeat, .. } => count.saturating_mul(repeat),
+            Op::Random { count, .. } => count,
+            Op::WorkingSet { pages, rounds, .. } => pages.saturating_mul(rounds),
+            Op::VmExit { count } => count,
+            _ => 1,
+        }
+    }
+}
+
+/// What a fault expectation names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    /// No fault.
+    None,
+    /// #PF.
+    PageFault,
+    /// EPT violation.
+    EptViolation,
+    /// EPT misconfiguration.
+    EptMisconfig,
+    /// NPT nested page fault.
+    NestedPageFault,
+    /// #GP (non-canonical).
+    GeneralProtection,
+}
+
+/// Where an access was served from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TlbExpect {
+    /// Some TLB level.
+    Hit,
+    /// The L1 TLB.
+    L1,
+    /// The L2 TLB.
+    L2,
+    /// No TLB level: a walk.
+    Miss,
+}
+
+/// Expectations on the outcome of one step (its last access) and its counters.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct StepExpect {
+    /// Hit or miss.
+    pub tlb: Option<TlbExpect>,
+    /// Fault kind.
+    pub fault: Option<FaultKind>,
+    /// #PF error code (or NPF EXITINFO1 low bits).
+    pub error_code: Option<u32>,
+    /// EPT violation exit qualification.
+    pub qualification: Option<u64>,
+    /// Host-physical address reached.
+    pub hpa: Option<u64>,
+    /// Counter deltas of this step.
+    pub counters: Vec<(String, u64)>,
+}
+
+/// One entry of the trace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Step {
+    /// What to do.
+    #[serde(flatten)]
+    pub op: Op,
+    /// A caption for the UI.
+    pub label: Option<String>,
+    /// Expectations on this step.
+    pub expect: Option<StepExpect>,
+    /// Where in the file.
+    pub pos: Pos,
+}
+
+/// A comparison of a counter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Compare {
+    /// Exactly this value.
+    Equals(u64),
+    /// Within `min..=max`.
+    Range {
+        /// Lower bound.
+        min: u64,
+        /// Upper bound.
+        max: u64,
+    },
+}
+
+impl Compare {
+    /// Whether `v` passes.
+    pub fn holds(&self, v: u64) -> bool {
+        match *self {
+            Compare::Equals(x) => v == x,
+            Compare::Range { min, max } => v >= min && v <= max,
+        }
+    }
+}
+
+impl std::fmt::Display for Compare {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Compare::Equals(x) => write!(f, "= {x}"),
+            Compare::Range { min, max } if max == u64::MAX => write!(f, ">= {min}"),
+            Compare::Range { min, max } => write!(f, "in {min}..={max}"),
+        }
+    }
+}
+
+/// A counter expectation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Expect {
+    /// The counter key.
+    pub counter: String,
+    /// The comparison.
+    pub compare: Compare,
+    /// After this trace entry (1-based), instead of at the end.
+    pub after: Option<usize>,
+    /// Where in the file.
+    pub pos: Pos,
+}
+
+/// Limits that keep a scenario from exhausting memory or time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Limits {
+    /// Most actions (accesses and events) a run may take.
+    pub max_actions: u64,
+    /// Most guest pages all mappings may create.
+    pub max_mapped_pages: u64,
+}
+
+impl Limits {
+    /// Hard ceiling of `max_actions` a file may ask for.
+    pub const MAX_ACTIONS_CEILING: u64 = 200_000_000;
+    /// Hard ceiling of `max_frames` a file may ask for (4 GiB of tables).
+    pub const MAX_FRAMES_CEILING: u64 = 1 << 20;
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_actions: 20_000_000,
+            max_mapped_pages: 4 << 20,
+        }
+    }
+}
+
+/// A whole scenario.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Scenario {
+    /// Its title.
+    pub name: String,
+    /// The one-line lesson.
+    pub lesson: String,
+    /// Gallery topic.
+    pub topic: String,
+    /// Longer explanation (markdown), optional.
+    pub notes: Option<String>,
+    /// The machine.
+    pub machine: MachineConfig,
+    /// Limits.
+    pub limits: Limits,
+    /// Host side.
+    pub host: Host,
+    /// Guest address spaces; the first is loaded at the start.
+    pub spaces: Vec<Space>,
+    /// The trace.
+    pub trace: Vec<Step>,
+    /// Counter expectations.
+    pub expects: Vec<Expect>,
+}
+
+impl Scenario {
+    /// Total actions of the trace.
+    pub fn total_actions(&self) -> u64 {
+        self.trace
+            .iter()
+            .fold(0u64, |n, s| n.saturating_add(s.op.actions()))
+    }
+}

@@ -1,0 +1,1112 @@
+//! Reading a scenario file: TOML text to a validated [`Scenario`], or every problem at once.
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::model::*;
+use crate::reader::{Obj, Reader};
+use crate::units::{parse_ept_flags, parse_pte_flags};
+use pagewalk_core::presets::stage2_flags;
+use pagewalk_core::{
+    AccessKind, CostModel, Counters, Gva, Levels, MachineConfig, Mode, PageSize, PteFlags,
+    PwcConfig, TlbArrayConfig, TlbConfig, Vendor,
+};
+use toml::de::DeTable;
+
+/// The schema version this crate reads.
+pub const SCHEMA: u64 = 1;
+
+/// The largest scenario file accepted, in bytes.
+pub const MAX_FILE_BYTES: usize = 1 << 20;
+
+const TOP_KEYS: &[&str] = &[
+    "schema", "name", "lesson", "topic", "notes", "machine", "host", "space", "trace", "expect",
+];
+const MACHINE_KEYS: &[&str] = &[
+    "mode",
+    "guest_levels",
+    "stage2_levels",
+    "vendor",
+    "maxphyaddr",
+    "gbpages",
+    "wp",
+    "smep",
+    "smap",
+    "nxe",
+    "pge",
+    "pcid",
+    "vpid",
+    "ept_ad",
+    "unsync",
+    "pwc",
+    "tlb",
+    "cost",
+    "max_frames",
+    "max_actions",
+    "guest_ram",
+];
+const PWC_KEYS: &[&str] = &["guest", "stage2", "entries"];
+const TLB_KEYS: &[&str] = &[
+    "enabled", "l1d_4k", "l1d_2m", "l1d_1g", "l1i_4k", "l1i_2m", "l2", "l2_1g",
+];
+const COST_KEYS: &[&str] = &[
+    "l1_tlb_hit",
+    "l2_tlb_hit",
+    "pwc_hit",
+    "memory_ref",
+    "ad_update",
+    "vm_exit",
+    "hypervisor_ref",
+    "emulation",
+];
+const HOST_KEYS: &[&str] = &[
+    "backing",
+    "prealloc",
+    "stage2_page",
+    "auto_stage2",
+    "stage2_flags",
+    "map",
+    "edit",
+];
+const HOST_MAP_KEYS: &[&str] = &["gpa", "hpa", "size", "page", "flags"];
+const SPACE_KEYS: &[&str] = &["name", "pcid", "map", "edit"];
+const MAP_KEYS: &[&str] = &["gva", "gpa", "size", "page", "flags", "accessed", "dirty"];
+const EDIT_KEYS: &[&str] = &[
+    "gva", "gpa", "level", "raw", "addr", "flags", "set", "clear",
+];
+const EXPECT_KEYS: &[&str] = &["counter", "equals", "min", "max", "after"];
+const STEP_EXPECT_KEYS: &[&str] = &["tlb", "fault", "error_code", "qualification", "hpa"];
+
+const OPS: &[&str] = &[
+    "read",
+    "write",
+    "fetch",
+    "sequential",
+    "strided",
+    "random",
+    "working_set",
+    "vm_exit",
+    "cr3",
+    "invlpg",
+    "invpcid",
+    "invvpid",
+    "invept",
+    "pte_write",
+    "set_ac",
+];
+
+fn counter_keys() -> Vec<&'static str> {
+    Counters::default()
+        .entries()
+        .iter()
+        .map(|(k, _)| *k)
+        .collect()
+}
+
+const PAGE_SIZES: &[(&str, PageSize)] = &[
+    ("4K", PageSize::Size4K),
+    ("2M", PageSize::Size2M),
+    ("1G", PageSize::Size1G),
+];
+
+/// Reads a scenario from TOML text. `file` names it in diagnostics.
+pub fn parse(file: &str, src: &str) -> Result<Scenario, Diagnostics> {
+    let fail = |items| Diagnostics {
+        file: file.to_owned(),
+        items,
+    };
+    if src.len() > MAX_FILE_BYTES {
+        return Err(fail(vec![Diagnostic::new(
+            Default::default(),
+            format!(
+                "the file is {} bytes; scenario files may be at most {MAX_FILE_BYTES}",
+                src.len()
+            ),
+        )
+        .hint(
+            "describe long traces with patterns (sequential, strided, random, working_set)",
+        )]));
+    }
+    let r = Reader::new(src);
+    let (doc, errors) = DeTable::parse_recoverable(src);
+    for e in &errors {
+        let span = e.span().unwrap_or(0..0);
+        r.error(
+            &span,
+            e.message().trim().to_owned(),
+            Some("this is not valid TOML".into()),
+        );
+    }
+    if !errors.is_empty() {
+        return Err(fail(r.into_diagnostics()));
+    }
+    let top = Obj::new(&r, doc.get_ref(), doc.span(), "the file");
+    let scenario = read_scenario(&top);
+    top.finish(TOP_KEYS);
+    match scenario {
+        Some(s) if !r.failed() => Ok(s),
+        _ => Err(fail(r.into_diagnostics())),
+    }
+}
+
+fn read_scenario(top: &Obj<'_, '_, '_>) -> Option<Scenario> {
+    match top.int("schema", 0, u64::from(u32::MAX)) {
+        Some(SCHEMA) => {}
+        Some(v) => top.reader().error_at(
+            Diagnostic::new(top.pos(), format!("schema {v} is not supported"))
+                .hint(format!("this pagewalk reads schema = {SCHEMA}")),
+        ),
+        None if !top.has("schema") => top.missing("schema", "start the file with `schema = 1`"),
+        None => {}
+    }
+    let name = top.str("name").map(|(s, _)| s.to_owned());
+    if name.is_none() && !top.has("name") {
+        top.missing(
+            "name",
+            "add `name = \"...\"`: the title shown in the gallery",
+        );
+    }
+    let lesson = top.str("lesson").map(|(s, _)| s.to_owned());
+    if lesson.is_none() && !top.has("lesson") {
+        top.missing(
+            "lesson",
+            "add `lesson = \"...\"`: the one idea this scenario teaches",
+        );
+    }
+    let topic = top
+        .str("topic")
+        .map_or_else(|| "general".to_owned(), |(s, _)| s.to_owned());
+    let notes = top.str("notes").map(|(s, _)| s.to_owned());
+
+    let (machine, limits) = match top.table("machine") {
+        Some(m) => read_machine(&m),
+        None => (MachineConfig::default(), Limits::default()),
+    };
+    let host = match top.table("host") {
+        Some(h) => read_host(&h, &machine),
+        None => default_host(&machine, Backing::Anon4k),
+    };
+    let mut spaces: Vec<Space> = top
+        .tables_or_one("space")
+        .iter()
+        .enumerate()
+        .map(|(i, s)| read_space(s, i, &machine))
+        .collect();
+    if spaces.is_empty() {
+        spaces.push(Space {
+            name: "main".into(),
+            pcid: 0,
+            maps: Vec::new(),
+            edits: Vec::new(),
+        });
+    }
+    for (i, s) in spaces.iter().enumerate() {
+        if spaces[..i].iter().any(|o| o.name == s.name) {
+            top.reader().error_at(
+                Diagnostic::new(
+                    s.maps.first().map_or(top.pos(), |m| m.pos),
+                    format!("two address spaces are named \"{}\"", s.name),
+                )
+                .hint("give each [[space]] its own name"),
+            );
+        }
+    }
+    let pages: u64 = spaces
+        .iter()
+        .flat_map(|s| &s.maps)
+        .map(|m| m.size / m.page.bytes())
+        .sum();
+    if pages > limits.max_mapped_pages {
+        top.reader().error_at(
+            Diagnostic::new(
+                top.pos(),
+                format!(
+                    "the mappings make {pages} pages; the limit is {}",
+                    limits.max_mapped_pages
+                ),
+            )
+            .hint("map less, or use larger pages"),
+        );
+    }
+    let trace: Vec<Step> = top
+        .tables("trace")
+        .iter()
+        .filter_map(|t| read_step(t, &spaces, &machine))
+        .collect();
+    let keys = counter_keys();
+    let expects: Vec<Expect> = top
+        .tables("expect")
+        .iter()
+        .filter_map(|e| read_expect(e, &keys, trace.len()))
+        .collect();
+    let total = trace
+        .iter()
+        .fold(0u64, |n, s| n.saturating_add(s.op.actions()));
+    if total > limits.max_actions {
+        top.reader().error_at(
+            Diagnostic::new(
+                trace.first().map_or(top.pos(), |s| s.pos),
+                format!(
+                    "the trace has {total} actions; the limit is {}",
+                    limits.max_actions
+                ),
+            )
+            .hint(format!(
+                "shorten the trace, or raise `machine.max_actions` (at most {})",
+                Limits::MAX_ACTIONS_CEILING
+            )),
+        );
+    }
+    Some(Scenario {
+        name: name?,
+        lesson: lesson?,
+        topic,
+        notes,
+        machine,
+        limits,
+        host,
+        spaces,
+        trace,
+        expects,
+    })
+}
+
+fn levels(o: &Obj<'_, '_, '_>, key: &str) -> Option<Levels> {
+    o.int(key, 4, 5)
+        .map(|n| if n == 5 { Levels::Five } else { Levels::Four })
+}
+
+fn array_geometry(o: &Obj<'_, '_, '_>, key: &str) -> Option<TlbArrayConfig> {
+    let (s, span) = o.str(key)?;
+    let parsed = s.split_once(['x', 'X']).and_then(|(a, b)| {
+        let sets: u16 = a.trim().parse().ok()?;
+        let ways: u8 = b.trim().parse().ok()?;
+        (sets <= 4096 && ways <= 32).then_some(TlbArrayConfig::new(sets, ways))
+    });
+    if parsed.is_none() {
+        o.reader().error(
+            &span,
+            format!("`{key}` must be \"SETSxWAYS\", like \"16x4\""),
+            Some("at most 4096 sets and 32 ways; \"0x0\" removes the array".into()),
+        );
+    }
+    parsed
+}
+
+fn read_machine(m: &Obj<'_, '_, '_>) -> (MachineConfig, Limits) {
+    let mut c = MachineConfig::default();
+    let mut limits = Limits::default();
+    if let Some(mode) = m.choice(
+        "mode",
+        &[
+            ("native", Mode::Native),
+            ("ept", Mode::Ept),
+            ("npt", Mode::Npt),
+            ("shadow", Mode::Shadow),
+        ],
+    ) {
+        c.mode = mode;
+    }
+    if c.mode == Mode::Npt {
+        c.cpu.vendor = Vendor::Amd;
+    }
+    if let Some(l) = levels(m, "guest_levels") {
+        c.guest_levels = l;
+    }
+    if let Some(l) = levels(m, "stage2_levels") {
+        c.stage2_levels = l;
+    }
+    if let Some(v) = m.choice("vendor", &[("intel", Vendor::Intel), ("amd", Vendor::Amd)]) {
+        c.cpu.vendor = v;
+    }
+    if let Some(v) = m.int("maxphyaddr", 36, 52) {
+        c.cpu.maxphyaddr = v as u8;
+    }
+    for (key, slot) in [
+        ("gbpages", &mut c.cpu.gbpages),
+        ("wp", &mut c.cpu.wp),
+        ("smep", &mut c.cpu.smep),
+        ("smap", &mut c.cpu.smap),
+        ("nxe", &mut c.cpu.nxe),
+        ("pge", &mut c.cpu.pge),
+        ("pcid", &mut c.cpu.pcide),
+        ("vpid", &mut c.vpid),
+        ("ept_ad", &mut c.ept_ad),
+        ("unsync", &mut c.shadow.unsync),
+    ] {
+        if let Some(b) = m.bool(key) {
+            *slot = b;
+        }
+    }
+    if let Some(v) = m.raw("pwc") {
+        match v.get_ref() {
+            toml::de::DeValue::Boolean(b) => {
+                c.pwc = PwcConfig {
+                    guest: *b,
+                    stage2: *b,
+                    ..PwcConfig::default()
+                }
+            }
+            _ => {
+                if let Some(p) = m.table("pwc") {
+                    if let Some(b) = p.bool("guest") {
+                        c.pwc.guest = b;
+                    }
+                    if let Some(b) = p.bool("stage2") {
+                        c.pwc.stage2 = b;
+                    }
+                    if let Some(n) = p.int("entries", 0, 4096) {
+                        c.pwc.entries = n as u16;
+                    }
+                    p.finish(PWC_KEYS);
+                }
+            }
+        }
+    }
+    if let Some(v) = m.raw("tlb") {
+        match v.get_ref() {
+            toml::de::DeValue::Boolean(b) => c.tlb.enabled = *b,
+            _ => {
+                if let Some(t) = m.table("tlb") {
+                    let mut tlb = TlbConfig::default();
+                    if let Some(b) = t.bool("enabled") {
+                        tlb.enabled = b;
+                    }
+                    for (key, slot) in [
+                        ("l1d_4k", &mut tlb.l1d_4k),
+                        ("l1d_2m", &mut tlb.l1d_2m),
+                        ("l1d_1g", &mut tlb.l1d_1g),
+                        ("l1i_4k", &mut tlb.l1i_4k),
+                        ("l1i_2m", &mut tlb.l1i_2m),
+                        ("l2", &mut tlb.l2),
+                        ("l2_1g", &mut tlb.l2_1g),
+                    ] {
+                        if let Some(g) = array_geometry(&t, key) {
+                            *slot = g;
+                        }
+                    }
+                    t.finish(TLB_KEYS);
+                    c.tlb = tlb;
+                }
+            }
+        }
+    }
+    if let Some(t) = m.table("cost") {
+        let mut cost = CostModel::default();
+        for (key, slot) in [
+            ("l1_tlb_hit", &mut cost.l1_tlb_hit),
+            ("l2_tlb_hit", &mut cost.l2_tlb_hit),
+            ("pwc_hit", &mut cost.pwc_hit),
+            ("memory_ref", &mut cost.memory_ref),
+            ("ad_update", &mut cost.ad_update),
+            ("vm_exit", &mut cost.vm_exit),
+            ("hypervisor_ref", &mut cost.hypervisor_ref),
+            ("emulation", &mut cost.emulation),
+        ] {
+            if let Some(v) = t.int(key, 0, 1_000_000_000) {
+                *slot = v;
+            }
+        }
+        t.finish(COST_KEYS);
+        c.cost = cost;
+    }
+    c.max_frames = 1 << 16;
+    if let Some(v) = m.int("max_frames", 16, Limits::MAX_FRAMES_CEILING) {
+        c.max_frames = v as usize;
+    }
+    if let Some(v) = m.int("max_actions", 1, Limits::MAX_ACTIONS_CEILING) {
+        limits.max_actions = v;
+    }
+    if let Some(v) = m.size("guest_ram") {
+        if !((64 << 20)..=(64 << 30)).contains(&v) || v % (2 << 20) != 0 {
+            m.reader().error_at(
+                Diagnostic::new(
+                    m.pos(),
+                    "`guest_ram` must be 64 MiB to 64 GiB, in 2 MiB steps",
+                )
+                .hint("for example guest_ram = \"4G\""),
+            );
+        } else {
+            c.layout.guest_ram = v;
+        }
+    }
+    m.finish(MACHINE_KEYS);
+    (c, limits)
+}
+
+fn default_host(machine: &MachineConfig, backing: Backing) -> Host {
+    Host {
+        backing,
+        prealloc: false,
+        stage2_page: backing.page_size(),
+        auto_stage2: true,
+        stage2_flags: stage2_flags(machine.mode),
+        maps: Vec::new(),
+        edits: Vec::new(),
+    }
+}
+
+fn stage2_leaf_flags(o: &Obj<'_, '_, '_>, key: &str, mode: Mode) -> Option<u64> {
+    let (s, span) = o.str(key)?;
+    let r = if mode == Mode::Npt {
+        parse_pte_flags(s).map(|f| f.bits())
+    } else {
+        parse_ept_flags(s).map(|f| f.bits())
+    };
+    r.map_err(|e| {
+        let hint = if mode == Mode::Npt {
+            "NPT entries use the IA-32e names: PRESENT | WRITABLE | USER | ACCESSED | DIRTY"
+        } else {
+            "EPT entries use READ | WRITE | EXECUTE | MEMTYPE0..2 | IGNORE_PAT | ACCESSED | DIRTY"
+        };
+        o.reader()
+            .error(&span, format!("`{key}`: {e}"), Some(hint.into()))
+    })
+    .ok()
+}
+
+fn read_host(h: &Obj<'_, '_, '_>, machine: &MachineConfig) -> Host {
+    let backing = h
+        .choice(
+            "backing",
+            &[
+                ("4K", Backing::Anon4k),
+                ("thp", Backing::Thp),
+                ("hugetlb-2M", Backing::Hugetlb2m),
+                ("hugetlb-1G", Backing::Hugetlb1g),
+            ],
+        )
+        .unwrap_or(Backing::Anon4k);
+    let mut host = default_host(machine, backing);
+    if let Some(b) = h.bool("prealloc") {
+        host.prealloc = b;
+    }
+    if let Some(p) = h.choice("stage2_page", PAGE_SIZES) {
+        host.stage2_page = p;
+    }
+    if let Some(b) = h.bool("auto_stage2") {
+        host.auto_stage2 = b;
+    }
+    if let Some(f) = stage2_leaf_flags(h, "stage2_flags", machine.mode) {
+        host.stage2_flags = f;
+    }
+    let nested = machine.mode.is_nested();
+    for m in h.tables("map") {
+        if !nested {
+            m.reader().error_at(
+                Diagnostic::new(m.pos(), "[[host.map]] needs an `ept` or `npt` machine")
+                    .hint("stage-2 tables exist only under EPT and NPT"),
+            );
+        }
+        let gpa = m.addr("gpa");
+        if gpa.is_none() && !m.has("gpa") {
+            m.missing("gpa", "the first guest-physical address to map");
+        }
+        let page = m.choice("page", PAGE_SIZES).unwrap_or(host.stage2_page);
+        let size = m.size("size").unwrap_or(page.bytes());
+        let hpa = m.addr("hpa");
+        let flags = stage2_leaf_flags(&m, "flags", machine.mode).unwrap_or(host.stage2_flags);
+        m.finish(HOST_MAP_KEYS);
+        if let Some(gpa) = gpa {
+            check_range(&m, "gpa", gpa, size, page);
+            if let Some(h) = hpa {
+                check_range(&m, "hpa", h, size, page);
+            }
+            host.maps.push(Stage2Mapping {
+                gpa,
+                hpa,
+                size,
+                page,
+                flags,
+                pos: m.pos(),
+            });
+        }
+    }
+    for e in h.tables("edit") {
+        if !nested {
+            e.reader().error_at(
+                Diagnostic::new(e.pos(), "[[host.edit]] needs an `ept` or `npt` machine")
+                    .hint("stage-2 tables exist only under EPT and NPT"),
+            );
+        }
+        if let Some(edit) = read_edit(&e, "gpa", machine.mode == Mode::Npt || !nested) {
+            host.edits.push(edit);
+        }
+    }
+    h.finish(HOST_KEYS);
+    host
+}
+
+fn check_range(o: &Obj<'_, '_, '_>, what: &str, addr: u64, size: u64, page: PageSize) {
+    if addr % page.bytes() != 0 {
+        o.reader().error_at(
+            Diagnostic::new(
+                o.pos(),
+                format!("`{what}` {addr:#x} is not aligned to its {page} pages"),
+            )
+            .hint(format!("use a multiple of {:#x}", page.bytes())),
+        );
+    }
+    if size == 0 || size % page.bytes() != 0 {
+        o.reader().error_at(
+            Diagnostic::new(
+                o.pos(),
+                format!("`size` {size:#x} is not a whole number of {page} pages"),
+            )
+            .hint(format!("use a multiple of {:#x}", page.bytes())),
+        );
+    }
+    if addr.checked_add(size).is_none() {
+        o.reader().error_at(Diagnostic::new(
+            o.pos(),
+            format!("`{what}` + `size` overflows 64 bits"),
+        ));
+    }
+}
+
+fn read_space(s: &Obj<'_, '_, '_>, i: usize, machine: &MachineConfig) -> Space {
+    let name = s.str("name").map_or_else(
+        || {
+            if i == 0 {
+                "main".to_owned()
+            } else {
+                format!("space{i}")
+            }
+        },
+        |(n, _)| n.to_owned(),
+    );
+    let pcid = s.int("pcid", 0, 4095).unwrap_or(0) as u16;
+    let mut maps = Vec::new();
+    for m in s.tables("map") {
+        let gva = m.addr("gva");
+        if gva.is_none() && !m.has("gva") {
+            m.missing("gva", "the first linear address to map");
+        }
+        let gpa = m.addr("gpa");
+        if gpa.is_none() && !m.has("gpa") {
+            m.missing("gpa", "the first guest-physical address it maps to");
+        }
+        let page = m.choice("page", PAGE_SIZES).unwrap_or(PageSize::Size4K);
+        let size = m.size("size").unwrap_or(page.bytes());
+        let mut flags = match m.str("flags") {
+            Some((f, span)) => match parse_pte_flags(f) {
+                Ok(f) => f,
+                Err(e) => {
+                    m.reader().error(&span, format!("`flags`: {e}"), None);
+                    PteFlags::PRESENT
+                }
+            },
+            None => PteFlags::PRESENT | PteFlags::WRITABLE | PteFlags::USER,
+        };
+        if m.bool("accessed").unwrap_or(true) {
+            flags |= PteFlags::ACCESSED;
+        }
+        if m.bool("dirty").unwrap_or(true) {
+            flags |= PteFlags::DIRTY;
+        }
+        m.finish(MAP_KEYS);
+        let (Some(gva), Some(gpa)) = (gva, gpa) else {
+            continue;
+        };
+        check_range(&m, "gva", gva, size, page);
+        check_range(&m, "gpa", gpa, size, page);
+        let last = gva.wrapping_add(size.saturating_sub(1));
+        if !Gva::new(gva).is_canonical(machine.guest_levels)
+            || !Gva::new(last).is_canonical(machine.guest_levels)
+        {
+            m.reader().error_at(
+                Diagnostic::new(
+                    m.pos(),
+                    format!(
+                        "{gva:#x}..{last:#x} is not canonical for {}-level paging",
+                        machine.guest_levels.count()
+                    ),
+                )
+                .hint("the upper bits must copy bit 47 (4-level) or bit 56 (5-level)"),
+            );
+        }
+        if gpa.saturating_add(size) > machine.layout.guest_ram {
+            m.reader().error_at(
+                Diagnostic::new(
+                    m.pos(),
+                    format!(
+                        "guest-physical {gpa:#x}..{:#x} is beyond guest RAM ({:#x} bytes)",
+                        gpa.saturating_add(size),
+                        machine.layout.guest_ram
+                    ),
+                )
+                .hint("use a smaller gpa, or raise `machine.guest_ram`"),
+            );
+        }
+        maps.push(Mapping {
+            gva,
+            gpa,
+            size,
+            page,
+            flags,
+            pos: m.pos(),
+        });
+    }
+    let edits = s
+        .tables("edit")
+        .iter()
+        .filter_map(|e| read_edit(e, "gva", true))
+        .collect();
+    s.finish(SPACE_KEYS);
+    Space {
+        name,
+        pcid,
+        maps,
+        edits,
+    }
+}
+
+/// Reads a raw edit: `raw`, or `addr` + `flags`, or `set`/`clear`.
+fn read_edit(e: &Obj<'_, '_, '_>, addr_key: &str, ia32e: bool) -> Option<Edit> {
+    let addr = e.addr(addr_key);
+    if addr.is_none() && !e.has(addr_key) {
+        e.missing(addr_key, "the address whose path holds the entry to edit");
+    }
+    let level = e.int("level", 1, 5);
+    if level.is_none() && !e.has("level") {
+        e.missing("level", "1 = PTE, 2 = PDE, 3 = PDPTE, 4 = PML4E, 5 = PML5E");
+    }
+    let flags = |key: &str| -> Option<u64> {
+        let (s, span) = e.str(key)?;
+        let r = if ia32e {
+            parse_pte_flags(s).map(|f| f.bits())
+        } else {
+            parse_ept_flags(s).map(|f| f.bits())
+        };
+        r.map_err(|m| e.reader().error(&span, format!("`{key}`: {m}"), None))
+            .ok()
+    };
+    let value = if e.has("raw") {
+        e.addr("raw").map(|value| EntryValue::Raw { value })
+    } else if e.has("addr") {
+        let a = e.addr("addr");
+        let f = flags("flags");
+        Some(EntryValue::Entry {
+            addr: a?,
+            flags: f.unwrap_or(0),
+        })
+    } else if e.has("set") || e.has("clear") {
+        Some(EntryValue::Modify {
+            set: flags("set").unwrap_or(0),
+            clear: flags("clear").unwrap_or(0),
+        })
+    } else {
+        e.reader().error_at(
+            Diagnostic::new(
+                e.pos(),
+                "an edit needs `raw`, `addr` (with `flags`), or `set`/`clear`",
+            )
+            .hint("for example set = \"NO_EXECUTE\" or clear = \"PRESENT\""),
+        );
+        None
+    };
+    e.finish(EDIT_KEYS);
+    Some(Edit {
+        addr: addr?,
+        level: level? as u8,
+        value: value?,
+        pos: e.pos(),
+    })
+}
+
+fn kind(o: &Obj<'_, '_, '_>) -> AccessKind {
+    o.choice(
+        "kind",
+        &[
+            ("read", AccessKind::Read),
+            ("write", AccessKind::Write),
+            ("fetch", AccessKind::Fetch),
+        ],
+    )
+    .unwrap_or(AccessKind::Read)
+}
+
+fn space_ref(o: &Obj<'_, '_, '_>, spaces: &[Space], required: bool) -> Option<usize> {
+    let Some((name, span)) = o.str("space") else {
+        if required && !o.has("space") {
+            o.missing("space", "the name of the [[space]] to load");
+        }
+        return if required { None } else { Some(0) };
+    };
+    match spaces.iter().position(|s| s.name == name) {
+        Some(i) => Some(i),
+        None => {
+            let names: Vec<&str> = spaces.iter().map(|s| s.name.as_str()).collect();
+            o.reader().error(
+                &span,
+                format!("there is no address space named \"{name}\""),
+                Some(format!("spaces: {}", names.join(", "))),
+            );
+            None
+        }
+    }
+}
+
+fn req_addr(o: &Obj<'_, '_, '_>, key: &str, hint: &str) -> Option<u64> {
+    let v = o.addr(key);
+    if v.is_none() && !o.has(key) {
+        o.missing(key, hint);
+    }
+    v
+}
+
+fn req_int(o: &Obj<'_, '_, '_>, key: &str, min: u64, max: u64, hint: &str) -> Option<u64> {
+    let v = o.int(key, min, max);
+    if v.is_none() && !o.has(key) {
+        o.missing(key, hint);
+    }
+    v
+}
+
+fn req_size(o: &Obj<'_, '_, '_>, key: &str, hint: &str) -> Option<u64> {
+    let v = o.size(key);
+    if v.is_none() && !o.has(key) {
+        o.missing(key, hint);
+    }
+    v
+}
+
+fn read_step(t: &Obj<'_, '_, '_>, spaces: &[Space], machine: &MachineConfig) -> Option<Step> {
+    let Some((op, span)) = t.str("op") else {
+        if !t.has("op") {
+            t.missing("op", &format!("one of: {}", OPS.join(", ")));
+        }
+        return None;
+    };
+    let label = t.str("label").map(|(s, _)| s.to_owned());
+    let user = t.bool("user").unwrap_or(true);
+    const MAX: u64 = Limits::MAX_ACTIONS_CEILING;
+    let mut keys: Vec<&str> = vec!["op", "label", "expect"];
+    let op = match op {
+        "read" | "write" | "fetch" => {
+            keys.extend(["gva", "user"]);
+            let kind = match op {
+                "read" => AccessKind::Read,
+                "write" => AccessKind::Write,
+                _ => AccessKind::Fetch,
+            };
+            req_addr(t, "gva", "the linear address to access").map(|gva| Op::Access {
+                gva,
+                kind,
+                user,
+            })
+        }
+        "sequential" => {
+            keys.extend(["start", "length", "kind", "user", "repeat"]);
+            let start = req_addr(t, "start", "the first address");
+            let length = req_size(t, "length", "how many bytes to cover, like \"28MiB\"");
+            let repeat = t.int("repeat", 1, MAX).unwrap_or(1);
+            Some(Op::Sequential {
+                start: start?,
+                length: length?,
+                kind: kind(t),
+                user,
+                repeat,
+            })
+        }
+        "strided" => {
+            keys.extend(["start", "stride", "count", "kind", "user", "repeat"]);
+            let start = req_addr(t, "start", "the first address");
+            let stride = req_size(t, "stride", "the distance between accesses, like \"4K\"");
+            let count = req_int(t, "count", 1, MAX, "how many accesses per pass");
+            let repeat = t.int("repeat", 1, MAX).unwrap_or(1);
+            Some(Op::Strided {
+                start: start?,
+                stride: stride?,
+                count: count?,
+                kind: kind(t),
+                user,
+                repeat,
+            })
+        }
+        "random" => {
+            keys.extend(["start", "span", "count", "seed", "kind", "user"]);
+            let start = req_addr(t, "start", "the first address of the region");
+            let span_ = req_size(t, "span", "the size of the region, like \"28MiB\"");
+            let count = req_int(t, "count", 1, MAX, "how many accesses");
+            let seed = t.int("seed", 0, u64::MAX).unwrap_or(0);
+            if span_ == Some(0) {
+                t.reader()
+                    .error_at(Diagnostic::new(t.pos(), "`span` must not be 0"));
+            }
+            Some(Op::Random {
+                start: start?,
+                span: span_.filter(|&s| s > 0)?,
+                count: count?,
+                seed,
+                kind: kind(t),
+                user,
+            })
+        }
+        "working_set" => {
+            keys.extend(["start", "pages", "stride", "rounds", "kind", "user"]);
+            let start = req_addr(t, "start", "the first address");
+            let pages = req_int(t, "pages", 1, MAX, "how many addresses in the set");
+            let stride = t.size("stride").unwrap_or(4096);
+            let rounds = t.int("rounds", 1, MAX).unwrap_or(1);
+            Some(Op::WorkingSet {
+                start: start?,
+                pages: pages?,
+                stride,
+                rounds,
+                kind: kind(t),
+                user,
+            })
+        }
+        "vm_exit" => {
+            keys.push("count");
+            if !machine.mode.is_virtualized() {
+                t.reader().error(
+                    &span,
+                    "a native machine has no VM exits",
+                    Some("use mode = \"ept\", \"npt\" or \"shadow\"".into()),
+                );
+            }
+            Some(Op::VmExit {
+                count: t.int("count", 1, MAX).unwrap_or(1),
+            })
+        }
+        "cr3" => {
+            keys.extend(["space", "noflush"]);
+            let space = space_ref(t, spaces, true);
+            Some(Op::Cr3 {
+                space: space?,
+                noflush: t.bool("noflush").unwrap_or(false),
+            })
+        }
+        "invlpg" => {
+            keys.push("gva");
+            req_addr(t, "gva", "the address to invalidate").map(|gva| Op::Invlpg { gva })
+        }
+        "invpcid" => {
+            keys.extend(["type", "pcid", "gva"]);
+            let kind = req_int(
+                t,
+                "type",
+                0,
+                3,
+                "0 one address, 1 one PCID, 2 all with globals, 3 all but globals",
+            );
+            Some(Op::Invpcid {
+                kind: kind? as u8,
+                pcid: t.int("pcid", 0, 4095).unwrap_or(0) as u16,
+                gva: t.addr("gva").unwrap_or(0),
+            })
+        }
+        "invvpid" => {
+            keys.extend(["type", "vpid", "gva"]);
+            let kind = req_int(
+                t,
+                "type",
+                0,
+                3,
+                "0 one address, 1 one VPID, 2 all VPIDs, 3 one VPID but globals",
+            );
+            Some(Op::Invvpid {
+                kind: kind? as u8,
+                vpid: t.int("vpid", 0, 65535).unwrap_or(1) as u16,
+                gva: t.addr("gva").unwrap_or(0),
+            })
+        }
+        "invept" => {
+            keys.push("type");
+            if machine.mode != Mode::Ept {
+                t.reader()
+                    .error(&span, "INVEPT needs an `ept` machine", None);
+            }
+            let kind = req_int(t, "type", 1, 2, "1 single-context, 2 global");
+            kind.map(|k| Op::Invept { kind: k as u8 })
+        }
+        "pte_write" => {
+            keys.extend([
+                "space", "gva", "level", "raw", "addr", "flags", "set", "clear",
+            ]);
+            let space = space_ref(t, spaces, false);
+            let edit = read_edit_inline(t);
+            Some(Op::PteWrite {
+                space: space?,
+                gva: edit.0?,
+                level: edit.1?,
+                value: edit.2?,
+            })
+        }
+        "set_ac" => {
+            keys.push("value");
+            let v = t.bool("value");
+            if v.is_none() && !t.has("value") {
+                t.missing("value", "true or false");
+            }
+            v.map(|value| Op::SetAc { value })
+        }
+        other => {
+            let hint = match crate::diag::did_you_mean(other, OPS) {
+                Some(m) => format!("did you mean \"{m}\"?"),
+                None => format!("ops are: {}", OPS.join(", ")),
+            };
+            t.reader()
+                .error(&span, format!("unknown op \"{other}\""), Some(hint));
+            return None;
+        }
+    };
+    let expect = t.table("expect").map(|e| read_step_expect(&e));
+    t.finish(&keys);
+    Some(Step {
+        op: op?,
+        label,
+        expect,
+        pos: t.pos(),
+    })
+}
+
+fn read_edit_inline(t: &Obj<'_, '_, '_>) -> (Option<u64>, Option<u8>, Option<EntryValue>) {
+    let gva = req_addr(t, "gva", "the address whose path holds the entry");
+    let level = req_int(
+        t,
+        "level",
+        1,
+        5,
+        "1 = PTE, 2 = PDE, 3 = PDPTE, 4 = PML4E, 5 = PML5E",
+    );
+    let flags = |key: &str| -> Option<u64> {
+        let (s, span) = t.str(key)?;
+        parse_pte_flags(s)
+            .map(|f| f.bits())
+            .map_err(|m| t.reader().error(&span, format!("`{key}`: {m}"), None))
+            .ok()
+    };
+    let value = if t.has("raw") {
+        t.addr("raw").map(|value| EntryValue::Raw { value })
+    } else if t.has("addr") {
+        t.addr("addr").map(|addr| EntryValue::Entry {
+            addr,
+            flags: flags("flags").unwrap_or(0),
+        })
+    } else if t.has("set") || t.has("clear") {
+        Some(EntryValue::Modify {
+            set: flags("set").unwrap_or(0),
+            clear: flags("clear").unwrap_or(0),
+        })
+    } else {
+        t.reader().error_at(
+            Diagnostic::new(
+                t.pos(),
+                "a pte_write needs `raw`, `addr` (with `flags`), or `set`/`clear`",
+            )
+            .hint("for example addr = \"0x4000_5000\" with flags = \"PRESENT | WRITABLE | USER\""),
+        );
+        None
+    };
+    (gva, level.map(|l| l as u8), value)
+}
+
+fn read_step_expect(e: &Obj<'_, '_, '_>) -> StepExpect {
+    let mut x = StepExpect {
+        tlb: e.choice(
+            "tlb",
+            &[
+                ("hit", TlbExpect::Hit),
+                ("l1", TlbExpect::L1),
+                ("l2", TlbExpect::L2),
+                ("miss", TlbExpect::Miss),
+            ],
+        ),
+        fault: e.choice(
+            "fault",
+            &[
+                ("none", FaultKind::None),
+                ("page_fault", FaultKind::PageFault),
+                ("ept_violation", FaultKind::EptViolation),
+                ("ept_misconfig", FaultKind::EptMisconfig),
+                ("nested_page_fault", FaultKind::NestedPageFault),
+                ("general_protection", FaultKind::GeneralProtection),
+            ],
+        ),
+        error_code: e.int("error_code", 0, 0xffff).map(|v| v as u32),
+        qualification: e.int("qualification", 0, u64::MAX),
+        hpa: e.addr("hpa"),
+        counters: Vec::new(),
+    };
+    if x.error_code.is_some() && x.fault.is_none() {
+        x.fault = Some(FaultKind::PageFault);
+    }
+    let keys = counter_keys();
+    for k in &keys {
+        if let Some(v) = e.int(k, 0, u64::MAX) {
+            x.counters.push(((*k).to_owned(), v));
+        }
+    }
+    let mut known: Vec<&str> = STEP_EXPECT_KEYS.to_vec();
+    known.extend(keys);
+    e.finish(&known);
+    x
+}
+
+fn read_expect(e: &Obj<'_, '_, '_>, keys: &[&str], steps: usize) -> Option<Expect> {
+    let counter = match e.str("counter") {
+        Some((c, span)) => {
+            if keys.contains(&c) {
+                Some(c.to_owned())
+            } else {
+                let hint = match crate::diag::did_you_mean(c, keys) {
+                    Some(m) => format!("did you mean \"{m}\"?"),
+                    None => format!("counters: {}", keys.join(", ")),
+                };
+                e.reader()
+                    .error(&span, format!("there is no counter \"{c}\""), Some(hint));
+                None
+            }
+        }
+        None => {
+            if !e.has("counter") {
+                e.missing("counter", "the counter to check, like \"memory_refs\"");
+            }
+            None
+        }
+    };
+    let equals = e.int("equals", 0, u64::MAX);
+    let min = e.int("min", 0, u64::MAX);
+    let max = e.int("max", 0, u64::MAX);
+    let compare = match (equals, min, max) {
+        (Some(v), None, None) => Some(Compare::Equals(v)),
+        (None, Some(_), _) | (None, _, Some(_)) => {
+            let (lo, hi) = (min.unwrap_or(0), max.unwrap_or(u64::MAX));
+            if lo > hi {
+                e.reader().error_at(Diagnostic::new(
+                    e.pos(),
+                    format!("`min` {lo} is above `max` {hi}"),
+                ));
+            }
+            Some(Compare::Range { min: lo, max: hi })
+        }
+        (Some(_), _, _) => {
+            e.reader().error_at(
+                Diagnostic::new(e.pos(), "use either `equals` or `min`/`max`, not both")
+                    .hint("equals = 24, or min = 20 and max = 30"),
+            );
+            None
+        }
+        (None, None, None) => {
+            if !e.has("equals") && !e.has("min") && !e.has("max") {
+                e.reader().error_at(
+                    Diagnostic::new(
+                        e.pos(),
+                        "an expectation needs `equals`, or `min` and/or `max`",
+                    )
+                    .hint("for example equals = 24"),
+                );
+            }
+            None
+        }
+    };
+    let after = e.int("after", 1, steps.max(1) as u64);
+    e.finish(EXPECT_KEYS);
+    Some(Expect {
+        counter: counter?,
+        compare: compare?,
+        after: after.map(|a| a as usize),
+        pos: e.pos(),
+    })
+}

@@ -1,0 +1,462 @@
+//! Running a scenario: a [`Session`] steps through the trace one action at a time (what the web
+//! app drives), and [`run`] takes it to the end and checks every expectation.
+
+use crate::diag::{Diagnostic, Diagnostics, Pos};
+use crate::lower::{build, Built};
+use crate::model::*;
+use pagewalk_core::{
+    Access, AccessKind, Counters, EventSink, Fault, Gva, Level, Machine, Outcome, Privilege,
+    SpaceId, TlbLevel,
+};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+/// What one action did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Action {
+    /// An access.
+    Access {
+        /// Trace entry (0-based).
+        step: usize,
+        /// The address.
+        gva: Gva,
+        /// What kind.
+        access: Access,
+        /// What came of it.
+        outcome: Outcome,
+    },
+    /// Any other operation.
+    Event {
+        /// Trace entry (0-based).
+        step: usize,
+    },
+}
+
+impl Action {
+    /// The trace entry the action belongs to.
+    pub fn step(&self) -> usize {
+        match *self {
+            Action::Access { step, .. } | Action::Event { step } => step,
+        }
+    }
+}
+
+/// A running scenario.
+pub struct Session {
+    scenario: Scenario,
+    machine: Machine,
+    spaces: Vec<SpaceId>,
+    step: usize,
+    within: u64,
+    rng: Option<ChaCha8Rng>,
+    done: u64,
+}
+
+fn access_of(kind: AccessKind, user: bool) -> Access {
+    Access::new(
+        kind,
+        if user {
+            Privilege::User
+        } else {
+            Privilege::Supervisor
+        },
+    )
+}
+
+impl Session {
+    /// Builds the machine of a scenario.
+    pub fn new(scenario: Scenario) -> Result<Self, Diagnostic> {
+        let Built { machine, spaces } = build(&scenario)?;
+        Ok(Self {
+            scenario,
+            machine,
+            spaces,
+            step: 0,
+            within: 0,
+            rng: None,
+            done: 0,
+        })
+    }
+
+    /// The scenario.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// The machine, for views.
+    pub fn machine(&self) -> &Machine {
+        &self.machine
+    }
+
+    /// The trace entry the next action belongs to.
+    pub fn step(&self) -> usize {
+        self.step
+    }
+
+    /// Actions taken so far.
+    pub fn actions_done(&self) -> u64 {
+        self.done
+    }
+
+    /// Whether the trace is finished.
+    pub fn finished(&self) -> bool {
+        self.step >= self.scenario.trace.len()
+    }
+
+    fn advance(&mut self, total: u64) {
+        self.within += 1;
+        if self.within >= total {
+            self.step += 1;
+            self.within = 0;
+            self.rng = None;
+        }
+    }
+
+    /// Takes the next action, reporting its events to `sink`; `None` at the end.
+    pub fn next<K: EventSink>(&mut self, sink: &mut K) -> Result<Option<Action>, Diagnostic> {
+        let Some(entry) = self.scenario.trace.get(self.step) else {
+            return Ok(None);
+        };
+        let (step, pos, i) = (self.step, entry.pos, self.within);
+        let total = entry.op.actions();
+        if total == 0 {
+            self.step += 1;
+            self.within = 0;
+            return Ok(Some(Action::Event { step }));
+        }
+        let err = |e: pagewalk_core::MachineError| {
+            Diagnostic::new(pos, e.to_string()).hint("this trace entry cannot run on this machine")
+        };
+        let access = match entry.op {
+            Op::Access { gva, kind, user } => Some((gva, access_of(kind, user))),
+            Op::Sequential {
+                start,
+                length,
+                kind,
+                user,
+                ..
+            } => {
+                let per = length.div_ceil(8).max(1);
+                Some((start.wrapping_add((i % per) * 8), access_of(kind, user)))
+            }
+            Op::Strided {
+                start,
+                stride,
+                count,
+                kind,
+                user,
+                ..
+            } => Some((
+                start.wrapping_add((i % count.max(1)).wrapping_mul(stride)),
+                access_of(kind, user),
+            )),
+            Op::Random {
+                start,
+                span,
+                seed,
+                kind,
+                user,
+                ..
+            } => {
+                let rng = self
+                    .rng
+                    .get_or_insert_with(|| ChaCha8Rng::seed_from_u64(seed));
+                let off = rng.random_range(0..span.max(8) / 8) * 8;
+                Some((start.wrapping_add(off), access_of(kind, user)))
+            }
+            Op::WorkingSet {
+                start,
+                pages,
+                stride,
+                kind,
+                user,
+                ..
+            } => Some((
+                start.wrapping_add((i % pages.max(1)).wrapping_mul(stride)),
+                access_of(kind, user),
+            )),
+            _ => None,
+        };
+        if let Some((gva, access)) = access {
+            let outcome = self
+                .machine
+                .access(Gva::new(gva), access, sink)
+                .map_err(err)?;
+            self.done += 1;
+            self.advance(total);
+            return Ok(Some(Action::Access {
+                step,
+                gva: Gva::new(gva),
+                access,
+                outcome,
+            }));
+        }
+        match entry.op {
+            Op::VmExit { .. } => self.machine.vm_exit_and_entry(sink),
+            Op::Cr3 { space, noflush } => {
+                let id = self.spaces[space.min(self.spaces.len() - 1)];
+                self.machine.mov_cr3(id, noflush, sink)
+            }
+            Op::Invlpg { gva } => self.machine.invlpg(Gva::new(gva), sink),
+            Op::Invpcid { kind, pcid, gva } => {
+                self.machine.invpcid(kind, pcid, Gva::new(gva), sink)
+            }
+            Op::Invvpid { kind, vpid, gva } => {
+                self.machine.invvpid(kind, vpid, Gva::new(gva), sink)
+            }
+            Op::Invept { kind } => self.machine.invept(kind, sink),
+            Op::PteWrite {
+                space,
+                gva,
+                level,
+                value,
+            } => {
+                let id = self.spaces[space.min(self.spaces.len() - 1)];
+                let level = Level::from_number(level).unwrap_or(Level::L1);
+                let gpa = self
+                    .machine
+                    .guest_entry_gpa(id, Gva::new(gva), level)
+                    .map_err(err)?;
+                let old = self.machine.read_guest(gpa).map_err(err)?;
+                self.machine
+                    .write_guest_pte(id, Gva::new(gva), level, value.apply(old, 0), sink)
+            }
+            Op::SetAc { value } => {
+                self.machine.set_ac(value);
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+        .map_err(err)?;
+        self.done += 1;
+        self.advance(total);
+        Ok(Some(Action::Event { step }))
+    }
+}
+
+/// One failed expectation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    /// Where the expectation is written.
+    pub pos: Pos,
+    /// What was expected and what happened.
+    pub message: String,
+}
+
+/// What one trace entry did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StepReport {
+    /// Index (0-based).
+    pub index: usize,
+    /// Its caption.
+    pub label: Option<String>,
+    /// Counters of this entry alone.
+    pub counters: Counters,
+    /// The last access's outcome, if the entry made accesses.
+    pub last: Option<Outcome>,
+}
+
+/// The result of a whole run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// Scenario name.
+    pub name: String,
+    /// Final counters.
+    pub counters: Counters,
+    /// Per-entry results.
+    pub steps: Vec<StepReport>,
+    /// Expectations that held.
+    pub passed: usize,
+    /// Expectations that failed.
+    pub failures: Vec<Failure>,
+}
+
+fn sub(a: &Counters, b: &Counters) -> Counters {
+    let mut d = *a;
+    macro_rules! minus {
+        ($($f:ident),*) => { $( d.$f = a.$f - b.$f; )* };
+    }
+    minus!(
+        accesses,
+        tlb_hits,
+        tlb_l1_hits,
+        tlb_l2_hits,
+        tlb_misses,
+        walks,
+        guest_refs,
+        host_refs,
+        pwc_hits,
+        ad_updates,
+        page_faults,
+        ept_violations,
+        ept_misconfigs,
+        vm_exits,
+        shadow_faults,
+        shadow_pages,
+        shadow_fills,
+        emulated_writes,
+        hypervisor_refs,
+        resync_changes,
+        tlb_flushes,
+        tlb_entries_flushed
+    );
+    d
+}
+
+fn fault_kind(o: &Outcome) -> FaultKind {
+    match o.result {
+        Ok(_) => FaultKind::None,
+        Err(Fault::PageFault { .. }) => FaultKind::PageFault,
+        Err(Fault::EptViolation { .. }) => FaultKind::EptViolation,
+        Err(Fault::EptMisconfig { .. }) => FaultKind::EptMisconfig,
+        Err(Fault::NestedPageFault { .. }) => FaultKind::NestedPageFault,
+        Err(Fault::NonCanonical { .. }) => FaultKind::GeneralProtection,
+    }
+}
+
+fn check_step(x: &StepExpect, r: &StepReport, pos: Pos, out: &mut Vec<Failure>) -> usize {
+    let mut passed = 0;
+    let mut check = |ok: bool, what: String| {
+        if ok {
+            passed += 1;
+        } else {
+            out.push(Failure { pos, message: what });
+        }
+    };
+    let n = r.index + 1;
+    let last = r.last;
+    if let Some(t) = x.tlb {
+        let got = last.and_then(|o| o.tlb_hit);
+        let ok = match t {
+            TlbExpect::Hit => got.is_some(),
+            TlbExpect::L1 => got == Some(TlbLevel::L1),
+            TlbExpect::L2 => got == Some(TlbLevel::L2),
+            TlbExpect::Miss => last.is_some() && got.is_none(),
+        };
+        check(ok, format!("step {n}: expected TLB {t:?}, got {got:?}"));
+    }
+    if let Some(f) = x.fault {
+        let got = last.map(|o| fault_kind(&o));
+        check(
+            got == Some(f),
+            format!("step {n}: expected fault {f:?}, got {got:?}"),
+        );
+    }
+    if let Some(code) = x.error_code {
+        let got = last.and_then(|o| match o.result {
+            Err(Fault::PageFault { code, .. }) | Err(Fault::NestedPageFault { code, .. }) => {
+                Some(code.bits())
+            }
+            _ => None,
+        });
+        check(
+            got == Some(code),
+            format!("step {n}: expected error code {code:#x}, got {got:x?}"),
+        );
+    }
+    if let Some(q) = x.qualification {
+        let got = last.and_then(|o| match o.result {
+            Err(Fault::EptViolation { qual, .. }) => Some(qual.bits()),
+            _ => None,
+        });
+        check(
+            got == Some(q),
+            format!("step {n}: expected exit qualification {q:#x}, got {got:x?}"),
+        );
+    }
+    if let Some(h) = x.hpa {
+        let got = last.and_then(|o| o.result.ok()).map(|h| h.raw());
+        check(
+            got == Some(h),
+            format!("step {n}: expected HPA {h:#x}, got {got:x?}"),
+        );
+    }
+    for (k, v) in &x.counters {
+        let got = r.counters.get(k).unwrap_or(0);
+        check(
+            got == *v,
+            format!("step {n}: expected {k} = {v} in this step, got {got}"),
+        );
+    }
+    passed
+}
+
+/// Runs a scenario to the end and checks its expectations; `progress` is called now and
+/// then with (actions done, total).
+pub fn run_with_progress(
+    file: &str,
+    scenario: Scenario,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<Report, Diagnostics> {
+    let fail = |d: Diagnostic| Diagnostics {
+        file: file.to_owned(),
+        items: vec![d],
+    };
+    let total = scenario.total_actions();
+    let mut session = Session::new(scenario).map_err(fail)?;
+    let mut counters = Counters::new(session.scenario().machine.cost);
+    let mut before = counters;
+    let mut steps = Vec::with_capacity(session.scenario().trace.len());
+    let mut after: Vec<Counters> = Vec::with_capacity(steps.capacity());
+    let mut last: Option<Outcome> = None;
+    while let Some(a) = session.next(&mut counters).map_err(fail)? {
+        if let Action::Access { outcome, .. } = a {
+            last = Some(outcome);
+        }
+        if session.step() != a.step() {
+            let entry = &session.scenario().trace[a.step()];
+            steps.push(StepReport {
+                index: a.step(),
+                label: entry.label.clone(),
+                counters: sub(&counters, &before),
+                last: last.take(),
+            });
+            after.push(counters);
+            before = counters;
+        }
+        if session.actions_done() % (1 << 16) == 0 {
+            progress(session.actions_done(), total);
+        }
+    }
+    progress(total, total);
+    let sc = session.scenario();
+    let mut failures = Vec::new();
+    let mut passed = 0;
+    for (r, entry) in steps.iter().zip(&sc.trace) {
+        if let Some(x) = &entry.expect {
+            passed += check_step(x, r, entry.pos, &mut failures);
+        }
+    }
+    for x in &sc.expects {
+        let source = match x.after {
+            Some(n) => after.get(n - 1).unwrap_or(&counters),
+            None => &counters,
+        };
+        let got = source.get(&x.counter).unwrap_or(0);
+        if x.compare.holds(got) {
+            passed += 1;
+        } else {
+            let when = x
+                .after
+                .map_or("at the end".to_owned(), |n| format!("after step {n}"));
+            failures.push(Failure {
+                pos: x.pos,
+                message: format!("{} {when}: expected {}, got {got}", x.counter, x.compare),
+            });
+        }
+    }
+    Ok(Report {
+        name: sc.name.clone(),
+        counters,
+        steps,
+        passed,
+        failures,
+    })
+}
+
+/// Runs a scenario to the end and checks its expectations.
+pub fn run(file: &str, scenario: Scenario) -> Result<Report, Diagnostics> {
+    run_with_progress(file, scenario, |_, _| {})
+}
