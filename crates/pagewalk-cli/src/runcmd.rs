@@ -106,6 +106,17 @@ fn print_report(file: &str, r: &Report) {
             println!("  {k:<width$}  {v:>12}");
         }
     }
+    let c = &r.counters;
+    if c.cycles() > 0 {
+        println!(
+            "  {:<width$}  tlb {} + walks {} + vm exits {} + hypervisor {}",
+            "cycles by kind",
+            c.cycles_tlb(),
+            c.cycles_walk(),
+            c.cycles_vm_exit(),
+            c.cycles_hypervisor()
+        );
+    }
     let total = r.passed + r.failures.len();
     if r.failures.is_empty() {
         println!(

@@ -61,6 +61,7 @@ pub struct Obj<'r, 's, 't> {
     table: &'t DeTable<'t>,
     span: Range<usize>,
     what: String,
+    path: String,
     used: RefCell<Vec<String>>,
 }
 
@@ -101,6 +102,23 @@ impl<'r, 's, 't> Obj<'r, 's, 't> {
             table,
             span,
             what: what.to_owned(),
+            path: String::new(),
+            used: RefCell::new(Vec::new()),
+        }
+    }
+
+    fn child(&self, table: &'t DeTable<'t>, span: Range<usize>, key: &str, what: String) -> Self {
+        let path = if self.path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{}.{key}", self.path)
+        };
+        Self {
+            r: self.r,
+            table,
+            span,
+            what: what.replace("{}", &path),
+            path,
             used: RefCell::new(Vec::new()),
         }
     }
@@ -263,7 +281,7 @@ impl<'r, 's, 't> Obj<'r, 's, 't> {
     pub fn table(&self, key: &str) -> Option<Obj<'r, 's, 't>> {
         let v = self.raw(key)?;
         match v.get_ref() {
-            DeValue::Table(t) => Some(Obj::new(self.r, t, v.span(), &format!("[{key}]"))),
+            DeValue::Table(t) => Some(self.child(t, v.span(), key, "[{}]".to_owned())),
             _ => {
                 self.wrong(key, v, "a table");
                 None
@@ -281,12 +299,9 @@ impl<'r, 's, 't> Obj<'r, 's, 't> {
                 .iter()
                 .enumerate()
                 .filter_map(|(i, item)| match item.get_ref() {
-                    DeValue::Table(t) => Some(Obj::new(
-                        self.r,
-                        t,
-                        item.span(),
-                        &format!("[[{key}]] #{}", i + 1),
-                    )),
+                    DeValue::Table(t) => {
+                        Some(self.child(t, item.span(), key, format!("[[{{}}]] #{}", i + 1)))
+                    }
                     _ => {
                         self.r.error(
                             &item.span(),
