@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 
 step "toolchain"
-command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustup first" >&2; exit 1; }
+command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustup first (https://rustup.rs)" >&2; exit 1; }
 for c in rustfmt clippy; do
   rustup component list --installed 2>/dev/null | grep -q "^$c" || rustup component add "$c"
 done
@@ -25,8 +25,11 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 step "tests"
 cargo test --workspace
 
-step "wasm32 build of the core"
-cargo build -p pagewalk-core --target wasm32-unknown-unknown
+step "the bundled scenarios"
+cargo run --quiet -p pagewalk-cli -- run scenarios/*.toml
 
-step "benchmarks compile (run them with: cargo bench -p pagewalk-core)"
+step "wasm32 build of the core and the scenario crate"
+cargo build -p pagewalk-core -p pagewalk-scenario --target wasm32-unknown-unknown
+
+step "benchmarks compile (run them with: cargo bench -p pagewalk-core, or pagewalk bench)"
 cargo bench -p pagewalk-core --no-run

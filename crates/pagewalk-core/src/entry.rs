@@ -151,7 +151,7 @@ pub const fn large_page_reserved_bits(size: crate::PageSize) -> u64 {
 pub fn describe_pte(entry: u64) -> String {
     let flags = PteFlags::from_bits_truncate(entry);
     if flags.is_empty() {
-        "(empty)".to_owned()
+        "empty".to_owned()
     } else {
         format!("{flags:?}")
             .trim_start_matches("PteFlags(")
@@ -164,7 +164,7 @@ pub fn describe_pte(entry: u64) -> String {
 pub fn describe_ept(entry: u64) -> String {
     let flags = EptFlags::from_bits_truncate(entry);
     if flags.is_empty() {
-        "(empty)".to_owned()
+        "empty".to_owned()
     } else {
         format!("{flags:?}")
             .trim_start_matches("EptFlags(")

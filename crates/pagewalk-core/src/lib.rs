@@ -40,6 +40,7 @@ pub mod memory;
 pub mod presets;
 pub mod pwc;
 pub mod shadow;
+pub mod sizing;
 pub mod tlb;
 pub mod view;
 pub mod walk;

@@ -686,18 +686,19 @@ impl Machine {
     ) -> Result<Outcome, MachineError> {
         let ctl = self.cfg.cpu.rights_control(self.ac);
         // A missing shadow entry, then a write-protected one: a few rounds always suffice.
-        for round in 0..4 {
-            if round > 0 {
+        for _ in 0..4 {
+            if let Some(f) = pending.take() {
+                if let Some(out) = self.shadow_fault(gva, access, f, sink)? {
+                    return Ok(out);
+                }
+                // The guest re-executes the access after the VM entry: a new TLB lookup.
                 match self.probe_tlb(gva, access, sink) {
                     Probe::Done(out) => return Ok(out),
                     Probe::Walk => {}
-                    Probe::ShadowFault(f) => pending = Some(f),
-                }
-            }
-            if let Some(f) = pending.take() {
-                match self.shadow_fault(gva, access, f, sink)? {
-                    Some(out) => return Ok(out),
-                    None => continue,
+                    Probe::ShadowFault(f) => {
+                        pending = Some(f);
+                        continue;
+                    }
                 }
             }
             let tag = self.tag();

@@ -206,7 +206,7 @@ impl TlbArray {
         set * ways..set * ways + ways
     }
 
-    #[inline]
+    #[inline(always)]
     fn lookup(&mut self, va: u64, tag: Tag) -> Option<TlbEntry> {
         if self.config.sets == 0 {
             return None;
@@ -331,7 +331,7 @@ impl Tlb {
     }
 
     /// Looks up `gva` for an access; on an L2 hit the entry is copied into L1.
-    #[inline]
+    #[inline(always)]
     pub fn lookup(&mut self, gva: Gva, fetch: bool, tag: Tag) -> Option<(TlbLevel, TlbEntry)> {
         let va = gva.raw();
         let l1: &mut [TlbArray] = if fetch { &mut self.l1i } else { &mut self.l1d };

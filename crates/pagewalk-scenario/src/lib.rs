@@ -3,11 +3,11 @@
 //! Scenario files: a machine, its mappings and a trace of accesses and events, with
 //! expectations, written in TOML (documented key by key in `docs/scenario-format.md`).
 //!
-//! - [`parse`] reads a file and reports *every* problem at once, each at its line and column,
+//! - [`parse()`] reads a file and reports *every* problem at once, each at its line and column,
 //!   with a hint; nothing panics on any input, and limits keep a file from exhausting memory
 //!   or time.
 //! - [`lower::build`] turns a scenario into a [`pagewalk_core::Machine`].
-//! - [`Session`] runs it one action at a time (what the web app drives); [`run`] runs it to
+//! - [`Session`] runs it one action at a time (what the web app drives); [`run()`] runs it to
 //!   the end and checks the expectations.
 //!
 //! ```

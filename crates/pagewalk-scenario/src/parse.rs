@@ -539,16 +539,18 @@ fn check_range(o: &Obj<'_, '_, '_>, what: &str, addr: u64, size: u64, page: Page
     if addr % page.bytes() != 0 {
         o.reader().error_at(
             Diagnostic::new(
-                o.pos(),
+                o.key_pos(what),
                 format!("`{what}` {addr:#x} is not aligned to its {page} pages"),
             )
             .hint(format!("use a multiple of {:#x}", page.bytes())),
         );
     }
-    if size == 0 || size % page.bytes() != 0 {
+    // A size of 0 asks for the alignment check alone (the size was checked with the other
+    // address of the pair).
+    if size % page.bytes() != 0 {
         o.reader().error_at(
             Diagnostic::new(
-                o.pos(),
+                o.key_pos("size"),
                 format!("`size` {size:#x} is not a whole number of {page} pages"),
             )
             .hint(format!("use a multiple of {:#x}", page.bytes())),
@@ -586,6 +588,10 @@ fn read_space(s: &Obj<'_, '_, '_>, i: usize, machine: &MachineConfig) -> Space {
         }
         let page = m.choice("page", PAGE_SIZES).unwrap_or(PageSize::Size4K);
         let size = m.size("size").unwrap_or(page.bytes());
+        if size == 0 {
+            m.reader()
+                .error_at(Diagnostic::new(m.pos(), "`size` must not be 0"));
+        }
         let mut flags = match m.str("flags") {
             Some((f, span)) => match parse_pte_flags(f) {
                 Ok(f) => f,
@@ -603,11 +609,15 @@ fn read_space(s: &Obj<'_, '_, '_>, i: usize, machine: &MachineConfig) -> Space {
             flags |= PteFlags::DIRTY;
         }
         m.finish(MAP_KEYS);
+        if let Some(gva) = gva {
+            check_range(&m, "gva", gva, size, page);
+        }
+        if let Some(gpa) = gpa {
+            check_range(&m, "gpa", gpa, 0, page);
+        }
         let (Some(gva), Some(gpa)) = (gva, gpa) else {
             continue;
         };
-        check_range(&m, "gva", gva, size, page);
-        check_range(&m, "gpa", gpa, size, page);
         let last = gva.wrapping_add(size.saturating_sub(1));
         if !Gva::new(gva).is_canonical(machine.guest_levels)
             || !Gva::new(last).is_canonical(machine.guest_levels)

@@ -128,6 +128,13 @@ impl<'r, 's, 't> Obj<'r, 's, 't> {
         self.r.pos(&self.span)
     }
 
+    /// Where a key's value is, or where the table starts if the key is absent.
+    pub fn key_pos(&self, key: &str) -> Pos {
+        self.table
+            .get(key)
+            .map_or_else(|| self.pos(), |v| self.r.pos(&v.span()))
+    }
+
     /// The reader.
     pub fn reader(&self) -> &'r Reader<'s> {
         self.r
