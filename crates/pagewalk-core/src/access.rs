@@ -153,6 +153,47 @@ impl Rights {
     }
 }
 
+/// Rights being combined during a walk, kept as raw entry bits so each level costs two
+/// instructions: the AND of every entry (for R/W and U/S) and the OR (for XD).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RightsAcc {
+    and: u64,
+    or: u64,
+}
+
+impl RightsAcc {
+    /// Nothing seen yet: everything allowed.
+    pub const ALL: RightsAcc = RightsAcc {
+        and: PteFlags::WRITABLE.bits() | PteFlags::USER.bits(),
+        or: 0,
+    };
+
+    /// Starts from rights already combined (a paging-structure-cache hit).
+    pub const fn from_rights(r: Rights) -> Self {
+        RightsAcc {
+            and: (r.writable as u64) << 1 | (r.user as u64) << 2,
+            or: (r.no_execute as u64) << 63,
+        }
+    }
+
+    /// Adds one entry.
+    #[inline(always)]
+    pub fn add(&mut self, entry: u64) {
+        self.and &= entry;
+        self.or |= entry;
+    }
+
+    /// The combined rights; XD counts only with EFER.NXE.
+    #[inline(always)]
+    pub const fn rights(self, nxe: bool) -> Rights {
+        Rights {
+            writable: self.and & PteFlags::WRITABLE.bits() != 0,
+            user: self.and & PteFlags::USER.bits() != 0,
+            no_execute: nxe && self.or & PteFlags::NO_EXECUTE.bits() != 0,
+        }
+    }
+}
+
 /// Checks an access against the combined rights of its translation and returns the #PF
 /// error code if it is not allowed.
 ///

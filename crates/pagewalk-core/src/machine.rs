@@ -111,6 +111,8 @@ pub struct Machine {
     npt_reserved: ReservedMasks,
     stage2_tag: Tag,
     tag: Tag,
+    /// The rights-check controls (CR0/CR4/EFER bits and RFLAGS.AC), kept current.
+    ctl: crate::RightsControl,
 }
 
 impl Machine {
@@ -180,6 +182,7 @@ impl Machine {
             npt_reserved: ReservedMasks::new(&npt_host),
             stage2_tag: Tag::new(0, 0, stage2_root),
             tag: Tag::new(0, 0, Hpa::new(0)),
+            ctl: cfg.cpu.rights_control(false),
             cfg,
         };
         let first = m.add_address_space(0)?;
@@ -265,6 +268,7 @@ impl Machine {
     /// Sets RFLAGS.AC (for SMAP).
     pub fn set_ac(&mut self, ac: bool) {
         self.ac = ac;
+        self.ctl = self.cfg.cpu.rights_control(ac);
     }
 
     /// Maps one guest page: `gva` -> `gpa` with `flags` (include PRESENT; ACCESSED and DIRTY
@@ -492,7 +496,7 @@ impl Machine {
 
     fn walk_only(&mut self, gva: Gva, access: Access) -> Result<Translation, Fault> {
         let mut sink = crate::Counters::default();
-        let mut ctl = self.cfg.cpu.rights_control(self.ac);
+        let mut ctl = self.ctl;
         // Read the tables as the supervisor would, without rights failures.
         ctl.smap = false;
         let access = Access::new(access.kind, crate::Privilege::Supervisor);
@@ -539,6 +543,8 @@ impl Machine {
                 let mut s2 = Npt {
                     root,
                     levels: self.cfg.stage2_levels,
+                    addr_mask: crate::entry::ADDR_MASK_4K
+                        & crate::entry::physical_mask(self.npt_host.maxphyaddr),
                     host: self.npt_host,
                     reserved: self.npt_reserved,
                     pwc: &mut self.pwc_stage2,
@@ -632,11 +638,7 @@ impl Machine {
                 level: TlbLevel::L1,
             });
         }
-        let rights_fault = check_rights(
-            e.guest_rights(),
-            access,
-            self.cfg.cpu.rights_control(self.ac),
-        );
+        let rights_fault = check_rights(e.guest_rights(), access, self.ctl);
         let need_dirty = access.is_write() && !e.dirty && rights_fault.is_none();
         // A stage-2 rights failure is found by walking again, which also reports the
         // guest-physical address of the EPT violation.
@@ -684,7 +686,7 @@ impl Machine {
         mut pending: Option<Fault>,
         sink: &mut K,
     ) -> Result<Outcome, MachineError> {
-        let ctl = self.cfg.cpu.rights_control(self.ac);
+        let ctl = self.ctl;
         // A missing shadow entry, then a write-protected one: a few rounds always suffice.
         for _ in 0..4 {
             if let Some(f) = pending.take() {
@@ -748,6 +750,8 @@ impl Machine {
                     let mut s2 = Npt {
                         root,
                         levels: self.cfg.stage2_levels,
+                        addr_mask: crate::entry::ADDR_MASK_4K
+                            & crate::entry::physical_mask(self.npt_host.maxphyaddr),
                         host: self.npt_host,
                         reserved: self.npt_reserved,
                         pwc: &mut self.pwc_stage2,
@@ -874,7 +878,7 @@ impl Machine {
         sink.event(&Event::ShadowFault { gva });
         self.invalidate_after_fault(gva, sink);
         self.exit(ExitReason::PageFault, sink);
-        let ctl = self.cfg.cpu.rights_control(self.ac);
+        let ctl = self.ctl;
         let cr3 = self.cr3;
         let Some(sh) = self.shadow.as_mut() else {
             return Ok(None);
@@ -1207,6 +1211,7 @@ fn stage1<'a>(
         table,
         levels: cfg.guest_levels,
         root,
+        addr_mask: crate::entry::ADDR_MASK_4K & crate::entry::physical_mask(cfg.cpu.maxphyaddr),
         cpu: &cfg.cpu,
         reserved,
         ctl,
@@ -1219,7 +1224,8 @@ fn ept<'a>(cfg: &MachineConfig, root: Hpa, tag: Tag, pwc: &'a mut Pwc) -> Ept<'a
         root,
         levels: cfg.stage2_levels,
         ad: cfg.ept_ad,
-        maxphyaddr: cfg.cpu.maxphyaddr,
+        addr_mask: crate::entry::ADDR_MASK_4K & crate::entry::physical_mask(cfg.cpu.maxphyaddr),
+        high_rsvd: crate::entry::high_reserved_bits(cfg.cpu.maxphyaddr),
         pwc,
         tag,
     }

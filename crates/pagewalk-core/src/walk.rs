@@ -7,12 +7,11 @@
 //! AMD APM vol. 2, "Nested Paging", "Nested Table Walk"). Every reference is one
 //! [`Event::TableRead`].
 
-use crate::access::{check_rights, error_code_bits, Access, Rights, RightsControl};
+use crate::access::{check_rights, error_code_bits, Access, Rights, RightsAcc, RightsControl};
 use crate::addr::{Gpa, Gva, Hpa, Level, Levels, PageSize};
 use crate::config::{CpuConfig, Vendor};
 use crate::entry::{
-    address_field, high_reserved_bits, large_page_reserved_bits, EptFlags, EptViolationQual,
-    PfErrorCode, PteFlags,
+    high_reserved_bits, large_page_reserved_bits, EptFlags, EptViolationQual, PfErrorCode, PteFlags,
 };
 use crate::event::{Event, EventSink, NestedPurpose, TableKind};
 use crate::fault::Fault;
@@ -124,21 +123,27 @@ pub const fn ia32e_is_leaf(entry: u64, level: Level) -> bool {
 /// large page); memory type 2, 3 or 7 in a leaf. Execute-only (100b) is taken as supported.
 #[inline]
 pub fn ept_misconfigured(entry: u64, level: Level, maxphyaddr: u8) -> bool {
-    let rwx = entry & 0b111;
-    if rwx & 0b011 == 0b010 {
+    misconfigured(
+        entry,
+        level.shift(),
+        ept_is_leaf(entry, level),
+        high_reserved_bits(maxphyaddr),
+    )
+}
+
+/// [`ept_misconfigured`] for the hot loop: the level as its address shift, leaf-ness known,
+/// the reserved high bits precomputed.
+#[inline(always)]
+fn misconfigured(entry: u64, shift: u32, leaf: bool, high_rsvd: u64) -> bool {
+    // Memory types 2, 3 and 7 are reserved: bits 2, 3 and 7 of this mask.
+    const BAD_MEMTYPES: u64 = 0b1000_1100;
+    if entry & 0b011 == 0b010 || entry & high_rsvd != 0 {
         return true;
     }
-    if entry & high_reserved_bits(maxphyaddr) != 0 {
-        return true;
-    }
-    if ept_is_leaf(entry, level) {
+    if leaf {
         let memtype = (entry >> 3) & 0b111;
-        let offset_bits = match level {
-            Level::L2 => 0x001f_f000,
-            Level::L3 => 0x3fff_f000,
-            _ => 0,
-        };
-        matches!(memtype, 2 | 3 | 7) || entry & offset_bits != 0
+        let offset_bits = ((1u64 << shift) - 1) & !0xfff;
+        (BAD_MEMTYPES >> memtype) & 1 != 0 || entry & offset_bits != 0
     } else {
         entry & 0xf8 != 0
     }
@@ -234,7 +239,10 @@ pub(crate) struct Ept<'a> {
     pub root: Hpa,
     pub levels: Levels,
     pub ad: bool,
-    pub maxphyaddr: u8,
+    /// Bits 51:12 below MAXPHYADDR: the address field of an entry.
+    pub addr_mask: u64,
+    /// Bits MAXPHYADDR..=51: reserved in every entry.
+    pub high_rsvd: u64,
     pub pwc: &'a mut Pwc,
     pub tag: Tag,
 }
@@ -319,7 +327,8 @@ impl Ept<'_> {
             rights = hit.rights;
             level = hit.level.below().unwrap_or(Level::L1);
         }
-        let mut path = Path::default();
+        let start_rights = rights;
+        let mut path = Path::new(level);
         let size = loop {
             let index = level.index(addr);
             let entry_addr = Hpa::new(table + 8 * index as u64);
@@ -334,15 +343,16 @@ impl Ept<'_> {
             if e & 0b111 == 0 {
                 return Err(self.violation(gpa, &acc, 0, level));
             }
-            if ept_misconfigured(e, level, self.maxphyaddr) {
+            let leaf = ept_is_leaf(e, level);
+            if misconfigured(e, level.shift(), leaf, self.high_rsvd) {
                 return Err(Fault::EptMisconfig { gpa, level });
             }
             rights &= (e & 0b111) as u8;
-            path.push(level, entry_addr.raw(), e, rights, 0, 0);
-            if ept_is_leaf(e, level) {
+            path.push(entry_addr.raw(), e, 0, 0);
+            if leaf {
                 break level.leaf_size().unwrap_or(PageSize::Size4K);
             }
-            table = address_field(e, self.maxphyaddr);
+            table = e & self.addr_mask;
             level = match level.below() {
                 Some(l) => l,
                 None => break PageSize::Size4K,
@@ -369,14 +379,15 @@ impl Ept<'_> {
             }
         }
         if self.pwc.enabled() {
+            let mut r = start_rights;
             for i in 0..path.len - 1 {
-                let next = address_field(path.value[i], self.maxphyaddr);
-                self.pwc
-                    .insert(path.level(i), addr, self.tag, next, path.rights[i]);
+                r &= (path.value[i] & 0b111) as u8;
+                let next = path.value[i] & self.addr_mask;
+                self.pwc.insert(path.level(i), addr, self.tag, next, r);
             }
         }
         let leaf = path.value[path.len - 1];
-        let base = address_field(leaf, self.maxphyaddr) & !(size.bytes() - 1);
+        let base = leaf & self.addr_mask & !(size.bytes() - 1);
         Ok(Stage2Ok {
             hpa: Hpa::new(base | gpa.page_offset(size)),
             size,
@@ -392,6 +403,8 @@ pub(crate) struct Npt<'a> {
     pub root: Hpa,
     pub levels: Levels,
     pub host: CpuConfig,
+    /// Bits 51:12 below MAXPHYADDR: the address field of an entry.
+    pub addr_mask: u64,
     pub reserved: ReservedMasks,
     pub pwc: &'a mut Pwc,
     pub tag: Tag,
@@ -460,7 +473,7 @@ impl Npt<'_> {
         };
         let mut table = self.root.raw();
         let mut level = self.levels.top();
-        let mut rights = Rights::ALL;
+        let mut racc = RightsAcc::ALL;
         if let Some(hit) = self.pwc.lookup(self.levels, addr, self.tag) {
             sink.event(&Event::PwcHit {
                 table: TableKind::Npt,
@@ -468,10 +481,11 @@ impl Npt<'_> {
                 next: hit.next,
             });
             table = hit.next;
-            rights = Rights::unpack(hit.rights);
+            racc = RightsAcc::from_rights(Rights::unpack(hit.rights));
             level = hit.level.below().unwrap_or(Level::L1);
         }
-        let mut path = Path::default();
+        let start = racc;
+        let mut path = Path::new(level);
         let size = loop {
             let index = level.index(addr);
             let entry_addr = Hpa::new(table + 8 * index as u64);
@@ -492,17 +506,18 @@ impl Npt<'_> {
                     level,
                 ));
             }
-            rights = rights.and_entry(e, self.host.nxe);
-            path.push(level, entry_addr.raw(), e, rights.pack(), 0, 0);
+            racc.add(e);
+            path.push(entry_addr.raw(), e, 0, 0);
             if ia32e_is_leaf(e, level) {
                 break level.leaf_size().unwrap_or(PageSize::Size4K);
             }
-            table = address_field(e, self.host.maxphyaddr);
+            table = e & self.addr_mask;
             level = match level.below() {
                 Some(l) => l,
                 None => break PageSize::Size4K,
             };
         };
+        let rights = racc.rights(self.host.nxe);
         if let Some(code) = check_rights(rights, access, ctl) {
             return Err(npf(code, level));
         }
@@ -515,13 +530,15 @@ impl Npt<'_> {
             path.set_bits(i, mem, TableKind::Npt, bits, sink);
         }
         if self.pwc.enabled() {
+            let mut r = start;
             for i in 0..last {
-                let next = address_field(path.value[i], self.host.maxphyaddr);
-                self.pwc
-                    .insert(path.level(i), addr, self.tag, next, path.rights[i]);
+                r.add(path.value[i]);
+                let next = path.value[i] & self.addr_mask;
+                let packed = r.rights(self.host.nxe).pack();
+                self.pwc.insert(path.level(i), addr, self.tag, next, packed);
             }
         }
-        let base = address_field(path.value[last], self.host.maxphyaddr) & !(size.bytes() - 1);
+        let base = path.value[last] & self.addr_mask & !(size.bytes() - 1);
         let s2 = (rights.user as u8)
             | ((rights.user && rights.writable) as u8) << 1
             | ((rights.user && !rights.no_execute) as u8) << 2;
@@ -534,27 +551,34 @@ impl Npt<'_> {
 }
 
 /// The entries a walk went through, kept for A/D updates and cache fills.
-#[derive(Default)]
 struct Path {
     len: usize,
     top: u8,
     hpa: [u64; 5],
     value: [u64; 5],
-    rights: [u8; 5],
     s2_rights: [u8; 5],
     gpa: [u64; 5],
 }
 
 impl Path {
+    /// An empty path whose first entry is at `top`.
     #[inline(always)]
-    fn push(&mut self, level: Level, hpa: u64, value: u64, rights: u8, s2: u8, gpa: u64) {
-        if self.len == 0 {
-            self.top = level.number();
+    fn new(top: Level) -> Self {
+        Path {
+            len: 0,
+            top: top.number(),
+            hpa: [0; 5],
+            value: [0; 5],
+            s2_rights: [0; 5],
+            gpa: [0; 5],
         }
-        let i = self.len;
+    }
+
+    #[inline(always)]
+    fn push(&mut self, hpa: u64, value: u64, s2: u8, gpa: u64) {
+        let i = self.len.min(4);
         self.hpa[i] = hpa;
         self.value[i] = value;
-        self.rights[i] = rights;
         self.s2_rights[i] = s2;
         self.gpa[i] = gpa;
         self.len += 1;
@@ -596,6 +620,8 @@ pub(crate) struct Stage1<'a> {
     pub table: TableKind,
     pub levels: Levels,
     pub root: u64,
+    /// Bits 51:12 below MAXPHYADDR: the address field of an entry.
+    pub addr_mask: u64,
     pub cpu: &'a CpuConfig,
     pub reserved: &'a ReservedMasks,
     pub ctl: RightsControl,
@@ -631,7 +657,7 @@ pub(crate) fn walk_stage1<S: Stage2, K: EventSink>(
     let table_write = s2.table_reads_are_writes();
     let mut table = w.root;
     let mut level = w.levels.top();
-    let mut rights = Rights::ALL;
+    let mut acc = RightsAcc::ALL;
     if let Some(hit) = pwc.lookup(w.levels, addr, w.tag) {
         sink.event(&Event::PwcHit {
             table: w.table,
@@ -639,10 +665,11 @@ pub(crate) fn walk_stage1<S: Stage2, K: EventSink>(
             next: hit.next,
         });
         table = hit.next;
-        rights = Rights::unpack(hit.rights);
+        acc = RightsAcc::from_rights(Rights::unpack(hit.rights));
         level = hit.level.below().unwrap_or(Level::L1);
     }
-    let mut path = Path::default();
+    let start = acc;
+    let mut path = Path::new(level);
     let guest_size = loop {
         let index = level.index(addr);
         let entry_gpa = Gpa::new(table + 8 * index as u64);
@@ -674,30 +701,24 @@ pub(crate) fn walk_stage1<S: Stage2, K: EventSink>(
                 level,
             ));
         }
-        rights = rights.and_entry(e, w.cpu.nxe);
-        path.push(
-            level,
-            t.hpa.raw(),
-            e,
-            rights.pack(),
-            t.rights,
-            entry_gpa.raw(),
-        );
+        acc.add(e);
+        path.push(t.hpa.raw(), e, t.rights, entry_gpa.raw());
         if ia32e_is_leaf(e, level) {
             break level.leaf_size().unwrap_or(PageSize::Size4K);
         }
-        table = address_field(e, w.cpu.maxphyaddr);
+        table = e & w.addr_mask;
         level = match level.below() {
             Some(l) => l,
             None => break PageSize::Size4K,
         };
     };
+    let rights = acc.rights(w.cpu.nxe);
     if let Some(code) = check_rights(rights, access, w.ctl) {
         return Err(pf(code, level));
     }
     let last = path.len - 1;
     let leaf = path.value[last];
-    let base = address_field(leaf, w.cpu.maxphyaddr) & !(guest_size.bytes() - 1);
+    let base = leaf & w.addr_mask & !(guest_size.bytes() - 1);
     let gpa = Gpa::new(base | gva.page_offset(guest_size));
     let fin = s2.translate(
         mem,
@@ -729,9 +750,12 @@ pub(crate) fn walk_stage1<S: Stage2, K: EventSink>(
         path.set_bits(i, mem, w.table, bits, sink);
     }
     if pwc.enabled() {
+        let mut r = start;
         for i in 0..last {
-            let next = address_field(path.value[i], w.cpu.maxphyaddr);
-            pwc.insert(path.level(i), addr, w.tag, next, path.rights[i]);
+            r.add(path.value[i]);
+            let next = path.value[i] & w.addr_mask;
+            let packed = r.rights(w.cpu.nxe).pack();
+            pwc.insert(path.level(i), addr, w.tag, next, packed);
         }
     }
     let size = if fin.size < guest_size {
