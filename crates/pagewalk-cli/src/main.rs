@@ -8,6 +8,8 @@ use std::process::ExitCode;
 
 mod bench;
 mod explain;
+mod hostcmd;
+mod kvmcmd;
 mod runcmd;
 mod walkcmd;
 
@@ -95,12 +97,47 @@ enum Command {
         #[arg(long, default_value_t = 1.0)]
         seconds: f64,
     },
+    /// Run scenarios on real /dev/kvm and show KVM's own counters beside the simulation.
+    ///
+    /// Exit status: 0 when every compared counter matches, 1 on a mismatch, 2 for an invalid
+    /// file, 3 when KVM is unavailable (with the reason and what to do).
+    Kvm {
+        #[command(subcommand)]
+        command: KvmCommand,
+    },
+    /// What this host offers for memory virtualisation: KVM, shadow paging or EPT/NPT, VPID,
+    /// THP, hugetlb pools, and the RAM left for VMs by the seed's formula.
+    Host {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Plan huge pages for a VM of this size, e.g. 2048M or 4G.
+        #[arg(long, value_parser = size)]
+        vm_mem: Option<u64>,
+    },
     /// Show the bit fields of an address for 4- and 5-level paging.
     Explain {
         /// The address, e.g. 0x7fff00001234.
         #[arg(value_parser = address)]
         gva: u64,
     },
+}
+
+#[derive(Subcommand)]
+enum KvmCommand {
+    /// Run scenario files on KVM.
+    Run {
+        /// Print one JSON array with an object per file.
+        #[arg(long)]
+        json: bool,
+        /// Scenario files (TOML).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+fn size(s: &str) -> Result<u64, String> {
+    pagewalk_scenario::units::parse_size(s)
 }
 
 fn page_size(s: &str) -> Result<pagewalk_core::PageSize, String> {
@@ -140,6 +177,10 @@ fn main() -> ExitCode {
         ),
         Command::Bench { json, seconds } => bench::bench(json, seconds),
         Command::Explain { gva } => explain::explain(gva),
+        Command::Kvm {
+            command: KvmCommand::Run { json, files },
+        } => kvmcmd::run(&files, json),
+        Command::Host { json, vm_mem } => hostcmd::host(json, vm_mem),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,0 +1,158 @@
+//! # pagewalk-kvm
+//!
+//! Runs a pagewalk scenario on real `/dev/kvm`: the guest page tables the simulator built are
+//! copied byte for byte to the same guest-physical addresses, a small runtime (GDT, IDT, TSS,
+//! stacks, code) is mapped high in every address space, and the trace becomes CPL-3 guest
+//! code. KVM's own statistics are read before and after the measured phase.
+//!
+//! Also: [`host::report`], what this host offers (`pagewalk host`).
+//!
+//! Linux x86-64 only; elsewhere every entry point returns [`KvmError::Unavailable`].
+
+pub mod codegen;
+pub mod host;
+pub mod stats;
+
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+mod runner;
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+mod sys;
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Why a KVM run could not happen or finish.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KvmError {
+    /// KVM cannot be used here (with what to do).
+    #[error("KVM is unavailable: {0}")]
+    Unavailable(String),
+    /// The hugetlb pool is too small (with the command that fills it).
+    #[error("{0}")]
+    HugePool(String),
+    /// The scenario uses something the KVM runtime cannot do yet, or that this host lacks.
+    #[error("not runnable on KVM: {0}")]
+    NotRunnable(String),
+    /// A KVM ioctl failed.
+    #[error("{0}")]
+    Kvm(String),
+    /// The guest did something unexpected (a triple fault, a runaway).
+    #[error("guest: {0}")]
+    Guest(String),
+}
+
+/// KVM's counters over the measured phase: deltas of cumulative statistics, values of gauges.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RealCounters(pub BTreeMap<String, u64>);
+
+impl RealCounters {
+    /// A counter, 0 if KVM does not have it.
+    pub fn get(&self, k: &str) -> u64 {
+        self.0.get(k).copied().unwrap_or(0)
+    }
+}
+
+/// The counters a comparison shows, in order: the shadow MMU's and the vCPU's.
+pub const KVM_COUNTERS: [&str; 17] = [
+    "pf_taken",
+    "pf_fixed",
+    "pf_spurious",
+    "pf_emulate",
+    "pf_guest",
+    "pages_4k",
+    "pages_2m",
+    "pages_1g",
+    "mmu_cache_miss",
+    "mmu_unsync",
+    "mmu_pte_write",
+    "mmu_flooded",
+    "mmu_shadow_zapped",
+    "tlb_flush",
+    "invlpg",
+    "exits",
+    "irq_exits",
+];
+
+/// Runs a scenario's trace on KVM and returns KVM's counters for it.
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+pub fn run_on_kvm(scenario: &pagewalk_scenario::Scenario) -> Result<RealCounters, KvmError> {
+    runner::run(scenario)
+}
+
+/// Runs a scenario's trace on KVM and returns KVM's counters for it.
+#[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
+pub fn run_on_kvm(_: &pagewalk_scenario::Scenario) -> Result<RealCounters, KvmError> {
+    Err(KvmError::Unavailable(
+        "the KVM backend runs on Linux x86-64 only".into(),
+    ))
+}
+
+/// Whether the scenario can run on the KVM runtime, and why not.
+pub fn runnable(scenario: &pagewalk_scenario::Scenario) -> Result<(), KvmError> {
+    use pagewalk_scenario::model::Op;
+    let no = |s: &str| Err(KvmError::NotRunnable(s.to_owned()));
+    if scenario.machine.guest_levels != pagewalk_core::Levels::Four {
+        return no("5-level guest paging: the guest CPU offered by KVM here has no LA57");
+    }
+    for s in &scenario.spaces {
+        if s.maps
+            .iter()
+            .any(|m| m.page == pagewalk_core::PageSize::Size1G)
+        {
+            return no("1 GiB guest pages: the guest CPU offered here has no GBPAGES");
+        }
+        if s.maps.iter().any(|m| m.gpa < crate::RUNTIME_GPA_END) {
+            return no(
+                "a mapping uses guest-physical memory below 1 MiB, where the KVM runtime lives",
+            );
+        }
+        if !s.edits.is_empty() {
+            return no("raw edits of guest entries (they make the guest fault, which the runtime does not handle yet)");
+        }
+    }
+    if !scenario.host.edits.is_empty() || !scenario.host.maps.is_empty() {
+        return no("explicit stage-2 mappings: this host runs KVM with shadow paging");
+    }
+    for step in &scenario.trace {
+        match &step.op {
+            Op::Access { user: false, .. }
+            | Op::Sequential { user: false, .. }
+            | Op::Strided { user: false, .. }
+            | Op::Random { user: false, .. }
+            | Op::WorkingSet { user: false, .. } => {
+                return no("supervisor-mode accesses: the measured guest code runs at CPL 3")
+            }
+            Op::Access { kind: pagewalk_core::AccessKind::Fetch, .. }
+            | Op::Sequential { kind: pagewalk_core::AccessKind::Fetch, .. }
+            | Op::Strided { kind: pagewalk_core::AccessKind::Fetch, .. }
+            | Op::Random { kind: pagewalk_core::AccessKind::Fetch, .. }
+            | Op::WorkingSet { kind: pagewalk_core::AccessKind::Fetch, .. } => {
+                return no("instruction fetches from data pages (not in the runtime yet)")
+            }
+            Op::Random { count, .. } if *count > MAX_TABLE_ADDRESSES => {
+                return no("more random addresses than the runtime's address table holds")
+            }
+            Op::Access { .. }
+            | Op::Sequential { .. }
+            | Op::Strided { .. }
+            | Op::Random { .. }
+            | Op::WorkingSet { .. }
+            | Op::VmExit { .. }
+            | Op::Cr3 { .. } => {}
+            Op::Invlpg { .. } | Op::Invpcid { .. } | Op::Invvpid { .. } | Op::Invept { .. } => {
+                return no("INVLPG/INVPCID/INVVPID/INVEPT steps (the CPL-0 trampoline is not in the runtime yet)")
+            }
+            Op::PteWrite { .. } => {
+                return no("guest page-table writes (the user-writable alias is not in the runtime yet)")
+            }
+            Op::SetAc { .. } => return no("RFLAGS.AC changes need CPL 0"),
+        }
+    }
+    Ok(())
+}
+
+/// Guest-physical memory below this is the runtime's (GDT, IDT, TSS, stacks, code, tables).
+pub const RUNTIME_GPA_END: u64 = 0x10_0000;
+
+/// How many addresses a random pattern may have on KVM (the runtime's address table).
+pub const MAX_TABLE_ADDRESSES: u64 = 0x60_000 / 8;
