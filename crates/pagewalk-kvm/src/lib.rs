@@ -11,6 +11,7 @@
 
 pub mod codegen;
 pub mod host;
+pub mod model;
 pub mod stats;
 
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
@@ -73,15 +74,19 @@ pub const KVM_COUNTERS: [&str; 17] = [
     "irq_exits",
 ];
 
-/// Runs a scenario's trace on KVM and returns KVM's counters for it.
+/// Runs a scenario's trace on KVM; returns KVM's real counters and the model's prediction.
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
-pub fn run_on_kvm(scenario: &pagewalk_scenario::Scenario) -> Result<RealCounters, KvmError> {
+pub fn run_on_kvm(
+    scenario: &pagewalk_scenario::Scenario,
+) -> Result<(RealCounters, RealCounters), KvmError> {
     runner::run(scenario)
 }
 
-/// Runs a scenario's trace on KVM and returns KVM's counters for it.
+/// Runs a scenario's trace on KVM; returns KVM's real counters and the model's prediction.
 #[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
-pub fn run_on_kvm(_: &pagewalk_scenario::Scenario) -> Result<RealCounters, KvmError> {
+pub fn run_on_kvm(
+    _: &pagewalk_scenario::Scenario,
+) -> Result<(RealCounters, RealCounters), KvmError> {
     Err(KvmError::Unavailable(
         "the KVM backend runs on Linux x86-64 only".into(),
     ))

@@ -1,6 +1,7 @@
 //! Turning a scenario into a running KVM guest.
 
 use crate::codegen::{port, Code};
+use crate::model::{GuestOp, Image, Model};
 use crate::sys::{Backing, CpuSetup, Guest, GuestMem};
 use crate::{runnable, KvmError, RealCounters, MAX_TABLE_ADDRESSES};
 use pagewalk_core::{Counters, Gpa, Gva, PageSize, PteFlags};
@@ -107,11 +108,18 @@ fn random_addresses(sc: &Scenario) -> Result<Vec<Vec<u64>>, KvmError> {
     Ok(out)
 }
 
-pub fn run(sc: &Scenario) -> Result<RealCounters, KvmError> {
-    runnable(sc)?;
-    let built = build(sc).map_err(|d| KvmError::Kvm(d.to_string()))?;
-    let mut m = built.machine;
-    // The runtime, mapped the same way in every address space.
+/// The guest program: its code, the runtime pages it needs, and the memory-relevant actions
+/// it makes (for the model), built together so they cannot disagree.
+struct Program {
+    code: Vec<u8>,
+    table_bytes: Vec<u8>,
+    pages: Vec<(u64, PteFlags)>,
+    warm: Vec<GuestOp>,
+    measured: Vec<GuestOp>,
+}
+
+fn program(sc: &Scenario) -> Result<Program, KvmError> {
+    use crate::codegen::Reg;
     let sup = PteFlags::PRESENT
         | PteFlags::WRITABLE
         | PteFlags::ACCESSED
@@ -139,26 +147,23 @@ pub fn run(sc: &Scenario) -> Result<RealCounters, KvmError> {
     for p in 0..table_pages {
         pages.push((TABLE + p * 4096, user_data));
     }
-    // Guest code.
-    let mut code = Code::default();
-    // Warm-up: touch every runtime page the measured phase uses, so its faults come first.
-    let code_pages_guess = (CODE_END - CODE) / 4096;
-    for p in 0..table_pages {
-        code.mov_imm(crate::codegen::Reg::Rax, RT_GVA + TABLE + p * 4096);
-        code.load(crate::codegen::Reg::R8, crate::codegen::Reg::Rax);
-    }
-    code.mov_imm(crate::codegen::Reg::Rax, RT_GVA + USTACK);
-    code.store(crate::codegen::Reg::Rax, crate::codegen::Reg::R8);
-    let warm_code_at = code.bytes.len();
-    // (code page reads are added below once the code size is known)
+    // The measured body first, to know the code size; the warm-up goes in front of it.
     let mut body = Code::default();
+    // (offset in body, op) pairs: where each action's code starts.
+    let mut measured: Vec<(usize, GuestOp)> = Vec::new();
     let mut table_at = RT_GVA + TABLE;
     let mut table_bytes: Vec<u8> = Vec::new();
+    let access_op = |kind: pagewalk_core::AccessKind, gva: u64| match kind {
+        pagewalk_core::AccessKind::Write => GuestOp::Write(gva),
+        _ => GuestOp::Read(gva),
+    };
     for (i, step) in sc.trace.iter().enumerate() {
+        let at = body.bytes.len();
         match step.op {
             Op::Access { gva, kind, .. } => {
-                body.mov_imm(crate::codegen::Reg::Rax, gva);
+                body.mov_imm(Reg::Rax, gva);
                 body.access_at_rax(kind);
+                measured.push((at, access_op(kind, gva)));
             }
             Op::Sequential {
                 start,
@@ -167,7 +172,13 @@ pub fn run(sc: &Scenario) -> Result<RealCounters, KvmError> {
                 repeat,
                 ..
             } => {
-                body.strided(start, 8, length.div_ceil(8), repeat, kind);
+                let count = length.div_ceil(8);
+                body.strided(start, 8, count, repeat, kind);
+                for _ in 0..repeat {
+                    for k in 0..count {
+                        measured.push((at, access_op(kind, start.wrapping_add(k * 8))));
+                    }
+                }
             }
             Op::Strided {
                 start,
@@ -178,31 +189,59 @@ pub fn run(sc: &Scenario) -> Result<RealCounters, KvmError> {
                 ..
             } => {
                 body.strided(start, stride, count, repeat, kind);
+                for _ in 0..repeat {
+                    for k in 0..count {
+                        measured.push((
+                            at,
+                            access_op(kind, start.wrapping_add(k.wrapping_mul(stride))),
+                        ));
+                    }
+                }
             }
             Op::WorkingSet {
                 start,
-                pages,
+                pages: n,
                 stride,
                 rounds,
                 kind,
                 ..
             } => {
-                body.strided(start, stride, pages, rounds, kind);
+                body.strided(start, stride, n, rounds, kind);
+                for _ in 0..rounds {
+                    for k in 0..n {
+                        measured.push((
+                            at,
+                            access_op(kind, start.wrapping_add(k.wrapping_mul(stride))),
+                        ));
+                    }
+                }
             }
             Op::Random { kind, .. } => {
                 let addrs = &randoms[i];
                 body.from_table(table_at, addrs.len() as u64, kind);
-                for a in addrs {
+                for (k, a) in addrs.iter().enumerate() {
                     table_bytes.extend_from_slice(&a.to_le_bytes());
+                    measured.push((at, GuestOp::Read(table_at + 8 * k as u64)));
+                    measured.push((at, access_op(kind, *a)));
                 }
                 table_at += addrs.len() as u64 * 8;
             }
             Op::VmExit { count } => {
-                for _ in 0..count.min(100_000) {
+                if count > 100_000 {
+                    return Err(KvmError::NotRunnable(
+                        "more than 100000 VM exits in one step".into(),
+                    ));
+                }
+                for _ in 0..count {
+                    measured.push((body.bytes.len(), GuestOp::Out));
                     body.out(port::EXIT, 0);
                 }
             }
-            Op::Cr3 { space, .. } => body.out(port::CR3, space as u8),
+            Op::Cr3 { space, .. } => {
+                body.out(port::CR3, space as u8);
+                measured.push((at, GuestOp::Out));
+                measured.push((at, GuestOp::Cr3(space)));
+            }
             _ => {
                 return Err(KvmError::NotRunnable(format!(
                     "trace entry {} cannot run on the KVM runtime",
@@ -211,29 +250,78 @@ pub fn run(sc: &Scenario) -> Result<RealCounters, KvmError> {
             }
         }
     }
+    let done_at = body.bytes.len();
     body.out(port::DONE, 0);
-    // Code pages: warm-up reads of each, then the PHASE exit, then the body.
-    let code_pages =
-        ((code.bytes.len() + 200 + (code_pages_guess as usize) * 13 + body.bytes.len()) as u64)
-            .div_ceil(4096);
+    measured.push((done_at, GuestOp::Out));
+    // Warm-up: touch the table pages, the stack and every code page, then start the phase.
+    let warm_len = 13 * (table_pages as usize + 1) + 13 * 64 + 4;
+    let code_pages = ((warm_len + body.bytes.len()) as u64).div_ceil(4096);
     if CODE + code_pages * 4096 > CODE_END {
         return Err(KvmError::NotRunnable(
             "the trace makes more guest code than the runtime has room for".into(),
         ));
     }
-    let mut warm = Code::default();
-    for p in 0..code_pages {
-        warm.mov_imm(crate::codegen::Reg::Rax, RT_GVA + CODE + p * 4096);
-        warm.load(crate::codegen::Reg::R8, crate::codegen::Reg::Rax);
+    let mut code = Code::default();
+    let mut warm = vec![GuestOp::Read(RT_GVA + CODE)];
+    for p in 0..table_pages {
+        code.mov_imm(Reg::Rax, RT_GVA + TABLE + p * 4096);
+        code.load(Reg::R8, Reg::Rax);
+        warm.push(GuestOp::Read(RT_GVA + TABLE + p * 4096));
     }
-    code.bytes.splice(warm_code_at..warm_code_at, warm.bytes);
+    code.mov_imm(Reg::Rax, RT_GVA + USTACK);
+    code.store(Reg::Rax, Reg::R8);
+    warm.push(GuestOp::Write(RT_GVA + USTACK));
+    for p in 0..code_pages {
+        code.mov_imm(Reg::Rax, RT_GVA + CODE + p * 4096);
+        code.load(Reg::R8, Reg::Rax);
+        warm.push(GuestOp::Read(RT_GVA + CODE + p * 4096));
+    }
     code.out(port::PHASE, 0);
+    warm.push(GuestOp::Out);
+    if code.bytes.len() > 4000 {
+        return Err(KvmError::NotRunnable(
+            "the warm-up code does not fit in one page".into(),
+        ));
+    }
+    let body_base = code.bytes.len() as u64;
     code.bytes.extend_from_slice(&body.bytes);
     for p in 0..code_pages {
         pages.push((CODE + p * 4096, user_code));
     }
+    // Each action is preceded by the fetch of the code that makes it.
+    let mut ops = Vec::with_capacity(measured.len() * 2);
+    let mut last_page = u64::MAX;
+    let mut last_space = usize::MAX;
+    let mut space = 0usize;
+    for (at, op) in measured {
+        let page = RT_GVA + CODE + ((body_base + at as u64) & !0xfff);
+        if page != last_page || space != last_space {
+            ops.push(GuestOp::Read(page));
+            last_page = page;
+            last_space = space;
+        }
+        if let GuestOp::Cr3(s) = op {
+            space = s;
+        }
+        ops.push(op);
+    }
+    Ok(Program {
+        code: code.bytes,
+        table_bytes,
+        pages,
+        warm,
+        measured: ops,
+    })
+}
+
+/// Real and predicted KVM counters of one scenario.
+pub fn run(sc: &Scenario) -> Result<(RealCounters, RealCounters), KvmError> {
+    runnable(sc)?;
+    let built = build(sc).map_err(|d| KvmError::Kvm(d.to_string()))?;
+    let mut m = built.machine;
+    let prog = program(sc)?;
     for s in 0..m.space_count() {
-        for &(gpa, flags) in &pages {
+        for &(gpa, flags) in &prog.pages {
             m.map(
                 pagewalk_core::SpaceId(s),
                 Gva::new(RT_GVA + gpa),
@@ -244,30 +332,60 @@ pub fn run(sc: &Scenario) -> Result<RealCounters, KvmError> {
             .map_err(|e| KvmError::Kvm(format!("mapping the runtime: {e}")))?;
         }
     }
-    // Guest memory: the simulator's guest tables at their guest-physical addresses.
-    let mem = GuestMem::new(
-        ram_size(sc) as usize,
-        backing(sc.host.backing),
-        sc.host.prealloc,
-    )?;
+    let roots: Vec<u64> = (0..m.space_count())
+        .map(|s| m.cr3_of(pagewalk_core::SpaceId(s)).map(|g| g.raw()))
+        .collect::<Result<_, _>>()
+        .map_err(|e| KvmError::Kvm(e.to_string()))?;
+    // The image: guest tables, and what the host writes before the run.
+    let mut image = Image {
+        roots: roots.clone(),
+        prealloc: sc.host.prealloc,
+        maxphyaddr: sc.machine.cpu.maxphyaddr,
+        host_page: sc.host.backing.page_size(),
+        zero_page: matches!(sc.host.backing, ScBacking::Anon4k | ScBacking::Thp),
+        ..Image::default()
+    };
     for &frame in m.guest_table_frames() {
         let hpa = m
             .guest_ram()
             .gpa_to_hpa(Gpa::new(frame))
             .ok_or_else(|| KvmError::Kvm(format!("guest table {frame:#x} outside guest RAM")))?;
         if let Some(words) = m.memory().frame_words(hpa.frame()) {
-            let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-            mem.write(frame, &bytes)?;
+            image.tables.insert(frame >> 12, Box::new(*words));
         }
+    }
+    image.host_written.push(GDT >> 12);
+    image.host_written.push(TSS >> 12);
+    for p in 0..(prog.code.len() as u64).div_ceil(4096) {
+        image.host_written.push((CODE >> 12) + p);
+    }
+    for p in 0..(prog.table_bytes.len() as u64).div_ceil(4096) {
+        image.host_written.push((TABLE >> 12) + p);
+    }
+    // The prediction.
+    let mut model = Model::new(image.clone());
+    for &op in &prog.warm {
+        model.step(op);
+    }
+    let before = model.counters.clone();
+    for &op in &prog.measured {
+        model.step(op);
+    }
+    let predicted = RealCounters(crate::model::measured(&before, &model.counters));
+    // The real run.
+    let mem = GuestMem::new(
+        ram_size(sc) as usize,
+        backing(sc.host.backing),
+        sc.host.prealloc,
+    )?;
+    for (gfn, words) in &image.tables {
+        let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        mem.write(gfn << 12, &bytes)?;
     }
     mem.write(GDT, &gdt_bytes())?;
     mem.write(TSS, &tss_bytes())?;
-    mem.write(CODE, &code.bytes)?;
-    mem.write(TABLE, &table_bytes)?;
-    let roots: Vec<u64> = (0..m.space_count())
-        .map(|s| m.cr3_of(pagewalk_core::SpaceId(s)).map(|g| g.raw()))
-        .collect::<Result<_, _>>()
-        .map_err(|e| KvmError::Kvm(e.to_string()))?;
+    mem.write(CODE, &prog.code)?;
+    mem.write(TABLE, &prog.table_bytes)?;
     let mut guest = Guest::new(mem)?;
     guest.setup(&CpuSetup {
         cr3: roots[0],
@@ -284,7 +402,7 @@ pub fn run(sc: &Scenario) -> Result<RealCounters, KvmError> {
     let watchdog = Watchdog::start();
     let result = drive(&mut guest, &roots);
     drop(watchdog);
-    result
+    Ok((result?, predicted))
 }
 
 fn drive(guest: &mut Guest, roots: &[u64]) -> Result<RealCounters, KvmError> {

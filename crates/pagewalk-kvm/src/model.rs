@@ -1,0 +1,536 @@
+//! A model of KVM's shadow MMU accounting: given the guest's page tables and the guest
+//! program's memory accesses, predict KVM's counters (`pf_fixed`, `mmu_cache_miss`,
+//! `pages_4k`, `tlb_flush`, ...). Pure: no KVM needed, tested natively.
+//!
+//! The rules come from Linux `arch/x86/kvm/mmu/mmu.c` and `paging_tmpl.h` (6.x) and were
+//! checked by experiment on this project's host (a PVM KVM with shadow paging):
+//! - every shadow-table miss is a #PF exit (`pf_taken`); KVM walks the guest tables in software
+//!   (`FNAME(walk_addr)`), sets the guest's A (and, on a write, D) flags, and either injects the
+//!   fault (`pf_guest`) or installs the missing shadow entries (`pf_fixed`);
+//! - a shadow page per (guest table, level) and per guest large page mapped with small pages
+//!   (a *direct* page), created once (`mmu_cache_miss`), kept across CR3 switches;
+//! - a read of a host page that was never touched maps the host's zero page read-only; a later
+//!   write copies it on write, which zaps the shadow entry and requests a TLB flush: that fault
+//!   is retried (`pf_taken` without `pf_fixed`) and the next one fixes;
+//! - a read of a clean guest page (D=0) maps it read-only (`FNAME(protect_clean_gpte)`);
+//! - after a 4 KiB fault KVM prefetches the other entries of the aligned group of 8
+//!   (`FNAME(pte_prefetch)`): each guest PTE must be present and accessed, and the host page
+//!   present and writable (`gfn_to_pfn_memslot_atomic` with a write), else the scan stops;
+//! - a host CR3 load (`KVM_SET_SREGS`) requests a full TLB flush (`tlb_flush`);
+//! - `exits` counts every exit: page faults and the guest's `out` instructions.
+
+use pagewalk_core::entry::{address_field, PteFlags};
+use pagewalk_core::{Level, PageSize};
+use std::collections::{BTreeMap, HashMap};
+
+/// The guest's memory as KVM sees it at the start: page-table frames and which host pages
+/// already exist.
+#[derive(Clone, Debug)]
+pub struct Image {
+    /// Guest page-table frames by guest frame number.
+    pub tables: HashMap<u64, Box<[u64; 512]>>,
+    /// CR3 of each address space.
+    pub roots: Vec<u64>,
+    /// Guest frames whose host pages the host wrote before the run (present and writable).
+    pub host_written: Vec<u64>,
+    /// Every host page was touched before the run (QEMU's -mem-prealloc).
+    pub prealloc: bool,
+    /// MAXPHYADDR of the guest (for the address field of entries).
+    pub maxphyaddr: u8,
+    /// The page size of the host memory behind guest RAM (4 KiB anonymous; 2 MiB for THP and
+    /// hugetlbfs 2 MiB; 1 GiB for hugetlbfs 1 GiB).
+    pub host_page: PageSize,
+    /// Whether a read of an untouched host page maps a (huge) zero page: anonymous memory and
+    /// THP do, hugetlbfs does not.
+    pub zero_page: bool,
+}
+
+impl Default for Image {
+    fn default() -> Self {
+        Image {
+            tables: HashMap::new(),
+            roots: Vec::new(),
+            host_written: Vec::new(),
+            prealloc: false,
+            maxphyaddr: 46,
+            host_page: PageSize::Size4K,
+            zero_page: true,
+        }
+    }
+}
+
+/// One memory-relevant action of the guest program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GuestOp {
+    /// A data read, or an instruction fetch (same rules for the shadow MMU).
+    Read(u64),
+    /// A data write.
+    Write(u64),
+    /// An `out` to the host.
+    Out,
+    /// The host loads this address space's CR3 (after the `out` that asked for it).
+    Cr3(usize),
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Spte {
+    #[default]
+    None,
+    Table(usize),
+    Leaf {
+        gfn: u64,
+        writable: bool,
+        size: PageSize,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct Key {
+    gfn: u64,
+    level: u8,
+    direct: bool,
+    access: u8,
+}
+
+struct Sp {
+    key: Key,
+    sptes: Box<[Spte; 512]>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Host {
+    Absent,
+    Zero,
+    Writable,
+}
+
+/// The model's state.
+pub struct Model {
+    tables: HashMap<u64, Box<[u64; 512]>>,
+    roots: Vec<u64>,
+    current: usize,
+    addr_mask: u64,
+    sps: Vec<Sp>,
+    index: HashMap<Key, usize>,
+    protected: HashMap<u64, u32>,
+    rmap: HashMap<u64, Vec<(usize, usize)>>,
+    host: HashMap<u64, Host>,
+    prealloc: bool,
+    host_frames: u64,
+    zero_page: bool,
+    /// Cumulative counters by KVM's names.
+    pub counters: BTreeMap<&'static str, u64>,
+}
+
+const W: u64 = PteFlags::WRITABLE.bits();
+const A: u64 = PteFlags::ACCESSED.bits();
+const D: u64 = PteFlags::DIRTY.bits();
+const P: u64 = PteFlags::PRESENT.bits();
+const PS: u64 = PteFlags::HUGE_PAGE.bits();
+
+impl Model {
+    /// A model of a VM whose vCPU is about to enter address space 0.
+    pub fn new(image: Image) -> Self {
+        let host_frames = image.host_page.bytes() >> 12;
+        let mut host = HashMap::new();
+        for &g in image.host_written.iter().chain(image.tables.keys()) {
+            host.insert(g & !(host_frames - 1), Host::Writable);
+        }
+        let mut m = Model {
+            tables: image.tables,
+            roots: image.roots,
+            current: 0,
+            addr_mask: pagewalk_core::entry::ADDR_MASK_4K
+                & pagewalk_core::entry::physical_mask(image.maxphyaddr),
+            sps: Vec::new(),
+            index: HashMap::new(),
+            protected: HashMap::new(),
+            rmap: HashMap::new(),
+            host,
+            prealloc: image.prealloc,
+            host_frames,
+            zero_page: image.zero_page,
+            counters: BTreeMap::new(),
+        };
+        m.root();
+        m
+    }
+
+    fn bump(&mut self, k: &'static str, n: u64) {
+        *self.counters.entry(k).or_insert(0) += n;
+    }
+
+    /// The state of the host page (of the backing's size) holding `gfn`.
+    fn host_state(&self, gfn: u64) -> Host {
+        if self.prealloc {
+            return Host::Writable;
+        }
+        self.host
+            .get(&(gfn & !(self.host_frames - 1)))
+            .copied()
+            .unwrap_or(Host::Absent)
+    }
+
+    fn set_host(&mut self, gfn: u64, h: Host) {
+        if !self.prealloc {
+            self.host.insert(gfn & !(self.host_frames - 1), h);
+        }
+    }
+
+    fn gpte(&self, table_gfn: u64, index: usize) -> u64 {
+        self.tables.get(&table_gfn).map_or(0, |t| t[index])
+    }
+
+    fn root(&mut self) -> usize {
+        let cr3 = self.roots.get(self.current).copied().unwrap_or(0);
+        self.get_sp(Key {
+            gfn: cr3 >> 12,
+            level: 4,
+            direct: false,
+            access: 0,
+        })
+    }
+
+    fn get_sp(&mut self, key: Key) -> usize {
+        if let Some(&i) = self.index.get(&key) {
+            return i;
+        }
+        self.bump("mmu_cache_miss", 1);
+        let i = self.sps.len();
+        self.sps.push(Sp {
+            key,
+            sptes: Box::new([Spte::None; 512]),
+        });
+        self.index.insert(key, i);
+        if !key.direct {
+            let c = self.protected.entry(key.gfn).or_insert(0);
+            *c += 1;
+            if *c == 1 {
+                // Write-protect existing mappings of the new guest table (rmap_write_protect).
+                let mut flush = false;
+                for (sp, idx) in self.rmap.get(&key.gfn).cloned().unwrap_or_default() {
+                    if let Spte::Leaf {
+                        writable: true,
+                        gfn,
+                        size,
+                    } = self.sps[sp].sptes[idx]
+                    {
+                        self.sps[sp].sptes[idx] = Spte::Leaf {
+                            gfn,
+                            writable: false,
+                            size,
+                        };
+                        flush = true;
+                    }
+                }
+                if flush {
+                    self.bump("tlb_flush", 1);
+                }
+            }
+        }
+        i
+    }
+
+    fn set_leaf(&mut self, sp: usize, idx: usize, gfn: u64, writable: bool, size: PageSize) {
+        if matches!(self.sps[sp].sptes[idx], Spte::None) {
+            self.bump(
+                match size {
+                    PageSize::Size4K => "pages_4k",
+                    PageSize::Size2M => "pages_2m",
+                    PageSize::Size1G => "pages_1g",
+                },
+                1,
+            );
+        }
+        self.sps[sp].sptes[idx] = Spte::Leaf {
+            gfn,
+            writable,
+            size,
+        };
+        let list = self.rmap.entry(gfn).or_default();
+        if !list.contains(&(sp, idx)) {
+            list.push((sp, idx));
+        }
+    }
+
+    fn drop_leaf(&mut self, sp: usize, idx: usize) {
+        if let Spte::Leaf { size, .. } = self.sps[sp].sptes[idx] {
+            let k = match size {
+                PageSize::Size4K => "pages_4k",
+                PageSize::Size2M => "pages_2m",
+                PageSize::Size1G => "pages_1g",
+            };
+            *self.counters.entry(k).or_insert(0) -= 1;
+            self.sps[sp].sptes[idx] = Spte::None;
+        }
+    }
+
+    /// Whether the shadow tables allow the access now (no fault).
+    fn shadow_allows(&self, gva: u64, write: bool) -> bool {
+        let cr3 = self.roots.get(self.current).copied().unwrap_or(0);
+        let Some(&mut_root) = self.index.get(&Key {
+            gfn: cr3 >> 12,
+            level: 4,
+            direct: false,
+            access: 0,
+        }) else {
+            return false;
+        };
+        let mut sp = mut_root;
+        for level in (1..=4u8).rev() {
+            let l = Level::from_number(level).unwrap_or(Level::L1);
+            match self.sps[sp].sptes[l.index(gva)] {
+                Spte::None => return false,
+                Spte::Table(c) => sp = c,
+                Spte::Leaf { writable, .. } => return writable || !write,
+            }
+        }
+        false
+    }
+
+    /// Runs one guest action.
+    pub fn step(&mut self, op: GuestOp) {
+        match op {
+            GuestOp::Out => self.bump("exits", 1),
+            GuestOp::Cr3(space) => {
+                self.current = space.min(self.roots.len().saturating_sub(1));
+                self.bump("tlb_flush", 1);
+                self.root();
+            }
+            GuestOp::Read(gva) => self.access(gva, false),
+            GuestOp::Write(gva) => self.access(gva, true),
+        }
+    }
+
+    fn access(&mut self, gva: u64, write: bool) {
+        for _ in 0..4 {
+            if self.shadow_allows(gva, write) {
+                return;
+            }
+            self.bump("pf_taken", 1);
+            self.bump("exits", 1);
+            if self.fault(gva, write) {
+                return;
+            }
+        }
+    }
+
+    /// One shadow-table fault; returns true when the access can now proceed (fixed or
+    /// injected), false when KVM retried it.
+    fn fault(&mut self, gva: u64, write: bool) -> bool {
+        // The guest walk in software (FNAME(walk_addr)).
+        let cr3 = self.roots.get(self.current).copied().unwrap_or(0);
+        let mut table = cr3 >> 12;
+        let mut path: Vec<(u64, usize, u8)> = Vec::with_capacity(4);
+        let mut writable = true;
+        let mut size = PageSize::Size4K;
+        let mut leaf = 0;
+        for level in (1..=4u8).rev() {
+            let l = Level::from_number(level).unwrap_or(Level::L1);
+            let idx = l.index(gva);
+            let e = self.gpte(table, idx);
+            if e & P == 0 {
+                self.bump("pf_guest", 1);
+                return true;
+            }
+            writable &= e & W != 0;
+            path.push((table, idx, level));
+            if level == 1 || (e & PS != 0 && level <= 3) {
+                size = l.leaf_size().unwrap_or(PageSize::Size4K);
+                leaf = e;
+                break;
+            }
+            table = address_field(e, 52) >> 12;
+        }
+        if write && !writable {
+            self.bump("pf_guest", 1);
+            return true;
+        }
+        // The prefetch candidates are read before the A/D update of the faulting entry.
+        let (leaf_table, leaf_idx, leaf_level) = *path.last().unwrap_or(&(0, 0, 1));
+        let group: Vec<u64> = if leaf_level == 1 {
+            let base = leaf_idx & !7;
+            (base..base + 8).map(|i| self.gpte(leaf_table, i)).collect()
+        } else {
+            Vec::new()
+        };
+        // Set A (and D) in the guest entries.
+        for (i, &(t, idx, _)) in path.iter().enumerate() {
+            let mut bits = A;
+            if i == path.len() - 1 && write {
+                bits |= D;
+            }
+            if let Some(tab) = self.tables.get_mut(&t) {
+                tab[idx] |= bits;
+            }
+        }
+        let page_gfn = (leaf & self.addr_mask & !(size.bytes() - 1)) >> 12;
+        let gfn = page_gfn + ((gva & (size.bytes() - 1)) >> 12);
+        // The host page (hva_to_pfn).
+        let host = self.host_state(gfn);
+        if write && host == Host::Zero {
+            // Copy-on-write of the zero page: the MMU notifier zaps the shadow entries of the
+            // host page and requests a flush; KVM retries the fault.
+            self.set_host(gfn, Host::Writable);
+            let base = gfn & !(self.host_frames - 1);
+            for g in base..base + self.host_frames {
+                for (sp, idx) in self.rmap.get(&g).cloned().unwrap_or_default() {
+                    self.drop_leaf(sp, idx);
+                }
+            }
+            self.bump("tlb_flush", 1);
+            return false;
+        }
+        let host = match host {
+            Host::Absent if write || !self.zero_page => Host::Writable,
+            Host::Absent => Host::Zero,
+            h => h,
+        };
+        self.set_host(gfn, host);
+        // Link shadow pages for the guest tables below the root (FNAME(fetch)).
+        let mut sp = self.root();
+        for &(_, idx, level) in &path[..path.len() - 1] {
+            let l = Level::from_number(level).unwrap_or(Level::L1);
+            let child_table = {
+                let e = self.gpte(path_table(&path, level), idx);
+                address_field(e, 52) >> 12
+            };
+            let key = Key {
+                gfn: child_table,
+                level: level - 1,
+                direct: false,
+                access: 0,
+            };
+            let child = self.get_sp(key);
+            self.sps[sp].sptes[l.index(gva)] = Spte::Table(child);
+            sp = child;
+        }
+        let guest_dirty = leaf & D != 0 || write;
+        // The leaf is as large as the guest page and the host page allow, unless the range
+        // holds a shadowed guest table (kvm_mmu_hugepage_adjust, disallow_lpage).
+        let host_size = self.host_frames << 12;
+        let large = if size.bytes() >= host_size {
+            host_size
+        } else {
+            size.bytes()
+        };
+        if large > 4096 {
+            let frames = large >> 12;
+            let base = gfn & !(frames - 1);
+            if !(base..base + frames).any(|g| self.protected.contains_key(&g)) {
+                let at = if large >= 1 << 30 {
+                    Level::L3
+                } else {
+                    Level::L2
+                };
+                let lsize = if large >= 1 << 30 {
+                    PageSize::Size1G
+                } else {
+                    PageSize::Size2M
+                };
+                let w = writable && guest_dirty && host == Host::Writable;
+                // The guest leaf is at the same level (a guest 2 MiB page on 2 MiB host pages),
+                // so the shadow page reached is the one that holds it.
+                self.set_leaf(sp, at.index(gva), base, w, lsize);
+                self.bump("pf_fixed", 1);
+                return true;
+            }
+        }
+        // A guest large page on smaller host pages: a direct page under the guest leaf.
+        let mut map_level = leaf_level;
+        if size != PageSize::Size4K {
+            let l = Level::from_number(leaf_level).unwrap_or(Level::L1);
+            let key = Key {
+                gfn: page_gfn,
+                level: leaf_level - 1,
+                direct: true,
+                access: u8::from(writable),
+            };
+            let child = self.get_sp(key);
+            self.sps[sp].sptes[l.index(gva)] = Spte::Table(child);
+            sp = child;
+            map_level = 1;
+        }
+        let spte_w =
+            writable && guest_dirty && host == Host::Writable && !self.protected.contains_key(&gfn);
+        let idx = Level::L1.index(gva);
+        debug_assert_eq!(map_level, 1);
+        self.set_leaf(sp, idx, gfn, spte_w, PageSize::Size4K);
+        self.bump("pf_fixed", 1);
+        // Prefetch (FNAME(pte_prefetch) / __direct_pte_prefetch).
+        if self.sps[sp].key.direct {
+            self.direct_prefetch(sp, idx, writable);
+        } else {
+            let base = idx & !7;
+            for (j, gpte) in group.iter().enumerate() {
+                let i = base + j;
+                if i == idx || !matches!(self.sps[sp].sptes[i], Spte::None) {
+                    continue;
+                }
+                if gpte & P == 0 || gpte & A == 0 {
+                    continue;
+                }
+                let g = (gpte & self.addr_mask) >> 12;
+                if self.host_state(g) != Host::Writable {
+                    break;
+                }
+                let w = gpte & W != 0 && gpte & D != 0 && !self.protected.contains_key(&g);
+                self.set_leaf(sp, i, g, w, PageSize::Size4K);
+            }
+        }
+        true
+    }
+
+    fn direct_prefetch(&mut self, sp: usize, idx: usize, writable: bool) {
+        let base = idx & !7;
+        let region = self.sps[sp].key.gfn;
+        let mut i = base;
+        while i < base + 8 {
+            if i == idx || !matches!(self.sps[sp].sptes[i], Spte::None) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < base + 8 && i != idx && matches!(self.sps[sp].sptes[i], Spte::None) {
+                i += 1;
+            }
+            // gfn_to_page_many_atomic: the leading run of present, writable host pages.
+            let mut n = 0;
+            while start + n < i && self.host_state(region + (start + n) as u64) == Host::Writable {
+                n += 1;
+            }
+            if n == 0 {
+                return;
+            }
+            for k in 0..n {
+                let g = region + (start + k) as u64;
+                let w = writable && !self.protected.contains_key(&g);
+                self.set_leaf(sp, start + k, g, w, PageSize::Size4K);
+            }
+        }
+    }
+}
+
+fn path_table(path: &[(u64, usize, u8)], level: u8) -> u64 {
+    path.iter().find(|p| p.2 == level).map_or(0, |p| p.0)
+}
+
+/// Counters of the measured phase: deltas of cumulative ones, values of gauges.
+pub fn measured(
+    before: &BTreeMap<&'static str, u64>,
+    after: &BTreeMap<&'static str, u64>,
+) -> BTreeMap<String, u64> {
+    let gauges = ["pages_4k", "pages_2m", "pages_1g", "mmu_unsync"];
+    crate::KVM_COUNTERS
+        .iter()
+        .map(|&k| {
+            let a = after.get(k).copied().unwrap_or(0);
+            let v = if gauges.contains(&k) {
+                a
+            } else {
+                a - before.get(k).copied().unwrap_or(0)
+            };
+            (k.to_owned(), v)
+        })
+        .collect()
+}
