@@ -2,38 +2,10 @@
 
 use anyhow::Result;
 use console::style;
-use pagewalk_kvm::{run_on_kvm, KvmError, RealCounters, KVM_COUNTERS};
+use pagewalk_kvm::{compare, run_on_kvm, KvmError, NOT_OBSERVABLE};
 use pagewalk_scenario::load;
 use serde_json::json;
 use std::path::PathBuf;
-
-/// Simulator counters that real KVM cannot expose on this host (no PMU, no TLB view).
-const NOT_OBSERVABLE: [&str; 7] = [
-    "tlb_hits",
-    "tlb_misses",
-    "walks",
-    "memory_refs",
-    "pwc_hits",
-    "cycles",
-    "vpid effects",
-];
-
-/// (name, simulated, real, matches) for every compared counter.
-fn compare(real: &RealCounters, sim: &RealCounters) -> Vec<(String, u64, u64, bool)> {
-    let mut rows = Vec::new();
-    for k in KVM_COUNTERS {
-        if k == "exits" || k == "irq_exits" {
-            continue;
-        }
-        let (s, r) = (sim.get(k), real.get(k));
-        rows.push((k.to_owned(), s, r, s == r));
-    }
-    // exits include interrupts the host takes at random; compare exits - irq_exits within 1.
-    let s = sim.get("exits");
-    let r = real.get("exits").saturating_sub(real.get("irq_exits"));
-    rows.push(("exits - irq_exits".to_owned(), s, r, s.abs_diff(r) <= 1));
-    rows
-}
 
 pub fn run(files: &[PathBuf], as_json: bool) -> Result<u8> {
     if let Err(e) = pagewalk_kvm::host::probe_kvm() {
@@ -60,16 +32,14 @@ pub fn run(files: &[PathBuf], as_json: bool) -> Result<u8> {
         match run_on_kvm(&sc) {
             Ok((real, sim)) => {
                 let rows = compare(&real, &sim);
-                let all = rows.iter().all(|r| r.3);
+                let all = rows.iter().all(|r| r.matches);
                 mismatch |= !all;
                 if as_json {
                     out.push(json!({
                         "file": file,
                         "name": sc.name,
                         "host_mode": "shadow",
-                        "counters": rows.iter().map(|(n, s, r, m)| json!({
-                            "name": n, "simulated": s, "real": r, "match": m,
-                        })).collect::<Vec<_>>(),
+                        "counters": rows,
                         "not_observable": NOT_OBSERVABLE,
                         "match": all,
                     }));
@@ -80,13 +50,16 @@ pub fn run(files: &[PathBuf], as_json: bool) -> Result<u8> {
                         style(format!("({file})")).dim()
                     );
                     println!("  {:<20} {:>10} {:>10}", "counter", "simulated", "real");
-                    for (n, s, r, m) in &rows {
-                        let mark = if *m {
+                    for r in &rows {
+                        let mark = if r.matches {
                             style("=").green()
                         } else {
                             style("X").red().bold()
                         };
-                        println!("  {n:<20} {s:>10} {r:>10}  {mark}");
+                        println!(
+                            "  {:<20} {:>10} {:>10}  {mark}",
+                            r.name, r.simulated, r.real
+                        );
                     }
                     println!(
                         "  not observable on this host: {}",

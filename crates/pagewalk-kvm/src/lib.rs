@@ -74,6 +74,55 @@ pub const KVM_COUNTERS: [&str; 17] = [
     "irq_exits",
 ];
 
+/// One compared counter.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Row {
+    /// Counter name (KVM's), or `exits - irq_exits`.
+    pub name: String,
+    /// The model's prediction.
+    pub simulated: u64,
+    /// KVM's value.
+    pub real: u64,
+    /// Whether they agree (exactly; `exits - irq_exits` within one).
+    #[serde(rename = "match")]
+    pub matches: bool,
+}
+
+/// Simulator counters that real KVM cannot expose on this host (no PMU, no view of the TLB).
+pub const NOT_OBSERVABLE: [&str; 7] = [
+    "tlb_hits",
+    "tlb_misses",
+    "walks",
+    "memory_refs",
+    "pwc_hits",
+    "cycles",
+    "vpid effects",
+];
+
+/// Compares every counter of [`KVM_COUNTERS`]. `exits` include the host's interrupts, which
+/// come at random, so `exits - irq_exits` is compared instead, within one.
+pub fn compare(real: &RealCounters, sim: &RealCounters) -> Vec<Row> {
+    let mut rows: Vec<Row> = KVM_COUNTERS
+        .iter()
+        .filter(|k| !matches!(**k, "exits" | "irq_exits"))
+        .map(|&k| Row {
+            name: k.to_owned(),
+            simulated: sim.get(k),
+            real: real.get(k),
+            matches: sim.get(k) == real.get(k),
+        })
+        .collect();
+    let s = sim.get("exits");
+    let r = real.get("exits").saturating_sub(real.get("irq_exits"));
+    rows.push(Row {
+        name: "exits - irq_exits".to_owned(),
+        simulated: s,
+        real: r,
+        matches: s.abs_diff(r) <= 1,
+    });
+    rows
+}
+
 /// Runs a scenario's trace on KVM; returns KVM's real counters and the model's prediction.
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 pub fn run_on_kvm(

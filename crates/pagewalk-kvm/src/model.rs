@@ -534,3 +534,96 @@ pub fn measured(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A guest whose space 0 maps `n` 4 KiB pages at GVA 0x7f00_0000_0000 -> GPA 0x4000_0000
+    /// with the given leaf flags, tables at GPA 0x100000..
+    fn image(n: u64, leaf: u64, prealloc: bool) -> Image {
+        let mut tables = HashMap::new();
+        let (pml4, pdpt, pd, pt) = (0x100u64, 0x101, 0x102, 0x103);
+        let gva: u64 = 0x7f00_0000_0000;
+        let nonleaf = P | W | PteFlags::USER.bits() | A;
+        let mut t4 = Box::new([0u64; 512]);
+        t4[Level::L4.index(gva)] = (pdpt << 12) | nonleaf;
+        let mut t3 = Box::new([0u64; 512]);
+        t3[Level::L3.index(gva)] = (pd << 12) | nonleaf;
+        let mut t2 = Box::new([0u64; 512]);
+        t2[Level::L2.index(gva)] = (pt << 12) | nonleaf;
+        let mut t1 = Box::new([0u64; 512]);
+        for i in 0..n as usize {
+            t1[i] = ((0x40000 + i as u64) << 12) | leaf;
+        }
+        tables.insert(pml4, t4);
+        tables.insert(pdpt, t3);
+        tables.insert(pd, t2);
+        tables.insert(pt, t1);
+        Image {
+            tables,
+            roots: vec![pml4 << 12],
+            prealloc,
+            ..Image::default()
+        }
+    }
+
+    fn run(img: Image, ops: &[GuestOp]) -> BTreeMap<&'static str, u64> {
+        let mut m = Model::new(img);
+        for &op in ops {
+            m.step(op);
+        }
+        m.counters
+    }
+
+    fn reads(n: u64) -> Vec<GuestOp> {
+        (0..n)
+            .map(|i| GuestOp::Read(0x7f00_0000_0000 + i * 4096))
+            .collect()
+    }
+
+    const LEAF: u64 = P | W | PteFlags::USER.bits() | A | D;
+
+    #[test]
+    fn first_touches_without_prealloc_fault_one_by_one() {
+        let c = run(image(16, LEAF, false), &reads(16));
+        assert_eq!(
+            (c["pf_fixed"], c["pages_4k"], c["mmu_cache_miss"]),
+            (16, 16, 4)
+        );
+    }
+
+    #[test]
+    fn prealloc_lets_kvm_prefetch_groups_of_eight() {
+        let c = run(image(16, LEAF, true), &reads(16));
+        assert_eq!((c["pf_fixed"], c["pages_4k"]), (2, 16));
+        let c = run(image(16, LEAF & !A, true), &reads(16));
+        assert_eq!(c["pf_fixed"], 16, "no prefetch of entries with A clear");
+    }
+
+    #[test]
+    fn writing_a_read_zero_page_faults_twice() {
+        let mut ops = reads(1);
+        ops.push(GuestOp::Write(0x7f00_0000_0000));
+        let c = run(image(1, LEAF & !D, false), &ops);
+        assert_eq!((c["pf_taken"], c["pf_fixed"], c["tlb_flush"]), (3, 2, 1));
+    }
+
+    #[test]
+    fn cr3_loads_flush_and_exits_count_outs() {
+        let c = run(
+            image(1, LEAF, false),
+            &[GuestOp::Out, GuestOp::Cr3(0), GuestOp::Out],
+        );
+        assert_eq!((c["exits"], c["tlb_flush"]), (2, 1));
+    }
+
+    #[test]
+    fn unmapped_access_is_a_guest_fault() {
+        let c = run(image(1, LEAF, false), &[GuestOp::Read(0x7f00_0000_5000)]);
+        assert_eq!(
+            (c["pf_taken"], c.get("pf_fixed"), c["pf_guest"]),
+            (1, None, 1)
+        );
+    }
+}

@@ -1,0 +1,111 @@
+//! The simulator's predictions against real /dev/kvm, for every bundled scenario that can run
+//! there. Where /dev/kvm does not open, each test says so loudly and checks nothing else.
+
+use pagewalk_kvm::{compare, host::probe_kvm, run_on_kvm, KvmError};
+use std::path::Path;
+
+/// The tests of this file run one at a time: the leak check counts the process's descriptors.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn kvm_or_skip(test: &str) -> bool {
+    match probe_kvm() {
+        Ok(_) => true,
+        Err(e) => {
+            eprintln!("\n*** SKIPPED {test}: KVM is unavailable here: {e} ***\n");
+            false
+        }
+    }
+}
+
+fn scenarios() -> Vec<std::path::PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .expect("scenarios/")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn every_runnable_bundled_scenario_matches_kvm() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if !kvm_or_skip("every_runnable_bundled_scenario_matches_kvm") {
+        return;
+    }
+    let mut ran = 0;
+    let mut mismatches = Vec::new();
+    for path in scenarios() {
+        let sc = pagewalk_scenario::load(&path).expect("bundled scenarios are valid");
+        match run_on_kvm(&sc) {
+            Ok((real, sim)) => {
+                ran += 1;
+                for row in compare(&real, &sim) {
+                    if !row.matches {
+                        mismatches.push(format!(
+                            "{}: {} simulated {} real {}",
+                            path.display(),
+                            row.name,
+                            row.simulated,
+                            row.real
+                        ));
+                    }
+                }
+            }
+            Err(KvmError::NotRunnable(why)) => {
+                eprintln!("not runnable on KVM: {}: {why}", path.display())
+            }
+            Err(KvmError::HugePool(why)) => eprintln!(
+                "\n*** SKIPPED {} on KVM: {why} (scripts/test.sh fills the pool when it runs as root) ***\n",
+                path.display()
+            ),
+            Err(e) => panic!("{}: {e}", path.display()),
+        }
+    }
+    assert!(ran >= 10, "only {ran} scenarios ran on KVM");
+    assert!(mismatches.is_empty(), "{mismatches:#?}");
+}
+
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_thousand_runs_leak_nothing() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if !kvm_or_skip("a_thousand_runs_leak_nothing") {
+        return;
+    }
+    let src = "schema = 1\nname = \"leak\"\nlesson = \"x\"\n[machine]\nmode = \"shadow\"\n[[space.map]]\ngva = \"0x7f00_0000_0000\"\ngpa = \"0x4000_0000\"\n[[trace]]\nop = \"read\"\ngva = \"0x7f00_0000_0000\"\n";
+    let sc = pagewalk_scenario::parse("leak.toml", src).unwrap();
+    // Warm up allocator caches before measuring.
+    for _ in 0..20 {
+        run_on_kvm(&sc).unwrap();
+    }
+    let (fds, rss) = (open_fds(), rss_kib());
+    for _ in 0..1000 {
+        let (real, _) = run_on_kvm(&sc).unwrap();
+        assert_eq!(real.get("pf_fixed"), 1);
+    }
+    assert_eq!(open_fds(), fds, "file descriptors leaked");
+    let grown = rss_kib().saturating_sub(rss);
+    assert!(
+        grown < 16 * 1024,
+        "resident memory grew by {grown} KiB over 1000 runs"
+    );
+}
