@@ -88,6 +88,23 @@ impl Code {
         self.bytes.push(0xc0 | ((s & 7) << 3) | (d & 7));
     }
 
+    /// `or dst, src`.
+    pub fn or(&mut self, dst: Reg, src: Reg) {
+        self.alu(0x09, dst, src);
+    }
+
+    /// `and dst, src`.
+    pub fn and(&mut self, dst: Reg, src: Reg) {
+        self.alu(0x21, dst, src);
+    }
+
+    fn alu(&mut self, op: u8, dst: Reg, src: Reg) {
+        let (d, s) = (dst as u8, src as u8);
+        self.bytes.push(Self::rex(true, s, d));
+        self.bytes.push(op);
+        self.bytes.push(0xc0 | ((s & 7) << 3) | (d & 7));
+    }
+
     /// `dec reg`.
     pub fn dec(&mut self, r: Reg) {
         let r = r as u8;
@@ -106,6 +123,14 @@ impl Code {
     /// `mov al, imm8; out imm8, al`.
     pub fn out(&mut self, port: u8, al: u8) {
         self.bytes.extend_from_slice(&[0xb0, al, 0xe6, port]);
+    }
+
+    /// `mov ebx, cmd; ud2`: enter the CPL-0 trampoline (the #UD handler) with a command;
+    /// RAX holds its argument.
+    pub fn trampoline(&mut self, cmd: u32) {
+        self.bytes.push(0xbb);
+        self.bytes.extend_from_slice(&cmd.to_le_bytes());
+        self.bytes.extend_from_slice(&[0x0f, 0x0b]);
     }
 
     /// One access of `kind` at the address in RAX.
@@ -147,6 +172,36 @@ impl Code {
     }
 }
 
+/// Trampoline commands (in EBX at the `ud2`).
+pub mod cmd {
+    /// Do nothing (warm-up).
+    pub const NOP: u32 = 0;
+    /// `invlpg [rax]`.
+    pub const INVLPG: u32 = 1;
+}
+
+/// The CPL-0 handlers: #UD at offset 0 runs a command and skips the `ud2`; #PF at
+/// [`PF_HANDLER`] drops the error code and skips the 3-byte access that faulted.
+pub fn handlers() -> Vec<u8> {
+    let mut h = vec![
+        0x83, 0xfb, 0x01, // cmp ebx, 1
+        0x75, 0x03, // jne +3
+        0x0f, 0x01, 0x38, // invlpg [rax]
+        0x48, 0x83, 0x04, 0x24, 0x02, // add qword [rsp], 2
+        0x48, 0xcf, // iretq
+    ];
+    h.resize(PF_HANDLER, 0xcc);
+    h.extend_from_slice(&[
+        0x48, 0x83, 0xc4, 0x08, // add rsp, 8 (the error code)
+        0x48, 0x83, 0x04, 0x24, 0x03, // add qword [rsp], 3
+        0x48, 0xcf, // iretq
+    ]);
+    h
+}
+
+/// Offset of the #PF handler in [`handlers`].
+pub const PF_HANDLER: usize = 0x40;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,6 +220,12 @@ mod tests {
         let mut c = Code::default();
         c.add(Reg::Rax, Reg::Rdx);
         assert_eq!(c.bytes, [0x48, 0x01, 0xd0]); // add rax, rdx
+        let mut c = Code::default();
+        c.or(Reg::R8, Reg::Rdx);
+        assert_eq!(c.bytes, [0x49, 0x09, 0xd0]); // or r8, rdx
+        let mut c = Code::default();
+        c.and(Reg::R8, Reg::Rdx);
+        assert_eq!(c.bytes, [0x49, 0x21, 0xd0]); // and r8, rdx
         let mut c = Code::default();
         c.dec(Reg::Rcx);
         assert_eq!(c.bytes, [0x48, 0xff, 0xc9]); // dec rcx

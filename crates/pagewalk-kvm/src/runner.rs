@@ -6,7 +6,7 @@ use crate::sys::{Backing, CpuSetup, Guest, GuestMem};
 use crate::{runnable, KvmError, RealCounters, MAX_TABLE_ADDRESSES};
 use pagewalk_core::{Counters, Gpa, Gva, PageSize, PteFlags};
 use pagewalk_scenario::lower::build;
-use pagewalk_scenario::model::{Backing as ScBacking, Op};
+use pagewalk_scenario::model::{Backing as ScBacking, EntryValue, Op};
 use pagewalk_scenario::{Action, Scenario, Session};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -21,7 +21,12 @@ const KSTACK: u64 = 0x6000;
 const USTACK: u64 = 0x8000;
 const CODE: u64 = 0x1_0000;
 const CODE_END: u64 = 0x4_0000;
+const HANDLER: u64 = 0x4_0000;
 const TABLE: u64 = 0x4_1000;
+/// Guest page tables that a trace writes are mapped user-writable at RT_GVA + ALIAS + their GPA.
+const ALIAS: u64 = 0x1000_0000;
+/// An address the runtime never maps: the warm-up faults on it once.
+const UNMAPPED: u64 = 0xf_f000;
 
 /// How long a guest may run before the watchdog stops it.
 const WATCHDOG: Duration = Duration::from_secs(20);
@@ -47,6 +52,24 @@ fn gdt_bytes() -> Vec<u8> {
     .iter()
     .flat_map(|w| w.to_le_bytes())
     .collect()
+}
+
+fn gate(handler: u64) -> [u8; 16] {
+    let lo = (handler & 0xffff) | (0x08 << 16) | (0x8e << 40) | (((handler >> 16) & 0xffff) << 48);
+    let hi = handler >> 32;
+    let mut g = [0u8; 16];
+    g[..8].copy_from_slice(&lo.to_le_bytes());
+    g[8..].copy_from_slice(&hi.to_le_bytes());
+    g
+}
+
+/// Interrupt gates for #UD (6) and #PF (14) to the CPL-0 handlers.
+fn idt_bytes() -> Vec<u8> {
+    let mut idt = vec![0u8; 16 * 15];
+    idt[16 * 6..16 * 7].copy_from_slice(&gate(RT_GVA + HANDLER));
+    idt[16 * 14..16 * 15]
+        .copy_from_slice(&gate(RT_GVA + HANDLER + crate::codegen::PF_HANDLER as u64));
+    idt
 }
 
 fn tss_bytes() -> Vec<u8> {
@@ -76,7 +99,25 @@ fn ram_size(sc: &Scenario) -> u64 {
         .max()
         .unwrap_or(0)
         .max(sc.machine.layout.guest_tables.1)
-        .max(32 << 20);
+        .max(32 << 20)
+        .max(
+            // Pages a guest PTE write points to must be RAM too.
+            sc.trace
+                .iter()
+                .filter_map(|s| match s.op {
+                    Op::PteWrite {
+                        value: EntryValue::Entry { addr, .. },
+                        ..
+                    } => Some((addr & !0xfff) + 0x20_0000),
+                    Op::PteWrite {
+                        value: EntryValue::Raw { value },
+                        ..
+                    } => Some((value & 0x000f_ffff_ffff_f000) + 0x20_0000),
+                    _ => None,
+                })
+                .max()
+                .unwrap_or(0),
+        );
     let page = backing(sc.host.backing);
     let align = match page {
         Backing::Huge1G => 1 << 30,
@@ -113,12 +154,17 @@ fn random_addresses(sc: &Scenario) -> Result<Vec<Vec<u64>>, KvmError> {
 struct Program {
     code: Vec<u8>,
     table_bytes: Vec<u8>,
-    pages: Vec<(u64, PteFlags)>,
+    /// Runtime mappings: (offset from RT_GVA, guest-physical address, flags).
+    pages: Vec<(u64, u64, PteFlags)>,
     warm: Vec<GuestOp>,
     measured: Vec<GuestOp>,
 }
 
-fn program(sc: &Scenario) -> Result<Program, KvmError> {
+fn program(
+    sc: &Scenario,
+    m: &pagewalk_core::Machine,
+    spaces: &[pagewalk_core::SpaceId],
+) -> Result<Program, KvmError> {
     use crate::codegen::Reg;
     let sup = PteFlags::PRESENT
         | PteFlags::WRITABLE
@@ -127,14 +173,15 @@ fn program(sc: &Scenario) -> Result<Program, KvmError> {
         | PteFlags::NO_EXECUTE;
     let user_data = sup | PteFlags::USER;
     let user_code = PteFlags::PRESENT | PteFlags::USER | PteFlags::ACCESSED;
-    let mut pages: Vec<(u64, PteFlags)> = vec![
-        (GDT, sup),
-        (IDT, sup),
-        (TSS, sup),
-        (TSS + 0x1000, sup),
-        (TSS + 0x2000, sup),
-        (KSTACK, sup),
-        (USTACK, user_data),
+    let mut pages: Vec<(u64, u64, PteFlags)> = vec![
+        (GDT, GDT, sup),
+        (IDT, IDT, sup),
+        (TSS, TSS, sup),
+        (TSS + 0x1000, TSS + 0x1000, sup),
+        (TSS + 0x2000, TSS + 0x2000, sup),
+        (KSTACK, KSTACK, sup),
+        (USTACK, USTACK, user_data),
+        (HANDLER, HANDLER, PteFlags::PRESENT | PteFlags::ACCESSED),
     ];
     let randoms = random_addresses(sc)?;
     let table_len: u64 = randoms.iter().map(|v| v.len() as u64).sum();
@@ -145,7 +192,7 @@ fn program(sc: &Scenario) -> Result<Program, KvmError> {
     }
     let table_pages = (table_len * 8).div_ceil(4096);
     for p in 0..table_pages {
-        pages.push((TABLE + p * 4096, user_data));
+        pages.push((TABLE + p * 4096, TABLE + p * 4096, user_data));
     }
     // The measured body first, to know the code size; the warm-up goes in front of it.
     let mut body = Code::default();
@@ -153,6 +200,7 @@ fn program(sc: &Scenario) -> Result<Program, KvmError> {
     let mut measured: Vec<(usize, GuestOp)> = Vec::new();
     let mut table_at = RT_GVA + TABLE;
     let mut table_bytes: Vec<u8> = Vec::new();
+    let mut alias_frames: Vec<u64> = Vec::new();
     let access_op = |kind: pagewalk_core::AccessKind, gva: u64| match kind {
         pagewalk_core::AccessKind::Write => GuestOp::Write(gva),
         _ => GuestOp::Read(gva),
@@ -237,6 +285,57 @@ fn program(sc: &Scenario) -> Result<Program, KvmError> {
                     body.out(port::EXIT, 0);
                 }
             }
+            Op::PteWrite {
+                space,
+                gva,
+                level,
+                value,
+            } => {
+                let id = spaces[space.min(spaces.len() - 1)];
+                let lvl =
+                    pagewalk_core::Level::from_number(level).unwrap_or(pagewalk_core::Level::L1);
+                let entry = m
+                    .guest_entry_gpa(id, Gva::new(gva), lvl)
+                    .map_err(|e| KvmError::NotRunnable(format!("trace entry {}: {e}", i + 1)))?
+                    .raw();
+                let frame = entry & !0xfff;
+                if !alias_frames.contains(&frame) {
+                    alias_frames.push(frame);
+                }
+                let alias = RT_GVA + ALIAS + entry;
+                let (modify, set, clear) = match value {
+                    EntryValue::Raw { value } => (false, value, 0),
+                    EntryValue::Entry { addr, flags } => (false, addr | flags, 0),
+                    EntryValue::Modify { set, clear } => (true, set, clear),
+                };
+                body.mov_imm(Reg::Rax, alias);
+                if modify {
+                    body.load(Reg::R8, Reg::Rax);
+                    body.mov_imm(Reg::Rdx, set);
+                    body.or(Reg::R8, Reg::Rdx);
+                    body.mov_imm(Reg::Rdx, !clear);
+                    body.and(Reg::R8, Reg::Rdx);
+                } else {
+                    body.mov_imm(Reg::R8, set);
+                }
+                body.store(Reg::Rax, Reg::R8);
+                measured.push((
+                    at,
+                    GuestOp::PteWrite {
+                        alias,
+                        gfn: frame >> 12,
+                        index: ((entry & 0xfff) / 8) as usize,
+                        modify,
+                        set,
+                        clear,
+                    },
+                ));
+            }
+            Op::Invlpg { gva } => {
+                body.mov_imm(Reg::Rax, gva);
+                body.trampoline(crate::codegen::cmd::INVLPG);
+                measured.push((at, GuestOp::Invlpg(gva)));
+            }
             Op::Cr3 { space, .. } => {
                 body.out(port::CR3, space as u8);
                 measured.push((at, GuestOp::Out));
@@ -254,7 +353,7 @@ fn program(sc: &Scenario) -> Result<Program, KvmError> {
     body.out(port::DONE, 0);
     measured.push((done_at, GuestOp::Out));
     // Warm-up: touch the table pages, the stack and every code page, then start the phase.
-    let warm_len = 13 * (table_pages as usize + 1) + 13 * 64 + 4;
+    let warm_len = 13 * (table_pages as usize + alias_frames.len() + 1) + 13 * 64 + 40;
     let code_pages = ((warm_len + body.bytes.len()) as u64).div_ceil(4096);
     if CODE + code_pages * 4096 > CODE_END {
         return Err(KvmError::NotRunnable(
@@ -271,11 +370,22 @@ fn program(sc: &Scenario) -> Result<Program, KvmError> {
     code.mov_imm(Reg::Rax, RT_GVA + USTACK);
     code.store(Reg::Rax, Reg::R8);
     warm.push(GuestOp::Write(RT_GVA + USTACK));
+    for &f in &alias_frames {
+        code.mov_imm(Reg::Rax, RT_GVA + ALIAS + f);
+        code.load(Reg::R8, Reg::Rax);
+        warm.push(GuestOp::Read(RT_GVA + ALIAS + f));
+    }
     for p in 0..code_pages {
         code.mov_imm(Reg::Rax, RT_GVA + CODE + p * 4096);
         code.load(Reg::R8, Reg::Rax);
         warm.push(GuestOp::Read(RT_GVA + CODE + p * 4096));
     }
+    // One trip through each CPL-0 handler, so their pages are mapped before the phase.
+    code.trampoline(crate::codegen::cmd::NOP);
+    warm.push(GuestOp::Trap);
+    code.mov_imm(Reg::Rax, RT_GVA + UNMAPPED);
+    code.load(Reg::R8, Reg::Rax);
+    warm.push(GuestOp::Read(RT_GVA + UNMAPPED));
     code.out(port::PHASE, 0);
     warm.push(GuestOp::Out);
     if code.bytes.len() > 4000 {
@@ -286,7 +396,10 @@ fn program(sc: &Scenario) -> Result<Program, KvmError> {
     let body_base = code.bytes.len() as u64;
     code.bytes.extend_from_slice(&body.bytes);
     for p in 0..code_pages {
-        pages.push((CODE + p * 4096, user_code));
+        pages.push((CODE + p * 4096, CODE + p * 4096, user_code));
+    }
+    for &f in &alias_frames {
+        pages.push((ALIAS + f, f, user_data));
     }
     // Each action is preceded by the fetch of the code that makes it.
     let mut ops = Vec::with_capacity(measured.len() * 2);
@@ -319,12 +432,12 @@ pub fn run(sc: &Scenario) -> Result<(RealCounters, RealCounters), KvmError> {
     runnable(sc)?;
     let built = build(sc).map_err(|d| KvmError::Kvm(d.to_string()))?;
     let mut m = built.machine;
-    let prog = program(sc)?;
+    let prog = program(sc, &m, &built.spaces)?;
     for s in 0..m.space_count() {
-        for &(gpa, flags) in &prog.pages {
+        for &(off, gpa, flags) in &prog.pages {
             m.map(
                 pagewalk_core::SpaceId(s),
-                Gva::new(RT_GVA + gpa),
+                Gva::new(RT_GVA + off),
                 Gpa::new(gpa),
                 PageSize::Size4K,
                 flags,
@@ -356,6 +469,8 @@ pub fn run(sc: &Scenario) -> Result<(RealCounters, RealCounters), KvmError> {
     }
     image.host_written.push(GDT >> 12);
     image.host_written.push(TSS >> 12);
+    image.host_written.push(IDT >> 12);
+    image.host_written.push(HANDLER >> 12);
     for p in 0..(prog.code.len() as u64).div_ceil(4096) {
         image.host_written.push((CODE >> 12) + p);
     }
@@ -384,6 +499,8 @@ pub fn run(sc: &Scenario) -> Result<(RealCounters, RealCounters), KvmError> {
     }
     mem.write(GDT, &gdt_bytes())?;
     mem.write(TSS, &tss_bytes())?;
+    mem.write(IDT, &idt_bytes())?;
+    mem.write(HANDLER, &crate::codegen::handlers())?;
     mem.write(CODE, &prog.code)?;
     mem.write(TABLE, &prog.table_bytes)?;
     let mut guest = Guest::new(mem)?;
