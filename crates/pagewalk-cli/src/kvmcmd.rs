@@ -30,8 +30,8 @@ pub fn run(files: &[PathBuf], as_json: bool) -> Result<u8> {
             }
         };
         match run_on_kvm(&sc) {
-            Ok((real, sim)) => {
-                let rows = compare(&real, &sim);
+            Ok(o) => {
+                let rows = compare(&o.real, &o.shadow);
                 let all = rows.iter().all(|r| r.matches);
                 mismatch |= !all;
                 if as_json {
@@ -42,6 +42,7 @@ pub fn run(files: &[PathBuf], as_json: bool) -> Result<u8> {
                         "counters": rows,
                         "not_observable": NOT_OBSERVABLE,
                         "match": all,
+                        "tdp_prediction_unverified": o.tdp_unverified.0,
                     }));
                 } else {
                     println!(
@@ -64,6 +65,14 @@ pub fn run(files: &[PathBuf], as_json: bool) -> Result<u8> {
                     println!(
                         "  not observable on this host: {}",
                         NOT_OBSERVABLE.join(", ")
+                    );
+                    let tdp: Vec<String> = ["pf_fixed", "pages_4k", "pages_2m", "exits"]
+                        .iter()
+                        .map(|k| format!("{k} {}", o.tdp_unverified.get(k)))
+                        .collect();
+                    println!(
+                        "  under EPT/NPT the model predicts (unverified, no TDP host here): {}",
+                        tdp.join(", ")
                     );
                     println!();
                 }

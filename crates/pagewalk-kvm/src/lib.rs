@@ -123,19 +123,26 @@ pub fn compare(real: &RealCounters, sim: &RealCounters) -> Vec<Row> {
     rows
 }
 
-/// Runs a scenario's trace on KVM; returns KVM's real counters and the model's prediction.
+/// What a KVM run gives.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    /// KVM's counters over the measured phase.
+    pub real: RealCounters,
+    /// The shadow-MMU model's prediction (what this project's hosts run).
+    pub shadow: RealCounters,
+    /// The TDP (EPT/NPT) model's prediction, unverified: no host here has TDP.
+    pub tdp_unverified: RealCounters,
+}
+
+/// Runs a scenario's trace on KVM; returns KVM's real counters and the models' predictions.
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
-pub fn run_on_kvm(
-    scenario: &pagewalk_scenario::Scenario,
-) -> Result<(RealCounters, RealCounters), KvmError> {
+pub fn run_on_kvm(scenario: &pagewalk_scenario::Scenario) -> Result<Outcome, KvmError> {
     runner::run(scenario)
 }
 
-/// Runs a scenario's trace on KVM; returns KVM's real counters and the model's prediction.
+/// Runs a scenario's trace on KVM; returns KVM's real counters and the models' predictions.
 #[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
-pub fn run_on_kvm(
-    _: &pagewalk_scenario::Scenario,
-) -> Result<(RealCounters, RealCounters), KvmError> {
+pub fn run_on_kvm(_: &pagewalk_scenario::Scenario) -> Result<Outcome, KvmError> {
     Err(KvmError::Unavailable(
         "the KVM backend runs on Linux x86-64 only".into(),
     ))

@@ -1,8 +1,9 @@
 //! Turning a scenario into a running KVM guest.
 
 use crate::codegen::{port, Code};
-use crate::model::{GuestOp, Image, Model};
+use crate::model::{GuestOp, Image, Model, TdpModel};
 use crate::sys::{Backing, CpuSetup, Guest, GuestMem};
+use crate::Outcome;
 use crate::{runnable, KvmError, RealCounters, MAX_TABLE_ADDRESSES};
 use pagewalk_core::{Counters, Gpa, Gva, PageSize, PteFlags};
 use pagewalk_scenario::lower::build;
@@ -428,7 +429,7 @@ fn program(
 }
 
 /// Real and predicted KVM counters of one scenario.
-pub fn run(sc: &Scenario) -> Result<(RealCounters, RealCounters), KvmError> {
+pub fn run(sc: &Scenario) -> Result<Outcome, KvmError> {
     runnable(sc)?;
     let built = build(sc).map_err(|d| KvmError::Kvm(d.to_string()))?;
     let mut m = built.machine;
@@ -487,6 +488,15 @@ pub fn run(sc: &Scenario) -> Result<(RealCounters, RealCounters), KvmError> {
         model.step(op);
     }
     let predicted = RealCounters(crate::model::measured(&before, &model.counters));
+    let mut tdp = TdpModel::new(image.clone());
+    for &op in &prog.warm {
+        tdp.step(op);
+    }
+    let tdp_before = tdp.counters.clone();
+    for &op in &prog.measured {
+        tdp.step(op);
+    }
+    let tdp_predicted = RealCounters(crate::model::measured(&tdp_before, &tdp.counters));
     // The real run.
     let mem = GuestMem::new(
         ram_size(sc) as usize,
@@ -519,7 +529,11 @@ pub fn run(sc: &Scenario) -> Result<(RealCounters, RealCounters), KvmError> {
     let watchdog = Watchdog::start();
     let result = drive(&mut guest, &roots);
     drop(watchdog);
-    Ok((result?, predicted))
+    Ok(Outcome {
+        real: result?,
+        shadow: predicted,
+        tdp_unverified: tdp_predicted,
+    })
 }
 
 fn drive(guest: &mut Guest, roots: &[u64]) -> Result<RealCounters, KvmError> {

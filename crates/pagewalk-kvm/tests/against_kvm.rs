@@ -40,9 +40,9 @@ fn every_runnable_bundled_scenario_matches_kvm() {
     for path in scenarios() {
         let sc = pagewalk_scenario::load(&path).expect("bundled scenarios are valid");
         match run_on_kvm(&sc) {
-            Ok((real, sim)) => {
+            Ok(o) => {
                 ran += 1;
-                for row in compare(&real, &sim) {
+                for row in compare(&o.real, &o.shadow) {
                     if !row.matches {
                         mismatches.push(format!(
                             "{}: {} simulated {} real {}",
@@ -99,8 +99,8 @@ fn a_thousand_runs_leak_nothing() {
     }
     let (fds, rss) = (open_fds(), rss_kib());
     for _ in 0..1000 {
-        let (real, _) = run_on_kvm(&sc).unwrap();
-        assert_eq!(real.get("pf_fixed"), 1);
+        let o = run_on_kvm(&sc).unwrap();
+        assert_eq!(o.real.get("pf_fixed"), 1);
     }
     assert_eq!(open_fds(), fds, "file descriptors leaked");
     let grown = rss_kib().saturating_sub(rss);
