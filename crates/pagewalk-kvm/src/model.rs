@@ -857,6 +857,156 @@ pub fn measured(
         .collect()
 }
 
+/// KVM's counters under TDP (EPT or NPT) for the same guest program: **unverified** on this
+/// project's hosts, which have no EPT/NPT.
+///
+/// Rules (Linux `arch/x86/kvm/mmu/tdp_mmu.c`, `mmu.c`): the guest's own page faults, CR3
+/// writes and INVLPG are not intercepted; KVM sees only stage-2 faults, one per guest-physical
+/// host page on first touch by the guest's hardware walk or access (guest page-table pages
+/// included); the TDP MMU does not prefetch and does not count `mmu_cache_miss`; a read of a
+/// never-touched host page maps the zero page read-only and a later write copies it on write
+/// and retries, as under shadow paging.
+pub struct TdpModel {
+    tables: HashMap<u64, Box<[u64; 512]>>,
+    roots: Vec<u64>,
+    current: usize,
+    addr_mask: u64,
+    host_frames: u64,
+    zero_page: bool,
+    prealloc: bool,
+    host: HashMap<u64, Host>,
+    /// Stage-2 leaves: host-page base gfn -> writable.
+    mapped: HashMap<u64, bool>,
+    /// Cumulative counters by KVM's names.
+    pub counters: BTreeMap<&'static str, u64>,
+}
+
+impl TdpModel {
+    /// A model over the same image as [`Model`].
+    pub fn new(image: Image) -> Self {
+        let host_frames = image.host_page.bytes() >> 12;
+        let mut host = HashMap::new();
+        for &g in image.host_written.iter().chain(image.tables.keys()) {
+            host.insert(g & !(host_frames - 1), Host::Writable);
+        }
+        TdpModel {
+            tables: image.tables,
+            roots: image.roots,
+            current: 0,
+            addr_mask: pagewalk_core::entry::ADDR_MASK_4K
+                & pagewalk_core::entry::physical_mask(image.maxphyaddr),
+            host_frames,
+            zero_page: image.zero_page,
+            prealloc: image.prealloc,
+            host,
+            mapped: HashMap::new(),
+            counters: BTreeMap::new(),
+        }
+    }
+
+    fn bump(&mut self, k: &'static str, n: u64) {
+        *self.counters.entry(k).or_insert(0) += n;
+    }
+
+    /// A guest-physical access by the guest's hardware; `write` for data writes and for the
+    /// walker's A/D updates.
+    fn touch(&mut self, gfn: u64, write: bool) {
+        let base = gfn & !(self.host_frames - 1);
+        for _ in 0..3 {
+            match self.mapped.get(&base) {
+                Some(true) => return,
+                Some(false) if !write => return,
+                _ => {}
+            }
+            self.bump("pf_taken", 1);
+            self.bump("exits", 1);
+            let state = if self.prealloc {
+                Host::Writable
+            } else {
+                self.host.get(&base).copied().unwrap_or(Host::Absent)
+            };
+            if write && state == Host::Zero {
+                self.host.insert(base, Host::Writable);
+                self.mapped.remove(&base);
+                self.bump("tlb_flush", 1);
+                continue;
+            }
+            let state = match state {
+                Host::Absent if write || !self.zero_page => Host::Writable,
+                Host::Absent => Host::Zero,
+                s => s,
+            };
+            self.host.insert(base, state);
+            let size = match self.host_frames {
+                1 => "pages_4k",
+                512 => "pages_2m",
+                _ => "pages_1g",
+            };
+            if !self.mapped.contains_key(&base) {
+                self.bump(size, 1);
+            }
+            self.mapped.insert(base, state == Host::Writable);
+            self.bump("pf_fixed", 1);
+            return;
+        }
+    }
+
+    fn access(&mut self, gva: u64, write: bool) {
+        let cr3 = self.roots.get(self.current).copied().unwrap_or(0);
+        let mut table = cr3 >> 12;
+        for level in (1..=4u8).rev() {
+            let l = Level::from_number(level).unwrap_or(Level::L1);
+            let idx = l.index(gva);
+            self.touch(table, false);
+            let e = self.tables.get(&table).map_or(0, |t| t[idx]);
+            if e & P == 0 {
+                return; // the guest's own #PF: not intercepted under TDP
+            }
+            let leaf = level == 1 || (e & PS != 0 && level <= 3);
+            let bits = A | if leaf && write { D } else { 0 };
+            if e & bits != bits {
+                self.touch(table, true);
+                if let Some(t) = self.tables.get_mut(&table) {
+                    t[idx] |= bits;
+                }
+            }
+            if leaf {
+                let size = l.leaf_size().unwrap_or(PageSize::Size4K).bytes();
+                let gfn = ((e & self.addr_mask & !(size - 1)) | (gva & (size - 1))) >> 12;
+                self.touch(gfn, write);
+                return;
+            }
+            table = (e & self.addr_mask) >> 12;
+        }
+    }
+
+    /// Runs one guest action.
+    pub fn step(&mut self, op: GuestOp) {
+        match op {
+            GuestOp::Out => self.bump("exits", 1),
+            GuestOp::Cr3(s) => self.current = s.min(self.roots.len().saturating_sub(1)),
+            GuestOp::Trap | GuestOp::Invlpg(_) => {}
+            GuestOp::Read(gva) => self.access(gva, false),
+            GuestOp::Write(gva) => self.access(gva, true),
+            GuestOp::PteWrite {
+                alias,
+                gfn,
+                index,
+                modify,
+                set,
+                clear,
+            } => {
+                self.access(alias, true);
+                let old = self.tables.get(&gfn).map_or(0, |t| t[index]);
+                let new = if modify { (old | set) & !clear } else { set };
+                if let Some(t) = self.tables.get_mut(&gfn) {
+                    t[index] = new;
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1008,155 +1158,5 @@ mod tests {
             (c["pf_taken"], c.get("pf_fixed"), c["pf_guest"]),
             (1, None, 1)
         );
-    }
-}
-
-/// KVM's counters under TDP (EPT or NPT) for the same guest program: **unverified** on this
-/// project's hosts, which have no EPT/NPT.
-///
-/// Rules (Linux `arch/x86/kvm/mmu/tdp_mmu.c`, `mmu.c`): the guest's own page faults, CR3
-/// writes and INVLPG are not intercepted; KVM sees only stage-2 faults, one per guest-physical
-/// host page on first touch by the guest's hardware walk or access (guest page-table pages
-/// included); the TDP MMU does not prefetch and does not count `mmu_cache_miss`; a read of a
-/// never-touched host page maps the zero page read-only and a later write copies it on write
-/// and retries, as under shadow paging.
-pub struct TdpModel {
-    tables: HashMap<u64, Box<[u64; 512]>>,
-    roots: Vec<u64>,
-    current: usize,
-    addr_mask: u64,
-    host_frames: u64,
-    zero_page: bool,
-    prealloc: bool,
-    host: HashMap<u64, Host>,
-    /// Stage-2 leaves: host-page base gfn -> writable.
-    mapped: HashMap<u64, bool>,
-    /// Cumulative counters by KVM's names.
-    pub counters: BTreeMap<&'static str, u64>,
-}
-
-impl TdpModel {
-    /// A model over the same image as [`Model`].
-    pub fn new(image: Image) -> Self {
-        let host_frames = image.host_page.bytes() >> 12;
-        let mut host = HashMap::new();
-        for &g in image.host_written.iter().chain(image.tables.keys()) {
-            host.insert(g & !(host_frames - 1), Host::Writable);
-        }
-        TdpModel {
-            tables: image.tables,
-            roots: image.roots,
-            current: 0,
-            addr_mask: pagewalk_core::entry::ADDR_MASK_4K
-                & pagewalk_core::entry::physical_mask(image.maxphyaddr),
-            host_frames,
-            zero_page: image.zero_page,
-            prealloc: image.prealloc,
-            host,
-            mapped: HashMap::new(),
-            counters: BTreeMap::new(),
-        }
-    }
-
-    fn bump(&mut self, k: &'static str, n: u64) {
-        *self.counters.entry(k).or_insert(0) += n;
-    }
-
-    /// A guest-physical access by the guest's hardware; `write` for data writes and for the
-    /// walker's A/D updates.
-    fn touch(&mut self, gfn: u64, write: bool) {
-        let base = gfn & !(self.host_frames - 1);
-        for _ in 0..3 {
-            match self.mapped.get(&base) {
-                Some(true) => return,
-                Some(false) if !write => return,
-                _ => {}
-            }
-            self.bump("pf_taken", 1);
-            self.bump("exits", 1);
-            let state = if self.prealloc {
-                Host::Writable
-            } else {
-                self.host.get(&base).copied().unwrap_or(Host::Absent)
-            };
-            if write && state == Host::Zero {
-                self.host.insert(base, Host::Writable);
-                self.mapped.remove(&base);
-                self.bump("tlb_flush", 1);
-                continue;
-            }
-            let state = match state {
-                Host::Absent if write || !self.zero_page => Host::Writable,
-                Host::Absent => Host::Zero,
-                s => s,
-            };
-            self.host.insert(base, state);
-            let size = match self.host_frames {
-                1 => "pages_4k",
-                512 => "pages_2m",
-                _ => "pages_1g",
-            };
-            if !self.mapped.contains_key(&base) {
-                self.bump(size, 1);
-            }
-            self.mapped.insert(base, state == Host::Writable);
-            self.bump("pf_fixed", 1);
-            return;
-        }
-    }
-
-    fn access(&mut self, gva: u64, write: bool) {
-        let cr3 = self.roots.get(self.current).copied().unwrap_or(0);
-        let mut table = cr3 >> 12;
-        for level in (1..=4u8).rev() {
-            let l = Level::from_number(level).unwrap_or(Level::L1);
-            let idx = l.index(gva);
-            self.touch(table, false);
-            let e = self.tables.get(&table).map_or(0, |t| t[idx]);
-            if e & P == 0 {
-                return; // the guest's own #PF: not intercepted under TDP
-            }
-            let leaf = level == 1 || (e & PS != 0 && level <= 3);
-            let bits = A | if leaf && write { D } else { 0 };
-            if e & bits != bits {
-                self.touch(table, true);
-                if let Some(t) = self.tables.get_mut(&table) {
-                    t[idx] |= bits;
-                }
-            }
-            if leaf {
-                let size = l.leaf_size().unwrap_or(PageSize::Size4K).bytes();
-                let gfn = ((e & self.addr_mask & !(size - 1)) | (gva & (size - 1))) >> 12;
-                self.touch(gfn, write);
-                return;
-            }
-            table = (e & self.addr_mask) >> 12;
-        }
-    }
-
-    /// Runs one guest action.
-    pub fn step(&mut self, op: GuestOp) {
-        match op {
-            GuestOp::Out => self.bump("exits", 1),
-            GuestOp::Cr3(s) => self.current = s.min(self.roots.len().saturating_sub(1)),
-            GuestOp::Trap | GuestOp::Invlpg(_) => {}
-            GuestOp::Read(gva) => self.access(gva, false),
-            GuestOp::Write(gva) => self.access(gva, true),
-            GuestOp::PteWrite {
-                alias,
-                gfn,
-                index,
-                modify,
-                set,
-                clear,
-            } => {
-                self.access(alias, true);
-                let old = self.tables.get(&gfn).map_or(0, |t| t[index]);
-                let new = if modify { (old | set) & !clear } else { set };
-                if let Some(t) = self.tables.get_mut(&gfn) {
-                    t[index] = new;
-                }
-            }
-        }
     }
 }
