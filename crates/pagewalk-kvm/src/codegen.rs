@@ -178,6 +178,8 @@ pub mod cmd {
     pub const NOP: u32 = 0;
     /// `invlpg [rax]`.
     pub const INVLPG: u32 = 1;
+    /// `mov cr3, rax`.
+    pub const MOV_CR3: u32 = 2;
 }
 
 /// The CPL-0 handlers: #UD at offset 0 runs a command and skips the `ud2`; #PF at
@@ -187,6 +189,9 @@ pub fn handlers() -> Vec<u8> {
         0x83, 0xfb, 0x01, // cmp ebx, 1
         0x75, 0x03, // jne +3
         0x0f, 0x01, 0x38, // invlpg [rax]
+        0x83, 0xfb, 0x02, // cmp ebx, 2
+        0x75, 0x03, // jne +3
+        0x0f, 0x22, 0xd8, // mov cr3, rax
         0x48, 0x83, 0x04, 0x24, 0x02, // add qword [rsp], 2
         0x48, 0xcf, // iretq
     ];

@@ -137,7 +137,20 @@ pub struct Outcome {
 /// Runs a scenario's trace on KVM; returns KVM's real counters and the models' predictions.
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 pub fn run_on_kvm(scenario: &pagewalk_scenario::Scenario) -> Result<Outcome, KvmError> {
-    runner::run(scenario)
+    runner::run(scenario, WATCHDOG)
+}
+
+/// How long a guest may run before the watchdog stops it.
+pub const WATCHDOG: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// [`run_on_kvm`] with another watchdog time: a guest still running after it is stopped
+/// with [`KvmError::Guest`].
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+pub fn run_on_kvm_within(
+    scenario: &pagewalk_scenario::Scenario,
+    watchdog: std::time::Duration,
+) -> Result<Outcome, KvmError> {
+    runner::run(scenario, watchdog)
 }
 
 /// Runs a scenario's trace on KVM; returns KVM's real counters and the models' predictions.

@@ -72,6 +72,8 @@ pub enum GuestOp {
     Cr3(usize),
     /// A round trip through the CPL-0 trampoline that does nothing.
     Trap,
+    /// The guest loads this address space's CR3 itself, through the trampoline.
+    GuestCr3(usize),
     /// INVLPG through the trampoline.
     Invlpg(u64),
     /// The guest writes one of its page-table entries through a writable alias mapping:
@@ -352,7 +354,12 @@ impl Model {
                 self.bump("exits", 1);
             }
             GuestOp::Cr3(space) => {
-                self.current = space.min(self.roots.len().saturating_sub(1));
+                let space = space.min(self.roots.len().saturating_sub(1));
+                if self.roots.get(space) == self.roots.get(self.current) {
+                    // KVM_SET_SREGS with an unchanged CR3 does nothing at all (measured).
+                    return;
+                }
+                self.current = space;
                 self.request_flush();
                 self.root();
                 self.sync_all();
@@ -379,6 +386,13 @@ impl Model {
                 }
             }
             GuestOp::Trap => self.trampoline(),
+            GuestOp::GuestCr3(space) => {
+                self.trampoline();
+                self.current = space.min(self.roots.len().saturating_sub(1));
+                self.request_flush();
+                self.root();
+                self.sync_all();
+            }
             GuestOp::Invlpg(gva) => {
                 self.trampoline();
                 self.bump("invlpg", 1);
@@ -986,6 +1000,7 @@ impl TdpModel {
             GuestOp::Out => self.bump("exits", 1),
             GuestOp::Cr3(s) => self.current = s.min(self.roots.len().saturating_sub(1)),
             GuestOp::Trap | GuestOp::Invlpg(_) => {}
+            GuestOp::GuestCr3(s) => self.current = s.min(self.roots.len().saturating_sub(1)),
             GuestOp::Read(gva) => self.access(gva, false),
             GuestOp::Write(gva) => self.access(gva, true),
             GuestOp::PteWrite {

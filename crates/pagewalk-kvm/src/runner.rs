@@ -29,9 +29,6 @@ const ALIAS: u64 = 0x1000_0000;
 /// An address the runtime never maps: the warm-up faults on it once.
 const UNMAPPED: u64 = 0xf_f000;
 
-/// How long a guest may run before the watchdog stops it.
-const WATCHDOG: Duration = Duration::from_secs(20);
-
 fn gdt_bytes() -> Vec<u8> {
     let tss_base = RT_GVA + TSS;
     let limit = u64::from(TSS_LIMIT);
@@ -150,6 +147,47 @@ fn random_addresses(sc: &Scenario) -> Result<Vec<Vec<u64>>, KvmError> {
     Ok(out)
 }
 
+/// A run of the guest program's memory actions, kept compact: loops are not expanded.
+#[derive(Clone, Copy, Debug)]
+enum Block {
+    /// One action.
+    One(GuestOp),
+    /// `count` accesses `stride` apart from `start`, `repeat` times.
+    Loop {
+        start: u64,
+        stride: u64,
+        count: u64,
+        repeat: u64,
+        write: bool,
+    },
+}
+
+impl Block {
+    fn for_each(&self, mut f: impl FnMut(GuestOp)) {
+        match *self {
+            Block::One(op) => f(op),
+            Block::Loop {
+                start,
+                stride,
+                count,
+                repeat,
+                write,
+            } => {
+                for _ in 0..repeat {
+                    for k in 0..count {
+                        let a = start.wrapping_add(k.wrapping_mul(stride));
+                        f(if write {
+                            GuestOp::Write(a)
+                        } else {
+                            GuestOp::Read(a)
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The guest program: its code, the runtime pages it needs, and the memory-relevant actions
 /// it makes (for the model), built together so they cannot disagree.
 struct Program {
@@ -158,7 +196,7 @@ struct Program {
     /// Runtime mappings: (offset from RT_GVA, guest-physical address, flags).
     pages: Vec<(u64, u64, PteFlags)>,
     warm: Vec<GuestOp>,
-    measured: Vec<GuestOp>,
+    measured: Vec<Block>,
 }
 
 fn program(
@@ -198,7 +236,7 @@ fn program(
     // The measured body first, to know the code size; the warm-up goes in front of it.
     let mut body = Code::default();
     // (offset in body, op) pairs: where each action's code starts.
-    let mut measured: Vec<(usize, GuestOp)> = Vec::new();
+    let mut measured: Vec<(usize, Block)> = Vec::new();
     let mut table_at = RT_GVA + TABLE;
     let mut table_bytes: Vec<u8> = Vec::new();
     let mut alias_frames: Vec<u64> = Vec::new();
@@ -212,7 +250,7 @@ fn program(
             Op::Access { gva, kind, .. } => {
                 body.mov_imm(Reg::Rax, gva);
                 body.access_at_rax(kind);
-                measured.push((at, access_op(kind, gva)));
+                measured.push((at, Block::One(access_op(kind, gva))));
             }
             Op::Sequential {
                 start,
@@ -223,11 +261,16 @@ fn program(
             } => {
                 let count = length.div_ceil(8);
                 body.strided(start, 8, count, repeat, kind);
-                for _ in 0..repeat {
-                    for k in 0..count {
-                        measured.push((at, access_op(kind, start.wrapping_add(k * 8))));
-                    }
-                }
+                measured.push((
+                    at,
+                    Block::Loop {
+                        start,
+                        stride: 8,
+                        count,
+                        repeat,
+                        write: kind == pagewalk_core::AccessKind::Write,
+                    },
+                ));
             }
             Op::Strided {
                 start,
@@ -238,14 +281,16 @@ fn program(
                 ..
             } => {
                 body.strided(start, stride, count, repeat, kind);
-                for _ in 0..repeat {
-                    for k in 0..count {
-                        measured.push((
-                            at,
-                            access_op(kind, start.wrapping_add(k.wrapping_mul(stride))),
-                        ));
-                    }
-                }
+                measured.push((
+                    at,
+                    Block::Loop {
+                        start,
+                        stride,
+                        count,
+                        repeat,
+                        write: kind == pagewalk_core::AccessKind::Write,
+                    },
+                ));
             }
             Op::WorkingSet {
                 start,
@@ -256,22 +301,24 @@ fn program(
                 ..
             } => {
                 body.strided(start, stride, n, rounds, kind);
-                for _ in 0..rounds {
-                    for k in 0..n {
-                        measured.push((
-                            at,
-                            access_op(kind, start.wrapping_add(k.wrapping_mul(stride))),
-                        ));
-                    }
-                }
+                measured.push((
+                    at,
+                    Block::Loop {
+                        start,
+                        stride,
+                        count: n,
+                        repeat: rounds,
+                        write: kind == pagewalk_core::AccessKind::Write,
+                    },
+                ));
             }
             Op::Random { kind, .. } => {
                 let addrs = &randoms[i];
                 body.from_table(table_at, addrs.len() as u64, kind);
                 for (k, a) in addrs.iter().enumerate() {
                     table_bytes.extend_from_slice(&a.to_le_bytes());
-                    measured.push((at, GuestOp::Read(table_at + 8 * k as u64)));
-                    measured.push((at, access_op(kind, *a)));
+                    measured.push((at, Block::One(GuestOp::Read(table_at + 8 * k as u64))));
+                    measured.push((at, Block::One(access_op(kind, *a))));
                 }
                 table_at += addrs.len() as u64 * 8;
             }
@@ -282,7 +329,7 @@ fn program(
                     ));
                 }
                 for _ in 0..count {
-                    measured.push((body.bytes.len(), GuestOp::Out));
+                    measured.push((body.bytes.len(), Block::One(GuestOp::Out)));
                     body.out(port::EXIT, 0);
                 }
             }
@@ -322,25 +369,42 @@ fn program(
                 body.store(Reg::Rax, Reg::R8);
                 measured.push((
                     at,
-                    GuestOp::PteWrite {
+                    Block::One(GuestOp::PteWrite {
                         alias,
                         gfn: frame >> 12,
                         index: ((entry & 0xfff) / 8) as usize,
                         modify,
                         set,
                         clear,
-                    },
+                    }),
                 ));
             }
             Op::Invlpg { gva } => {
                 body.mov_imm(Reg::Rax, gva);
                 body.trampoline(crate::codegen::cmd::INVLPG);
-                measured.push((at, GuestOp::Invlpg(gva)));
+                measured.push((at, Block::One(GuestOp::Invlpg(gva))));
             }
-            Op::Cr3 { space, .. } => {
+            Op::Cr3 {
+                space,
+                from_guest: false,
+                ..
+            } => {
                 body.out(port::CR3, space as u8);
-                measured.push((at, GuestOp::Out));
-                measured.push((at, GuestOp::Cr3(space)));
+                measured.push((at, Block::One(GuestOp::Out)));
+                measured.push((at, Block::One(GuestOp::Cr3(space))));
+            }
+            Op::Cr3 {
+                space,
+                from_guest: true,
+                ..
+            } => {
+                let root = m
+                    .cr3_of(spaces[space.min(spaces.len() - 1)])
+                    .map_err(|e| KvmError::Kvm(e.to_string()))?
+                    .raw();
+                body.mov_imm(Reg::Rax, root);
+                body.trampoline(crate::codegen::cmd::MOV_CR3);
+                measured.push((at, Block::One(GuestOp::GuestCr3(space))));
             }
             _ => {
                 return Err(KvmError::NotRunnable(format!(
@@ -352,7 +416,7 @@ fn program(
     }
     let done_at = body.bytes.len();
     body.out(port::DONE, 0);
-    measured.push((done_at, GuestOp::Out));
+    measured.push((done_at, Block::One(GuestOp::Out)));
     // Warm-up: touch the table pages, the stack and every code page, then start the phase.
     let warm_len = 13 * (table_pages as usize + alias_frames.len() + 1) + 13 * 64 + 40;
     let code_pages = ((warm_len + body.bytes.len()) as u64).div_ceil(4096);
@@ -407,17 +471,17 @@ fn program(
     let mut last_page = u64::MAX;
     let mut last_space = usize::MAX;
     let mut space = 0usize;
-    for (at, op) in measured {
+    for (at, block) in measured {
         let page = RT_GVA + CODE + ((body_base + at as u64) & !0xfff);
         if page != last_page || space != last_space {
-            ops.push(GuestOp::Read(page));
+            ops.push(Block::One(GuestOp::Read(page)));
             last_page = page;
             last_space = space;
         }
-        if let GuestOp::Cr3(s) = op {
+        if let Block::One(GuestOp::Cr3(s) | GuestOp::GuestCr3(s)) = block {
             space = s;
         }
-        ops.push(op);
+        ops.push(block);
     }
     Ok(Program {
         code: code.bytes,
@@ -429,7 +493,7 @@ fn program(
 }
 
 /// Real and predicted KVM counters of one scenario.
-pub fn run(sc: &Scenario) -> Result<Outcome, KvmError> {
+pub fn run(sc: &Scenario, watchdog: Duration) -> Result<Outcome, KvmError> {
     runnable(sc)?;
     let built = build(sc).map_err(|d| KvmError::Kvm(d.to_string()))?;
     let mut m = built.machine;
@@ -478,25 +542,6 @@ pub fn run(sc: &Scenario) -> Result<Outcome, KvmError> {
     for p in 0..(prog.table_bytes.len() as u64).div_ceil(4096) {
         image.host_written.push((TABLE >> 12) + p);
     }
-    // The prediction.
-    let mut model = Model::new(image.clone());
-    for &op in &prog.warm {
-        model.step(op);
-    }
-    let before = model.counters.clone();
-    for &op in &prog.measured {
-        model.step(op);
-    }
-    let predicted = RealCounters(crate::model::measured(&before, &model.counters));
-    let mut tdp = TdpModel::new(image.clone());
-    for &op in &prog.warm {
-        tdp.step(op);
-    }
-    let tdp_before = tdp.counters.clone();
-    for &op in &prog.measured {
-        tdp.step(op);
-    }
-    let tdp_predicted = RealCounters(crate::model::measured(&tdp_before, &tdp.counters));
     // The real run.
     let mem = GuestMem::new(
         ram_size(sc) as usize,
@@ -526,11 +571,32 @@ pub fn run(sc: &Scenario) -> Result<Outcome, KvmError> {
         rip: RT_GVA + CODE,
         rsp: RT_GVA + USTACK + 0x1000,
     })?;
-    let watchdog = Watchdog::start();
+    let watchdog = Watchdog::start(watchdog);
     let result = drive(&mut guest, &roots);
     drop(watchdog);
+    drop(guest);
+    let real = result?;
+    // The prediction.
+    let mut model = Model::new(image.clone());
+    for &op in &prog.warm {
+        model.step(op);
+    }
+    let before = model.counters.clone();
+    for block in &prog.measured {
+        block.for_each(|op| model.step(op));
+    }
+    let predicted = RealCounters(crate::model::measured(&before, &model.counters));
+    let mut tdp = TdpModel::new(image.clone());
+    for &op in &prog.warm {
+        tdp.step(op);
+    }
+    let tdp_before = tdp.counters.clone();
+    for block in &prog.measured {
+        block.for_each(|op| tdp.step(op));
+    }
+    let tdp_predicted = RealCounters(crate::model::measured(&tdp_before, &tdp.counters));
     Ok(Outcome {
-        real: result?,
+        real,
         shadow: predicted,
         tdp_unverified: tdp_predicted,
     })
@@ -561,7 +627,7 @@ fn drive(guest: &mut Guest, roots: &[u64]) -> Result<RealCounters, KvmError> {
     }
 }
 
-/// Stops a runaway guest: after [`WATCHDOG`] it signals the vCPU thread, which makes KVM_RUN
+/// Stops a runaway guest: after its time it signals the vCPU thread, which makes KVM_RUN
 /// return EINTR.
 struct Watchdog {
     stop: Option<mpsc::Sender<()>>,
@@ -571,7 +637,7 @@ struct Watchdog {
 extern "C" fn on_signal(_: libc::c_int) {}
 
 impl Watchdog {
-    fn start() -> Self {
+    fn start(after: Duration) -> Self {
         // SAFETY: installs a handler that does nothing (async-signal-safe) for SIGUSR1,
         // without SA_RESTART so a blocking KVM_RUN returns EINTR.
         unsafe {
@@ -584,7 +650,7 @@ impl Watchdog {
         let target = unsafe { libc::pthread_self() };
         let (tx, rx) = mpsc::channel::<()>();
         let thread = std::thread::spawn(move || {
-            if rx.recv_timeout(WATCHDOG).is_err() {
+            if rx.recv_timeout(after).is_err() {
                 // SAFETY: `target` is the runner's thread, alive until it joins this one
                 // (Watchdog::drop), so the thread id is valid.
                 unsafe {

@@ -109,3 +109,35 @@ fn a_thousand_runs_leak_nothing() {
         "resident memory grew by {grown} KiB over 1000 runs"
     );
 }
+
+#[test]
+fn the_watchdog_stops_a_long_guest() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if !kvm_or_skip("the_watchdog_stops_a_long_guest") {
+        return;
+    }
+    let src = "schema = 1\nname = \"long\"\nlesson = \"x\"\n[machine]\nmode = \"shadow\"\nmax_actions = 200000000\n[[space.map]]\ngva = \"0x7f00_0000_0000\"\ngpa = \"0x4000_0000\"\n[[trace]]\nop = \"strided\"\nstart = \"0x7f00_0000_0000\"\nstride = \"8\"\ncount = 512\nrepeat = 390000\n";
+    let sc = pagewalk_scenario::parse("long.toml", src).unwrap();
+    let t = std::time::Instant::now();
+    let r = pagewalk_kvm::run_on_kvm_within(&sc, std::time::Duration::from_millis(30));
+    match r {
+        Err(KvmError::Guest(m)) => assert!(m.contains("watchdog"), "{m}"),
+        other => panic!("expected the watchdog to stop the guest, got {other:?}"),
+    }
+    assert!(t.elapsed() < std::time::Duration::from_secs(10));
+}
+
+#[test]
+fn host_report_is_consistent() {
+    let r = pagewalk_kvm::host::report(Some(2048 << 20));
+    assert_eq!(
+        r.ram_for_vms_bytes,
+        pagewalk_core::sizing::ram_for_vms(r.ram_bytes)
+    );
+    let plan = r.vm_mem.expect("asked for a plan");
+    assert_eq!(plan.nr_hugepages_2m, 1024);
+    assert_eq!(r.kvm_usable, probe_kvm().is_ok());
+    if r.pvm {
+        assert_eq!(r.mode, pagewalk_kvm::host::HostMode::Shadow);
+    }
+}

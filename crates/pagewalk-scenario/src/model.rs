@@ -238,6 +238,10 @@ pub enum Op {
         space: usize,
         /// Bit 63: keep this PCID's entries.
         noflush: bool,
+        /// On real KVM: the guest executes MOV CR3 itself (through its CPL-0 trampoline)
+        /// rather than the host loading CR3 with KVM_SET_SREGS. The simulator treats both
+        /// alike.
+        from_guest: bool,
     },
     /// INVLPG.
     Invlpg {

@@ -880,11 +880,15 @@ fn read_step(t: &Obj<'_, '_, '_>, spaces: &[Space], machine: &MachineConfig) -> 
             })
         }
         "cr3" => {
-            keys.extend(["space", "noflush"]);
+            keys.extend(["space", "noflush", "via"]);
             let space = space_ref(t, spaces, true);
+            let from_guest = t
+                .choice("via", &[("host", false), ("guest", true)])
+                .unwrap_or(false);
             Some(Op::Cr3 {
                 space: space?,
                 noflush: t.bool("noflush").unwrap_or(false),
+                from_guest,
             })
         }
         "invlpg" => {

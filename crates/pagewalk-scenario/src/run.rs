@@ -195,7 +195,7 @@ impl Session {
         }
         match entry.op {
             Op::VmExit { .. } => self.machine.vm_exit_and_entry(sink),
-            Op::Cr3 { space, noflush } => {
+            Op::Cr3 { space, noflush, .. } => {
                 let id = self.spaces[space.min(self.spaces.len() - 1)];
                 self.machine.mov_cr3(id, noflush, sink)
             }
