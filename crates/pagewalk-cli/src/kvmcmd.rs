@@ -15,6 +15,9 @@ pub fn run(files: &[PathBuf], as_json: bool) -> Result<u8> {
         );
         return Ok(3);
     }
+    // Compare with the model of the translation this host's KVM uses.
+    let host_mode = pagewalk_kvm::host::report(None).mode;
+    let tdp = host_mode == pagewalk_kvm::host::HostMode::Tdp;
     let mut invalid = false;
     let mut mismatch = false;
     let mut unavailable = false;
@@ -31,14 +34,14 @@ pub fn run(files: &[PathBuf], as_json: bool) -> Result<u8> {
         };
         match run_on_kvm(&sc) {
             Ok(o) => {
-                let rows = compare(&o.real, &o.shadow);
+                let rows = compare(&o.real, if tdp { &o.tdp_unverified } else { &o.shadow });
                 let all = rows.iter().all(|r| r.matches);
                 mismatch |= !all;
                 if as_json {
                     out.push(json!({
                         "file": file,
                         "name": sc.name,
-                        "host_mode": "shadow",
+                        "host_mode": if tdp { "tdp" } else { "shadow" },
                         "counters": rows,
                         "not_observable": NOT_OBSERVABLE,
                         "match": all,
@@ -66,14 +69,16 @@ pub fn run(files: &[PathBuf], as_json: bool) -> Result<u8> {
                         "  not observable on this host: {}",
                         NOT_OBSERVABLE.join(", ")
                     );
-                    let tdp: Vec<String> = ["pf_fixed", "pages_4k", "pages_2m", "exits"]
-                        .iter()
-                        .map(|k| format!("{k} {}", o.tdp_unverified.get(k)))
-                        .collect();
-                    println!(
-                        "  under EPT/NPT the model predicts (unverified, no TDP host here): {}",
-                        tdp.join(", ")
-                    );
+                    if !tdp {
+                        let other: Vec<String> = ["pf_fixed", "pages_4k", "pages_2m", "exits"]
+                            .iter()
+                            .map(|k| format!("{k} {}", o.tdp_unverified.get(k)))
+                            .collect();
+                        println!(
+                            "  under EPT/NPT the model predicts (unverified, no TDP host here): {}",
+                            other.join(", ")
+                        );
+                    }
                     println!();
                 }
             }
