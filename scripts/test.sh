@@ -45,5 +45,9 @@ cargo run --quiet -p pagewalk-cli -- run scenarios/*.toml
 step "wasm32 build of the core and the scenario crate"
 cargo build -p pagewalk-core -p pagewalk-scenario --target wasm32-unknown-unknown
 
+step "web app: toolchain (skipped where present), Trunk build, end-to-end checks in headless Chromium"
+bash scripts/web-tools.sh
+bash scripts/e2e.sh
+
 step "benchmarks compile (run them with: cargo bench -p pagewalk-core, or pagewalk bench)"
 cargo bench -p pagewalk-core --no-run

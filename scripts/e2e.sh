@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# End-to-end check of the web app as a learner would open it: build with Trunk, serve on
+# 127.0.0.1, open pages in headless Chromium, check what is shown, save a screenshot.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/tools/node_modules/.bin:$PATH"
+
+trunk build --release --offline >/dev/null
+wasm=$(ls dist/*.wasm | head -1)
+echo "release wasm: $(stat -c %s "$wasm") bytes, $(gzip -9 -c "$wasm" | wc -c) gzipped ($wasm)"
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+python3 -m http.server "$port" --bind 127.0.0.1 --directory dist >/dev/null 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.1; done
+
+chrome() {
+  chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --user-data-dir="$(mktemp -d)" --virtual-time-budget=8000 "$@" 2>/dev/null
+}
+
+fail() { echo "e2e FAILED: $*" >&2; exit 1; }
+
+dom=$(chrome --dump-dom "http://127.0.0.1:$port/#scenario=ept-24-references&step=1")
+refs=$(grep -o 'data-ref="[0-9]*"' <<<"$dom" | sort -u | wc -l)
+[ "$refs" -eq 24 ] || fail "the EPT walk shows $refs numbered cells, not 24"
+grep -q 'data-counter="memory_refs"[^>]*>24<' <<<"$dom" || fail "memory_refs is not 24"
+grep -q 'data-counter="tlb_misses"[^>]*>1<' <<<"$dom" || fail "tlb_misses is not 1"
+echo "ok: #scenario=ept-24-references&step=1 shows 24 numbered references and memory_refs = 24"
+
+dom=$(chrome --dump-dom "http://127.0.0.1:$port/#scenario=tlb-reach-4k-vs-2m&step=0")
+grep -q 'TLB reach' <<<"$dom" || fail "the gallery link did not open the TLB reach scenario"
+echo "ok: #scenario=tlb-reach-4k-vs-2m opens that scenario"
+
+broken='schema%20%3D%201%0Aname%20%3D%20%22x%22%0Alesson%20%3D%20%22y%22%0A%5Bmachine%5D%0Amode%20%3D%20%22eptt%22%0A'
+dom=$(chrome --dump-dom "http://127.0.0.1:$port/#text=$broken&step=0")
+grep -q 'data-line="5" data-column="8"' <<<"$dom" || fail "no inline error at 5:8 for a broken file"
+grep -q 'cannot be "eptt"' <<<"$dom" || fail "the error message is missing"
+echo "ok: a broken file shows its error at line 5, column 8"
+
+mkdir -p target/e2e
+chrome --screenshot=target/e2e/ept-walk.png --window-size=1400,1000 "http://127.0.0.1:$port/#scenario=ept-24-references&step=1" >/dev/null
+[ -s target/e2e/ept-walk.png ] || fail "no screenshot"
+echo "ok: screenshot in target/e2e/ept-walk.png"
+echo "3 passed, 0 failed"

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what building and testing the web app needs, skipping what is present:
+# the wasm32 target, wasm-bindgen-cli at the version Cargo.lock pins, trunk 0.21.14, binaryen's
+# wasm-opt from npm (into tools/), and Debian's chromium + chromedriver for browser tests.
+# The only network here is the package registries (crates.io, npm, Debian), which is all this uses.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+
+want_wb=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)
+if ! command -v wasm-bindgen >/dev/null || [ "$(wasm-bindgen --version | awk '{print $2}')" != "$want_wb" ]; then
+  echo "installing wasm-bindgen-cli $want_wb (a few minutes, once)"
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    cargo install wasm-bindgen-cli --version "$want_wb" --force
+fi
+
+if ! command -v trunk >/dev/null || [ "$(trunk --version | awk '{print $2}')" != "0.21.14" ]; then
+  echo "installing trunk 0.21.14 (several minutes, once)"
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    cargo install trunk --version 0.21.14 --locked --no-default-features --features rustls
+fi
+
+if [ ! -x tools/node_modules/.bin/wasm-opt ]; then
+  echo "installing binaryen 132 (wasm-opt) from npm into tools/"
+  npm install --silent --prefix tools binaryen@132.0.0
+fi
+
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  echo "installing Debian's chromium and chromium-driver"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && apt-get install -y -qq chromium chromium-driver
+  else
+    echo "chromium is missing and this is not root: run 'sudo apt-get install chromium chromium-driver'" >&2
+    exit 1
+  fi
+fi

@@ -1,0 +1,459 @@
+//! The Yew components. Stable hooks for end-to-end tests: counters carry
+//! `data-counter="KEY"` with the plain number as text; cells of the 2D grid carry
+//! `data-ref="K"` for the K-th reference.
+
+use crate::state::{bundled, gallery, link_fragment, parse_link, Link, Player};
+use pagewalk_core::{Event, COUNTER_KEYS};
+use pagewalk_scenario::Action;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// Where the app is.
+pub struct Model {
+    link: Link,
+    text: String,
+    player: Option<Player>,
+    errors: Vec<(u32, u32, String, Option<String>)>,
+    playing: bool,
+    _ticker: Option<gloo_timers::callback::Interval>,
+}
+
+/// What can happen.
+pub enum Msg {
+    /// Open a bundled scenario.
+    Open(String),
+    /// The editor's text changed.
+    Edit(String),
+    /// Load the editor's text.
+    Apply,
+    /// One step forward.
+    Step,
+    /// One step back.
+    Back,
+    /// Run to the end.
+    RunToEnd,
+    /// Go to a step.
+    Seek(usize),
+    /// Play or pause.
+    TogglePlay,
+    /// A key was pressed.
+    Key(String),
+}
+
+fn window_fragment() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default()
+}
+
+fn set_fragment(f: &str) {
+    if let Some(w) = web_sys::window() {
+        if let Ok(h) = w.history() {
+            let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(f));
+        }
+    }
+}
+
+impl Model {
+    fn load(&mut self, name: &str, text: &str) {
+        self.text = text.to_owned();
+        match Player::load(name, text) {
+            Ok(p) => {
+                self.player = Some(p);
+                self.errors.clear();
+            }
+            Err(d) => {
+                self.player = None;
+                self.errors = d
+                    .items
+                    .iter()
+                    .map(|i| (i.pos.line, i.pos.col, i.message.clone(), i.hint.clone()))
+                    .collect();
+            }
+        }
+    }
+
+    fn sync_url(&mut self) {
+        self.link.step = self.player.as_ref().map_or(0, |p| p.cursor);
+        set_fragment(&link_fragment(&self.link));
+    }
+}
+
+/// The app.
+pub struct App {
+    model: Model,
+}
+
+impl Component for App {
+    type Message = Msg;
+    type Properties = ();
+
+    fn create(_ctx: &Context<Self>) -> Self {
+        let link = parse_link(&window_fragment());
+        let mut model = Model {
+            link: link.clone(),
+            text: String::new(),
+            player: None,
+            errors: Vec::new(),
+            playing: false,
+            _ticker: None,
+        };
+        let (name, text) = match (&link.text, &link.scenario) {
+            (Some(t), _) => ("edited.toml".to_owned(), t.clone()),
+            (None, Some(n)) => match bundled(n) {
+                Some(t) => (format!("{n}.toml"), t.to_owned()),
+                None => (
+                    "native-walk-and-tlb-hit.toml".into(),
+                    bundled("native-walk-and-tlb-hit").unwrap_or("").to_owned(),
+                ),
+            },
+            (None, None) => (
+                "ept-24-references.toml".into(),
+                bundled("ept-24-references").unwrap_or("").to_owned(),
+            ),
+        };
+        model.load(&name, &text);
+        if let Some(p) = model.player.as_mut() {
+            p.seek(link.step);
+        }
+        App { model }
+    }
+
+    fn update(&mut self, ctx: &Context<Self>, msg: Self::Message) -> bool {
+        let m = &mut self.model;
+        match msg {
+            Msg::Open(name) => {
+                if let Some(t) = bundled(&name) {
+                    m.link = Link {
+                        scenario: Some(name.clone()),
+                        text: None,
+                        step: 0,
+                    };
+                    m.load(&format!("{name}.toml"), t);
+                }
+            }
+            Msg::Edit(t) => {
+                m.text = t;
+                // Check as the user types: errors appear at their line and column.
+                m.errors = match pagewalk_scenario::parse("edited.toml", &m.text) {
+                    Ok(_) => Vec::new(),
+                    Err(d) => d
+                        .items
+                        .iter()
+                        .map(|i| (i.pos.line, i.pos.col, i.message.clone(), i.hint.clone()))
+                        .collect(),
+                };
+                return true;
+            }
+            Msg::Apply => {
+                m.link = Link {
+                    scenario: None,
+                    text: Some(m.text.clone()),
+                    step: 0,
+                };
+                let t = m.text.clone();
+                m.load("edited.toml", &t);
+            }
+            Msg::Step => {
+                let more = m.player.as_mut().is_some_and(|p| p.step());
+                if !more {
+                    m.playing = false;
+                    m._ticker = None;
+                }
+            }
+            Msg::Back => {
+                if let Some(p) = m.player.as_mut() {
+                    p.back();
+                }
+            }
+            Msg::RunToEnd => {
+                if let Some(p) = m.player.as_mut() {
+                    p.run_to_end();
+                }
+            }
+            Msg::Seek(n) => {
+                if let Some(p) = m.player.as_mut() {
+                    p.seek(n);
+                }
+            }
+            Msg::TogglePlay => {
+                m.playing = !m.playing;
+                m._ticker = if m.playing {
+                    let link = ctx.link().clone();
+                    Some(gloo_timers::callback::Interval::new(400, move || {
+                        link.send_message(Msg::Step)
+                    }))
+                } else {
+                    None
+                };
+            }
+            Msg::Key(k) => {
+                let next = match k.as_str() {
+                    "ArrowRight" => Some(Msg::Step),
+                    "ArrowLeft" => Some(Msg::Back),
+                    " " => Some(Msg::TogglePlay),
+                    "End" => Some(Msg::RunToEnd),
+                    _ => None,
+                };
+                if let Some(n) = next {
+                    return Component::update(self, ctx, n);
+                }
+                return false;
+            }
+        }
+        self.model.sync_url();
+        true
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let onkey = link.callback(|e: KeyboardEvent| Msg::Key(e.key()));
+        html! {
+            <div class="app" tabindex="0" onkeydown={onkey}>
+                <header>
+                    <h1>{"pagewalk"}</h1>
+                    <p class="tagline">{"how a CPU and a hypervisor translate memory, one reference at a time"}</p>
+                </header>
+                <div class="columns">
+                    <nav class="gallery" aria-label="Scenarios">{ self.gallery(ctx) }</nav>
+                    <main>
+                        { self.title() }
+                        { self.controls(ctx) }
+                        { self.errors_view() }
+                        <div class="panes">
+                            <section class="pane walk" aria-label="The walk">{ self.walk() }</section>
+                            <section class="pane side">
+                                { self.counters() }
+                                { self.address() }
+                                { self.tlb() }
+                            </section>
+                        </div>
+                        { self.editor(ctx) }
+                    </main>
+                </div>
+            </div>
+        }
+    }
+}
+
+impl App {
+    fn gallery(&self, ctx: &Context<Self>) -> Html {
+        let groups = Rc::new(gallery());
+        html! {
+            <>
+            { for groups.iter().map(|(topic, items)| html! {
+                <div class="topic">
+                    <h2>{ topic }</h2>
+                    <ul>
+                    { for items.iter().map(|e| {
+                        let n = e.name.clone();
+                        let onclick = ctx.link().callback(move |_| Msg::Open(n.clone()));
+                        let current = self.model.link.scenario.as_deref() == Some(e.name.as_str());
+                        html! {
+                            <li class={classes!(current.then_some("current"))}>
+                                <button {onclick} title={e.lesson.clone()}>{ &e.title }</button>
+                            </li>
+                        }
+                    }) }
+                    </ul>
+                </div>
+            }) }
+            </>
+        }
+    }
+
+    fn title(&self) -> Html {
+        match &self.model.player {
+            Some(p) => html! {
+                <div class="lesson">
+                    <h2 id="scenario-name">{ &p.scenario.name }</h2>
+                    <p>{ &p.scenario.lesson }</p>
+                    if let Some(e) = &p.error { <p class="error">{ e }</p> }
+                </div>
+            },
+            None => html! { <div class="lesson"><h2>{"This file has problems"}</h2></div> },
+        }
+    }
+
+    fn controls(&self, ctx: &Context<Self>) -> Html {
+        let Some(p) = &self.model.player else {
+            return html! {};
+        };
+        let link = ctx.link();
+        let recorded = p.frames.len();
+        let onseek = link.callback(|e: InputEvent| {
+            let v = e
+                .target_unchecked_into::<web_sys::HtmlInputElement>()
+                .value();
+            Msg::Seek(v.parse().unwrap_or(0))
+        });
+        html! {
+            <div class="controls" role="toolbar" aria-label="Playback">
+                <button onclick={link.callback(|_| Msg::Back)} aria-label="Step back" title="Step back (Left arrow)">{"◀"}</button>
+                <button onclick={link.callback(|_| Msg::TogglePlay)} aria-label="Play or pause" title="Play / pause (Space)">
+                    { if self.model.playing { "❚❚" } else { "▶▶" } }
+                </button>
+                <button onclick={link.callback(|_| Msg::Step)} aria-label="Step" title="Step (Right arrow)">{"▶"}</button>
+                <button onclick={link.callback(|_| Msg::RunToEnd)} title="Run to the end (End)">{"Run to end"}</button>
+                <input type="range" min="0" max={recorded.max(p.cursor).to_string()} value={p.cursor.to_string()}
+                    oninput={onseek} aria-label="Timeline" />
+                <span class="position" id="position">{ format!("step {} of {}", p.cursor, p.total) }</span>
+            </div>
+        }
+    }
+
+    fn errors_view(&self) -> Html {
+        if self.model.errors.is_empty() {
+            return html! {};
+        }
+        html! {
+            <ul class="diagnostics" id="diagnostics" aria-live="polite">
+            { for self.model.errors.iter().map(|(l, c, msg, hint)| html! {
+                <li class="diagnostic" data-line={l.to_string()} data-column={c.to_string()}>
+                    <span class="where">{ format!("{l}:{c}") }</span>{" "}{ msg }
+                    if let Some(h) = hint { <div class="hint">{ h }</div> }
+                </li>
+            }) }
+            </ul>
+        }
+    }
+
+    fn counters(&self) -> Html {
+        let c = self
+            .model
+            .player
+            .as_ref()
+            .map_or_else(crate::state::zero_counters, |p| p.counters());
+        html! {
+            <table class="counters" aria-label="Counters">
+                <tbody>
+                { for COUNTER_KEYS.iter().map(|k| html! {
+                    <tr><th scope="row">{ k.replace('_', " ") }</th>
+                        <td data-counter={*k}>{ c.get(k).unwrap_or(0) }</td></tr>
+                }) }
+                </tbody>
+            </table>
+        }
+    }
+
+    fn address(&self) -> Html {
+        let Some(fields) = self.model.player.as_ref().and_then(|p| p.address()) else {
+            return html! {};
+        };
+        html! {
+            <div class="address" aria-label="Address bits">
+            { for fields.iter().map(|f| html! {
+                <div class={classes!("field", f.level.map(|_| "index"))}>
+                    <div class="bits">{ format!("{}..{}", f.hi, f.lo) }</div>
+                    <div class="value">{ format!("{:#x}", f.value) }</div>
+                    <div class="name">{ &f.name }</div>
+                </div>
+            }) }
+            </div>
+        }
+    }
+
+    fn walk(&self) -> Html {
+        let Some(p) = &self.model.player else {
+            return html! {};
+        };
+        let Some(frame) = p.current() else {
+            return html! { <p class="hint">{"Press ▶ (or the right arrow) to make the first access."}</p> };
+        };
+        let head = match frame.action {
+            Action::Access { gva, access, .. } => format!("{access} of {gva}"),
+            Action::Event { step } => p
+                .scenario
+                .trace
+                .get(step)
+                .and_then(|s| s.label.clone())
+                .unwrap_or_else(|| "an event".to_owned()),
+        };
+        let mut n = 0;
+        html! {
+            <>
+            <h3>{ head }</h3>
+            if let Some(g) = p.grid() {
+                <table class="grid" aria-label="Two-dimensional walk">
+                    <thead><tr><th></th>
+                        { for g.columns.iter().map(|c| html!{ <th scope="col">{ c }</th> }) }
+                        <th scope="col">{"guest entry"}</th></tr></thead>
+                    <tbody>
+                    { for g.rows.iter().enumerate().map(|(r, name)| html! {
+                        <tr><th scope="row">{ name }</th>
+                        { for (0..=g.columns.len()).map(|col| {
+                            let colv = (col < g.columns.len()).then_some(col);
+                            match g.cells.iter().find(|c| c.row == r && c.col == colv) {
+                                Some(c) => html!{ <td class={classes!(if colv.is_some() {"host"} else {"guest"})} data-ref={c.number.to_string()}>{ c.number }</td> },
+                                None => html!{ <td class="empty"></td> },
+                            }
+                        }) }
+                        </tr>
+                    }) }
+                    </tbody>
+                </table>
+                <p class="formula">{ format!("{} references; a walk with no cache makes (g+1)(h+1)-1 = {}", g.cells.len(), g.full_walk) }</p>
+            }
+            <ul class="events">
+            { for frame.events.iter().map(|e| {
+                let is_ref = matches!(e, Event::TableRead { .. });
+                if is_ref { n += 1; }
+                let class = match e {
+                    Event::TableRead { .. } => "ref",
+                    Event::Fault { .. } => "fault",
+                    Event::TlbHit { .. } => "hit",
+                    Event::TlbMiss { .. } => "miss",
+                    Event::VmExit { .. } | Event::VmEntry { .. } => "vm",
+                    _ => "other",
+                };
+                html! { <li class={class}>{ if is_ref { format!("{n}. ") } else { String::new() } }{ e.describe() }</li> }
+            }) }
+            </ul>
+            </>
+        }
+    }
+
+    fn tlb(&self) -> Html {
+        let Some(frame) = self.model.player.as_ref().and_then(|p| p.current()) else {
+            return html! {};
+        };
+        html! {
+            <div class="tlb">
+                <h3>{ format!("TLB: {} entries", frame.tlb.len()) }</h3>
+                <table aria-label="TLB entries">
+                    <thead><tr><th>{"array"}</th><th>{"set.way"}</th><th>{"page"}</th><th>{"→ host"}</th><th>{"VPID"}</th><th>{"PCID"}</th><th>{"G"}</th></tr></thead>
+                    <tbody>
+                    { for frame.tlb.iter().take(24).map(|s| html! {
+                        <tr>
+                            <td>{ format!("{:?}", s.array) }</td>
+                            <td>{ format!("{}.{}", s.set, s.way) }</td>
+                            <td>{ format!("{} {}", s.entry.gva(), s.entry.size.name()) }</td>
+                            <td>{ format!("{}", s.entry.hpa) }</td>
+                            <td>{ s.entry.tag.vpid() }</td>
+                            <td>{ s.entry.tag.pcid() }</td>
+                            <td>{ if s.entry.global { "G" } else { "" } }</td>
+                        </tr>
+                    }) }
+                    </tbody>
+                </table>
+            </div>
+        }
+    }
+
+    fn editor(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let oninput = link.callback(|e: InputEvent| {
+            Msg::Edit(
+                e.target_unchecked_into::<web_sys::HtmlTextAreaElement>()
+                    .value(),
+            )
+        });
+        html! {
+            <details class="editor" open={!self.model.errors.is_empty()}>
+                <summary>{"Edit this scenario"}</summary>
+                <textarea id="editor" spellcheck="false" aria-label="Scenario TOML" value={self.model.text.clone()} {oninput} />
+                <button onclick={link.callback(|_| Msg::Apply)} disabled={!self.model.errors.is_empty()}>{"Load"}</button>
+            </details>
+        }
+    }
+}

@@ -1,0 +1,356 @@
+//! The app's state and view models, pure and tested natively: a scenario loaded into a
+//! player that records each action's events so stepping back is free, and the URL contract.
+
+use pagewalk_core::view::{address_fields, walk_grid, AddressField, WalkGrid};
+use pagewalk_core::{CostModel, Counters, Event, Recorder, TlbSlot};
+use pagewalk_scenario::{parse, Action, Diagnostics, Scenario, Session};
+
+include!(concat!(env!("OUT_DIR"), "/bundled.rs"));
+
+/// How many actions are recorded for stepping; "run to end" goes on without events.
+pub const RECORD_LIMIT: usize = 5000;
+
+/// One recorded action and what the machine looked like after it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Frame {
+    /// The action.
+    pub action: Action,
+    /// Its events.
+    pub events: Vec<Event>,
+    /// Cumulative counters after it.
+    pub counters: Counters,
+    /// The TLB after it.
+    pub tlb: Vec<TlbSlot>,
+}
+
+/// A scenario being played.
+pub struct Player {
+    /// The scenario.
+    pub scenario: Scenario,
+    session: Session,
+    /// Recorded frames, in order.
+    pub frames: Vec<Frame>,
+    /// The frame shown (0 = before the first action).
+    pub cursor: usize,
+    /// Counters after running to the end (beyond the recorded frames), if done.
+    pub final_counters: Option<Counters>,
+    /// Total actions of the trace.
+    pub total: u64,
+    /// An error the run hit (a limit, an entry that cannot run).
+    pub error: Option<String>,
+}
+
+impl Player {
+    /// Loads a scenario; errors are the file's diagnostics.
+    pub fn load(name: &str, text: &str) -> Result<Player, Diagnostics> {
+        let scenario = parse(name, text)?;
+        let total = scenario.total_actions();
+        let session = Session::new(scenario.clone()).map_err(|d| Diagnostics {
+            file: name.to_owned(),
+            items: vec![d],
+        })?;
+        Ok(Player {
+            scenario,
+            session,
+            frames: Vec::new(),
+            cursor: 0,
+            final_counters: None,
+            total,
+            error: None,
+        })
+    }
+
+    fn record_next(&mut self) -> bool {
+        if self.frames.len() >= RECORD_LIMIT || self.error.is_some() {
+            return false;
+        }
+        let mut rec = Recorder::new(self.scenario.machine.cost);
+        if let Some(last) = self.frames.last() {
+            rec.counters = last.counters;
+        }
+        match self.session.next(&mut rec) {
+            Ok(Some(action)) => {
+                self.frames.push(Frame {
+                    action,
+                    events: rec.events,
+                    counters: rec.counters,
+                    tlb: self.session.machine().tlb_slots(),
+                });
+                true
+            }
+            Ok(None) => false,
+            Err(d) => {
+                self.error = Some(d.to_string());
+                false
+            }
+        }
+    }
+
+    /// One step forward (recording the next action if needed).
+    pub fn step(&mut self) -> bool {
+        if self.cursor < self.frames.len() {
+            self.cursor += 1;
+            return true;
+        }
+        if self.record_next() {
+            self.cursor = self.frames.len();
+            true
+        } else {
+            false
+        }
+    }
+
+    /// One step back.
+    pub fn back(&mut self) {
+        self.cursor = self.cursor.saturating_sub(1);
+    }
+
+    /// Goes to frame `n` (recording up to it).
+    pub fn seek(&mut self, n: usize) {
+        while self.frames.len() < n && self.record_next() {}
+        self.cursor = n.min(self.frames.len());
+    }
+
+    /// Runs the whole trace; past the recorded frames only counters are kept.
+    pub fn run_to_end(&mut self) {
+        while self.record_next() {}
+        self.cursor = self.frames.len();
+        if self.error.is_some() || self.final_counters.is_some() {
+            return;
+        }
+        let mut c = self
+            .frames
+            .last()
+            .map_or_else(|| Counters::new(self.scenario.machine.cost), |f| f.counters);
+        loop {
+            match self.session.next(&mut c) {
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(d) => {
+                    self.error = Some(d.to_string());
+                    break;
+                }
+            }
+        }
+        self.final_counters = Some(c);
+    }
+
+    /// Whether every action has run.
+    pub fn finished(&self) -> bool {
+        self.session.finished() && self.cursor == self.frames.len()
+    }
+
+    /// The frame shown, if any.
+    pub fn current(&self) -> Option<&Frame> {
+        self.cursor.checked_sub(1).and_then(|i| self.frames.get(i))
+    }
+
+    /// The counters to show.
+    pub fn counters(&self) -> Counters {
+        if self.cursor == self.frames.len() {
+            if let Some(c) = self.final_counters {
+                return c;
+            }
+        }
+        self.current()
+            .map_or_else(|| Counters::new(self.scenario.machine.cost), |f| f.counters)
+    }
+
+    /// The bit fields of the current access's address.
+    pub fn address(&self) -> Option<Vec<AddressField>> {
+        let f = self.current()?;
+        let Action::Access { gva, .. } = f.action else {
+            return None;
+        };
+        let size = f
+            .tlb
+            .iter()
+            .find(|s| s.entry.gva() == gva.align_down(s.entry.size))
+            .map_or(pagewalk_core::PageSize::Size4K, |s| s.entry.size);
+        Some(address_fields(
+            gva,
+            self.scenario.machine.guest_levels,
+            size,
+        ))
+    }
+
+    /// The 2D grid of the current access, under EPT or NPT.
+    pub fn grid(&self) -> Option<WalkGrid> {
+        let f = self.current()?;
+        walk_grid(
+            &f.events,
+            self.scenario.machine.guest_levels,
+            self.scenario.machine.stage2_levels,
+        )
+    }
+}
+
+/// What the URL fragment asks for: `#scenario=NAME&step=N`, or `#text=...` for edited text.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Link {
+    /// A bundled scenario's name (file stem).
+    pub scenario: Option<String>,
+    /// Edited TOML text.
+    pub text: Option<String>,
+    /// The step to open at.
+    pub step: usize,
+}
+
+/// Parses a URL fragment (with or without the leading `#`).
+pub fn parse_link(fragment: &str) -> Link {
+    let mut link = Link::default();
+    for pair in fragment.trim_start_matches('#').split('&') {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        match k {
+            "scenario" => link.scenario = Some(decode(v)),
+            "text" => link.text = Some(decode(v)),
+            "step" => link.step = v.parse().unwrap_or(0),
+            _ => {}
+        }
+    }
+    link
+}
+
+/// The fragment for a link.
+pub fn link_fragment(link: &Link) -> String {
+    let mut parts = Vec::new();
+    if let Some(s) = &link.scenario {
+        parts.push(format!("scenario={}", encode(s)));
+    }
+    if let Some(t) = &link.text {
+        parts.push(format!("text={}", encode(t)));
+    }
+    parts.push(format!("step={}", link.step));
+    format!("#{}", parts.join("&"))
+}
+
+fn encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The bundled scenario of a name.
+pub fn bundled(name: &str) -> Option<&'static str> {
+    BUNDLED.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+}
+
+/// One gallery entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// File stem (the link name).
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// One-line lesson.
+    pub lesson: String,
+}
+
+/// Bundled scenarios grouped by topic, in file order.
+pub fn gallery() -> Vec<(String, Vec<Entry>)> {
+    let mut groups: Vec<(String, Vec<Entry>)> = Vec::new();
+    for (name, text) in BUNDLED {
+        let Ok(s) = parse(name, text) else { continue };
+        let entry = Entry {
+            name: (*name).to_owned(),
+            title: s.name.clone(),
+            lesson: s.lesson.clone(),
+        };
+        match groups.iter_mut().find(|(t, _)| *t == s.topic) {
+            Some((_, v)) => v.push(entry),
+            None => groups.push((s.topic.clone(), vec![entry])),
+        }
+    }
+    groups
+}
+
+/// The default cost model, for empty counters.
+pub fn zero_counters() -> Counters {
+    Counters::new(CostModel::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_bundled_scenario_loads() {
+        assert!(BUNDLED.len() >= 20);
+        for (name, text) in BUNDLED {
+            assert!(Player::load(name, text).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn stepping_back_and_forth_replays_the_same_frames() {
+        let mut p = Player::load("ept", bundled("ept-24-references").unwrap()).unwrap();
+        assert!(p.step());
+        assert_eq!(p.counters().memory_refs(), 24);
+        let grid = p.grid().expect("a nested walk has a grid");
+        assert_eq!(grid.cells.len(), 24);
+        assert!(p.step());
+        assert_eq!(p.counters().tlb_hits, 1);
+        p.back();
+        assert_eq!(p.counters().tlb_hits, 0);
+        assert_eq!(p.counters().memory_refs(), 24);
+        p.back();
+        assert_eq!(p.counters().accesses, 0);
+        assert!(!p.finished());
+        p.run_to_end();
+        assert!(p.finished());
+    }
+
+    #[test]
+    fn run_to_end_past_the_recording_keeps_counting() {
+        let mut p = Player::load("reach", bundled("tlb-reach-4k-vs-2m").unwrap()).unwrap();
+        p.run_to_end();
+        assert_eq!(p.frames.len(), RECORD_LIMIT);
+        assert_eq!(p.counters().accesses, 43008);
+    }
+
+    #[test]
+    fn links_round_trip() {
+        let l = parse_link("#scenario=ept-24-references&step=3");
+        assert_eq!(l.scenario.as_deref(), Some("ept-24-references"));
+        assert_eq!(l.step, 3);
+        let edited = Link {
+            scenario: None,
+            text: Some("schema = 1\nname = \"a & b\"".into()),
+            step: 2,
+        };
+        assert_eq!(parse_link(&link_fragment(&edited)), edited);
+    }
+
+    #[test]
+    fn a_broken_file_gives_positions() {
+        let e = match Player::load("x.toml", "schema = 1\nname = 3\n") {
+            Err(e) => e,
+            Ok(_) => panic!("accepted"),
+        };
+        assert!(e.items.iter().any(|d| d.pos.line == 2), "{e}");
+    }
+}
