@@ -159,6 +159,8 @@ pub struct Model {
     rsvd_high: u64,
     /// A TLB flush was requested; KVM services it (once) at the next VM entry.
     flush_pending: bool,
+    /// A sync of unsync pages was requested for the next VM entry.
+    sync_pending: bool,
     /// Cumulative counters by KVM's names.
     pub counters: BTreeMap<&'static str, u64>,
 }
@@ -193,6 +195,7 @@ impl Model {
             zero_page: image.zero_page,
             rsvd_high: pagewalk_core::entry::high_reserved_bits(image.maxphyaddr),
             flush_pending: false,
+            sync_pending: false,
             counters: BTreeMap::new(),
         };
         m.root();
@@ -206,6 +209,10 @@ impl Model {
     }
 
     fn vm_entry(&mut self) {
+        // KVM_REQ_MMU_SYNC is serviced before KVM_REQ_TLB_FLUSH, so its flushes coalesce.
+        if std::mem::take(&mut self.sync_pending) {
+            self.sync_all();
+        }
         if std::mem::take(&mut self.flush_pending) {
             self.bump("tlb_flush", 1);
         }
@@ -541,6 +548,16 @@ impl Model {
         }
     }
 
+    /// KVM's `unsync_children`: some shadow page below this one (not itself) is unsync.
+    fn has_unsync_children(&self, sp: usize) -> bool {
+        self.sps[sp].sptes.iter().any(|e| match *e {
+            Spte::Table(c) => {
+                self.sps[c].live && (self.sps[c].unsync || self.has_unsync_children(c))
+            }
+            _ => false,
+        })
+    }
+
     /// FNAME(sync_spte) for one entry of an unsync page; returns whether it changed.
     fn sync_entry(&mut self, sp: usize, i: usize) -> bool {
         let Spte::Leaf { gfn, .. } = self.sps[sp].sptes[i] else {
@@ -716,8 +733,22 @@ impl Model {
             };
             // Using a shadow page clears its write-flooding count (FNAME(fetch)).
             self.sps[sp].flood = 0;
+            let at = l.index(gva);
+            if let Spte::Table(c) = self.sps[sp].sptes[at] {
+                if self.sps[c].key == key && self.sps[c].live {
+                    sp = c;
+                    continue;
+                }
+            }
+            // Linking a shadow page that already exists and has unsync pages below it makes
+            // KVM sync the roots before the next entry (kvm_mmu_find_shadow_page:
+            // unsync_children -> KVM_REQ_MMU_SYNC).
+            let existed = self.index.contains_key(&key);
             let child = self.get_sp(key);
-            self.sps[sp].sptes[l.index(gva)] = Spte::Table(child);
+            if existed && self.has_unsync_children(child) {
+                self.sync_pending = true;
+            }
+            self.sps[sp].sptes[at] = Spte::Table(child);
             sp = child;
         }
         self.sps[sp].flood = 0;
