@@ -47,6 +47,8 @@ cargo build -p pagewalk-core -p pagewalk-scenario --target wasm32-unknown-unknow
 
 step "web app: toolchain (skipped where present), Trunk build, end-to-end checks in headless Chromium"
 bash scripts/web-tools.sh
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner CHROMEDRIVER="$(command -v chromedriver)" \
+  cargo test --target wasm32-unknown-unknown -p pagewalk-web --test browser
 bash scripts/e2e.sh
 
 step "benchmarks compile (run them with: cargo bench -p pagewalk-core, or pagewalk bench)"

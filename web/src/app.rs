@@ -2,7 +2,10 @@
 //! `data-counter="KEY"` with the plain number as text; cells of the 2D grid carry
 //! `data-ref="K"` for the K-th reference.
 
-use crate::state::{bundled, gallery, link_fragment, parse_link, Link, Player};
+use crate::state::{
+    bundled, gallery, link_fragment, parse_kvm_json, parse_link, polyline, KvmResult, Link, Player,
+    Score,
+};
 use pagewalk_core::{Event, COUNTER_KEYS};
 use pagewalk_scenario::Action;
 use std::rc::Rc;
@@ -16,6 +19,10 @@ pub struct Model {
     errors: Vec<(u32, u32, String, Option<String>)>,
     playing: bool,
     _ticker: Option<gloo_timers::callback::Interval>,
+    predict: bool,
+    score: Score,
+    verdict: Option<String>,
+    kvm: Option<Result<Vec<KvmResult>, String>>,
 }
 
 /// What can happen.
@@ -38,6 +45,12 @@ pub enum Msg {
     TogglePlay,
     /// A key was pressed.
     Key(String),
+    /// Turn predict-then-reveal on or off.
+    TogglePredict,
+    /// A prediction for the next access: TLB hit (true) or miss.
+    Guess(bool),
+    /// The text of a `pagewalk kvm run --json` file.
+    KvmJson(String),
 }
 
 fn window_fragment() -> String {
@@ -97,6 +110,10 @@ impl Component for App {
             errors: Vec::new(),
             playing: false,
             _ticker: None,
+            predict: false,
+            score: Score::default(),
+            verdict: None,
+            kvm: None,
         };
         let (name, text) = match (&link.text, &link.scenario) {
             (Some(t), _) => ("edited.toml".to_owned(), t.clone()),
@@ -187,6 +204,45 @@ impl Component for App {
                     None
                 };
             }
+            Msg::TogglePredict => {
+                m.predict = !m.predict;
+                m.score = Score::default();
+                m.verdict = None;
+            }
+            Msg::Guess(hit) => {
+                if let Some(p) = m.player.as_mut() {
+                    // Step to the next access, then reveal.
+                    while p.step() {
+                        if let Some(f) = p.current() {
+                            if let Action::Access { outcome, .. } = f.action {
+                                let was_hit = outcome.tlb_hit.is_some();
+                                m.score.total += 1;
+                                let refs = f
+                                    .events
+                                    .iter()
+                                    .filter(|e| matches!(e, Event::TableRead { .. }))
+                                    .count();
+                                let what = if was_hit {
+                                    "a TLB hit: no page-table reference".to_owned()
+                                } else {
+                                    format!("a TLB miss: {refs} page-table references")
+                                };
+                                if was_hit == hit {
+                                    m.score.right += 1;
+                                    m.verdict = Some(format!("Right: {what}."));
+                                } else {
+                                    m.verdict = Some(format!("Not this time: {what}."));
+                                }
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            Msg::KvmJson(t) => {
+                m.kvm = Some(parse_kvm_json(&t));
+                return true;
+            }
             Msg::Key(k) => {
                 let next = match k.as_str() {
                     "ArrowRight" => Some(Msg::Step),
@@ -219,16 +275,19 @@ impl Component for App {
                     <main>
                         { self.title() }
                         { self.controls(ctx) }
+                        { self.predict(ctx) }
                         { self.errors_view() }
                         <div class="panes">
                             <section class="pane walk" aria-label="The walk">{ self.walk() }</section>
                             <section class="pane side">
                                 { self.counters() }
+                                { self.charts() }
                                 { self.address() }
                                 { self.tlb() }
                             </section>
                         </div>
                         { self.editor(ctx) }
+                        { self.kvm(ctx) }
                     </main>
                 </div>
             </div>
@@ -299,6 +358,112 @@ impl App {
                     oninput={onseek} aria-label="Timeline" />
                 <span class="position" id="position">{ format!("step {} of {}", p.cursor, p.total) }</span>
             </div>
+        }
+    }
+
+    fn predict(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let m = &self.model;
+        html! {
+            <div class="predict">
+                <label><input type="checkbox" checked={m.predict}
+                    onchange={link.callback(|_| Msg::TogglePredict)} />
+                    {" Predict, then reveal"}</label>
+                if m.predict {
+                    <span class="ask">{" Next access: "}
+                        <button onclick={link.callback(|_| Msg::Guess(true))}>{"TLB hit"}</button>
+                        <button onclick={link.callback(|_| Msg::Guess(false))}>{"TLB miss"}</button>
+                    </span>
+                    <span class="score" id="score">{ format!(" score {} / {}", m.score.right, m.score.total) }</span>
+                    if let Some(v) = &m.verdict { <div class="verdict" aria-live="polite">{ v }</div> }
+                }
+            </div>
+        }
+    }
+
+    fn charts(&self) -> Html {
+        let Some(p) = &self.model.player else {
+            return html! {};
+        };
+        let s = p.series();
+        if s.miss_rate.len() < 2 {
+            return html! {};
+        }
+        fn chart(title: &str, lines: &[(&'static str, &Vec<f64>)]) -> Html {
+            let max = lines
+                .iter()
+                .flat_map(|(_, v)| v.iter().copied())
+                .fold(0.0f64, f64::max);
+            let polys: Vec<Html> = lines
+                .iter()
+                .map(|(class, v)| {
+                    html! { <polyline class={*class} points={polyline(v, max, 240.0, 58.0)} /> }
+                })
+                .collect();
+            html! {
+                <figure class="chart">
+                    <figcaption>{ title }{ format!(" (max {max:.2})") }</figcaption>
+                    <svg viewBox="0 0 240 60" role="img" aria-label={title.to_owned()}>
+                        { for polys }
+                    </svg>
+                </figure>
+            }
+        }
+        html! {
+            <div class="charts">
+                { chart("TLB misses per access", &[("miss", &s.miss_rate)]) }
+                { chart("references per access", &[("refs", &s.refs_per_access)]) }
+                { chart("cycles: walks, VM exits, hypervisor, TLB", &[
+                    ("walk", &s.cycles[1]), ("vm", &s.cycles[2]), ("hv", &s.cycles[3]), ("tlbc", &s.cycles[0])]) }
+            </div>
+        }
+    }
+
+    fn kvm(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link().clone();
+        let onchange = Callback::from(move |e: yew::Event| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            if let Some(file) = input.files().and_then(|f| f.get(0)) {
+                let link = link.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Ok(v) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                        link.send_message(Msg::KvmJson(v.as_string().unwrap_or_default()));
+                    }
+                });
+            }
+        });
+        let onpaste = ctx.link().callback(|e: InputEvent| {
+            Msg::KvmJson(
+                e.target_unchecked_into::<web_sys::HtmlTextAreaElement>()
+                    .value(),
+            )
+        });
+        html! {
+            <details class="kvm">
+                <summary>{"Real KVM: load the JSON of "}<code>{"pagewalk kvm run --json"}</code></summary>
+                <input type="file" accept=".json,application/json" {onchange} aria-label="KVM results file" />
+                <textarea placeholder="or paste the JSON here" aria-label="KVM results JSON" oninput={onpaste} />
+                { match &self.model.kvm {
+                    None => html! {},
+                    Some(Err(e)) => html! { <p class="error">{ e }</p> },
+                    Some(Ok(results)) => html! {
+                        { for results.iter().map(|r| html! {
+                            <div class="kvm-result">
+                                <h4>{ &r.name }{" "}<span class="hint">{ &r.file }</span></h4>
+                                if let Some(w) = &r.skipped { <p class="hint">{ format!("not run: {w}") }</p> }
+                                if !r.rows.is_empty() {
+                                    <table><thead><tr><th>{"counter"}</th><th>{"simulated"}</th><th>{"real KVM"}</th><th></th></tr></thead>
+                                    <tbody>{ for r.rows.iter().map(|row| html! {
+                                        <tr class={classes!((!row.matches).then_some("mismatch"))}>
+                                            <td>{ &row.name }</td><td>{ row.simulated }</td><td>{ row.real }</td>
+                                            <td>{ if row.matches { "=" } else { "≠" } }</td></tr>
+                                    }) }</tbody></table>
+                                }
+                            </div>
+                        }) }
+                    },
+                } }
+            </details>
         }
     }
 
@@ -419,7 +584,7 @@ impl App {
         };
         html! {
             <div class="tlb">
-                <h3>{ format!("TLB: {} entries", frame.tlb.len()) }</h3>
+                <h3>{ format!("TLB: {} entries", frame.tlb_len) }</h3>
                 <table aria-label="TLB entries">
                     <thead><tr><th>{"array"}</th><th>{"set.way"}</th><th>{"page"}</th><th>{"→ host"}</th><th>{"VPID"}</th><th>{"PCID"}</th><th>{"G"}</th></tr></thead>
                     <tbody>

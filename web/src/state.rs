@@ -19,9 +19,15 @@ pub struct Frame {
     pub events: Vec<Event>,
     /// Cumulative counters after it.
     pub counters: Counters,
-    /// The TLB after it.
+    /// The TLB after it: its first [`TLB_SHOWN`] entries (a full copy per step would cost
+    /// megabytes over a long recording).
     pub tlb: Vec<TlbSlot>,
+    /// How many entries the TLB held.
+    pub tlb_len: usize,
 }
+
+/// How many TLB entries a frame keeps for display.
+pub const TLB_SHOWN: usize = 48;
 
 /// A scenario being played.
 pub struct Player {
@@ -70,11 +76,15 @@ impl Player {
         }
         match self.session.next(&mut rec) {
             Ok(Some(action)) => {
+                let mut tlb = self.session.machine().tlb_slots();
+                let tlb_len = tlb.len();
+                tlb.truncate(TLB_SHOWN);
                 self.frames.push(Frame {
                     action,
                     events: rec.events,
                     counters: rec.counters,
-                    tlb: self.session.machine().tlb_slots(),
+                    tlb,
+                    tlb_len,
                 });
                 true
             }
@@ -183,6 +193,122 @@ impl Player {
             self.scenario.machine.stage2_levels,
         )
     }
+}
+
+/// Values over the recorded steps, for charts.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Series {
+    /// TLB misses per access so far.
+    pub miss_rate: Vec<f64>,
+    /// Page-table references per access so far.
+    pub refs_per_access: Vec<f64>,
+    /// Cycles so far: TLB, walks, VM exits, hypervisor.
+    pub cycles: [Vec<f64>; 4],
+}
+
+/// Most points a chart draws.
+pub const CHART_POINTS: usize = 240;
+
+impl Player {
+    /// The chart series up to the step shown (sampled to [`CHART_POINTS`]).
+    pub fn series(&self) -> Series {
+        let shown = &self.frames[..self.cursor.min(self.frames.len())];
+        let stride = shown.len().div_ceil(CHART_POINTS).max(1);
+        let mut s = Series::default();
+        for f in shown.iter().skip(stride - 1).step_by(stride) {
+            let c = &f.counters;
+            let acc = c.accesses.max(1) as f64;
+            s.miss_rate.push(c.tlb_misses as f64 / acc);
+            s.refs_per_access.push(c.memory_refs() as f64 / acc);
+            s.cycles[0].push(c.cycles_tlb() as f64);
+            s.cycles[1].push(c.cycles_walk() as f64);
+            s.cycles[2].push(c.cycles_vm_exit() as f64);
+            s.cycles[3].push(c.cycles_hypervisor() as f64);
+        }
+        s
+    }
+}
+
+/// SVG polyline points for values scaled into a `w` x `h` box (0 at the bottom).
+pub fn polyline(values: &[f64], max: f64, w: f64, h: f64) -> String {
+    let n = values.len().max(2) - 1;
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let x = w * i as f64 / n as f64;
+            let y = h - h * (v / max.max(f64::MIN_POSITIVE)).clamp(0.0, 1.0);
+            format!("{x:.1},{y:.1}")
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The score of predict-then-reveal mode.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Score {
+    /// Right guesses.
+    pub right: u32,
+    /// Guesses.
+    pub total: u32,
+}
+
+/// One row of a `pagewalk kvm run --json` result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KvmRow {
+    /// Counter.
+    pub name: String,
+    /// The model's prediction.
+    pub simulated: u64,
+    /// Real KVM.
+    pub real: u64,
+    /// Whether they agree.
+    pub matches: bool,
+}
+
+/// One scenario of a `pagewalk kvm run --json` result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KvmResult {
+    /// Scenario name.
+    pub name: String,
+    /// Its file.
+    pub file: String,
+    /// Compared counters (empty when skipped).
+    pub rows: Vec<KvmRow>,
+    /// Why it did not run, if it did not.
+    pub skipped: Option<String>,
+}
+
+/// Reads the JSON printed by `pagewalk kvm run --json`.
+pub fn parse_kvm_json(text: &str) -> Result<Vec<KvmResult>, String> {
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let arr = v
+        .as_array()
+        .ok_or("expected the array that `pagewalk kvm run --json` prints")?;
+    Ok(arr
+        .iter()
+        .map(|o| KvmResult {
+            name: o["name"].as_str().unwrap_or("").to_owned(),
+            file: o["file"].as_str().unwrap_or("").to_owned(),
+            skipped: o["skipped"]
+                .as_str()
+                .or(o["unavailable"].as_str())
+                .map(str::to_owned),
+            rows: o["counters"]
+                .as_array()
+                .map(|rows| {
+                    rows.iter()
+                        .map(|r| KvmRow {
+                            name: r["name"].as_str().unwrap_or("").to_owned(),
+                            simulated: r["simulated"].as_u64().unwrap_or(0),
+                            real: r["real"].as_u64().unwrap_or(0),
+                            matches: r["match"].as_bool().unwrap_or(false),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        })
+        .collect())
 }
 
 /// What the URL fragment asks for: `#scenario=NAME&step=N`, or `#text=...` for edited text.
@@ -343,6 +469,34 @@ mod tests {
             step: 2,
         };
         assert_eq!(parse_link(&link_fragment(&edited)), edited);
+    }
+
+    #[test]
+    fn series_follow_the_counters() {
+        let mut p = Player::load("v", bundled("vpid-off").unwrap()).unwrap();
+        p.seek(40);
+        let s = p.series();
+        assert_eq!(s.miss_rate.len(), 40);
+        assert!(
+            (s.miss_rate[0] - 1.0).abs() < 1e-9,
+            "the first access misses"
+        );
+        assert!(
+            s.cycles[2].last().copied().unwrap_or(0.0) > 0.0,
+            "VM exits cost cycles"
+        );
+        assert_eq!(polyline(&[0.0, 1.0], 1.0, 10.0, 10.0), "0.0,10.0 10.0,0.0");
+    }
+
+    #[test]
+    fn kvm_json_is_read() {
+        let j = r#"[{"file":"a.toml","name":"A","host_mode":"shadow","counters":[{"name":"pf_fixed","simulated":2,"real":2,"match":true}],"match":true},
+                    {"file":"b.toml","name":"B","skipped":"5-level"}]"#;
+        let r = parse_kvm_json(j).unwrap();
+        assert_eq!(r[0].rows[0].real, 2);
+        assert!(r[0].rows[0].matches);
+        assert_eq!(r[1].skipped.as_deref(), Some("5-level"));
+        assert!(parse_kvm_json("{}").is_err());
     }
 
     #[test]
