@@ -49,7 +49,7 @@ step "web app: toolchain (skipped where present), Trunk build, end-to-end checks
 bash scripts/web-tools.sh
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner CHROMEDRIVER="$(command -v chromedriver)" \
   cargo test --target wasm32-unknown-unknown -p pagewalk-web --test browser
-bash scripts/e2e.sh
+bash tests/e2e.sh
 
 step "benchmarks compile (run them with: cargo bench -p pagewalk-core, or pagewalk bench)"
 cargo bench -p pagewalk-core --no-run
