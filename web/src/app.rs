@@ -20,6 +20,7 @@ pub struct Model {
     playing: bool,
     _ticker: Option<gloo_timers::callback::Interval>,
     predict: bool,
+    speed_ms: u32,
     score: Score,
     verdict: Option<String>,
     kvm: Option<Result<Vec<KvmResult>, String>>,
@@ -47,6 +48,8 @@ pub enum Msg {
     Key(String),
     /// Turn predict-then-reveal on or off.
     TogglePredict,
+    /// Playback speed: milliseconds per step.
+    Speed(u32),
     /// A prediction for the next access: TLB hit (true) or miss.
     Guess(bool),
     /// The text of a `pagewalk kvm run --json` file.
@@ -111,6 +114,7 @@ impl Component for App {
             playing: false,
             _ticker: None,
             predict: false,
+            speed_ms: 400,
             score: Score::default(),
             verdict: None,
             kvm: None,
@@ -197,12 +201,23 @@ impl Component for App {
                 m.playing = !m.playing;
                 m._ticker = if m.playing {
                     let link = ctx.link().clone();
-                    Some(gloo_timers::callback::Interval::new(400, move || {
-                        link.send_message(Msg::Step)
-                    }))
+                    Some(gloo_timers::callback::Interval::new(
+                        m.speed_ms,
+                        move || link.send_message(Msg::Step),
+                    ))
                 } else {
                     None
                 };
+            }
+            Msg::Speed(ms) => {
+                m.speed_ms = ms;
+                if m.playing {
+                    let link = ctx.link().clone();
+                    m._ticker = Some(gloo_timers::callback::Interval::new(ms, move || {
+                        link.send_message(Msg::Step)
+                    }));
+                }
+                return true;
             }
             Msg::TogglePredict => {
                 m.predict = !m.predict;
@@ -354,6 +369,16 @@ impl App {
                 </button>
                 <button onclick={link.callback(|_| Msg::Step)} aria-label="Step" title="Step (Right arrow)">{"▶"}</button>
                 <button onclick={link.callback(|_| Msg::RunToEnd)} title="Run to the end (End)">{"Run to end"}</button>
+                <label class="speed">{"speed "}
+                    <select aria-label="Playback speed" onchange={link.callback(|e: yew::Event| {
+                        Msg::Speed(e.target_unchecked_into::<web_sys::HtmlSelectElement>().value().parse().unwrap_or(400))
+                    })}>
+                        <option value="1000" selected={self.model.speed_ms == 1000}>{"slow"}</option>
+                        <option value="400" selected={self.model.speed_ms == 400}>{"normal"}</option>
+                        <option value="100" selected={self.model.speed_ms == 100}>{"fast"}</option>
+                        <option value="16" selected={self.model.speed_ms == 16}>{"fastest"}</option>
+                    </select>
+                </label>
                 <input type="range" min="0" max={recorded.max(p.cursor).to_string()} value={p.cursor.to_string()}
                     oninput={onseek} aria-label="Timeline" />
                 <span class="position" id="position">{ format!("step {} of {}", p.cursor, p.total) }</span>
@@ -438,11 +463,28 @@ impl App {
                     .value(),
             )
         });
+        let link2 = ctx.link().clone();
+        let ondrop = Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            if let Some(file) = e
+                .data_transfer()
+                .and_then(|d| d.files())
+                .and_then(|f| f.get(0))
+            {
+                let link = link2.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Ok(v) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                        link.send_message(Msg::KvmJson(v.as_string().unwrap_or_default()));
+                    }
+                });
+            }
+        });
+        let ondragover = Callback::from(|e: DragEvent| e.prevent_default());
         html! {
-            <details class="kvm">
+            <details class="kvm" {ondrop} {ondragover}>
                 <summary>{"Real KVM: load the JSON of "}<code>{"pagewalk kvm run --json"}</code></summary>
                 <input type="file" accept=".json,application/json" {onchange} aria-label="KVM results file" />
-                <textarea placeholder="or paste the JSON here" aria-label="KVM results JSON" oninput={onpaste} />
+                <textarea placeholder="or paste the JSON here, or drop the file on this box" aria-label="KVM results JSON" oninput={onpaste} />
                 { match &self.model.kvm {
                     None => html! {},
                     Some(Err(e)) => html! { <p class="error">{ e }</p> },
@@ -545,7 +587,9 @@ impl App {
                         <th scope="col">{"guest entry"}</th></tr></thead>
                     <tbody>
                     { for g.rows.iter().enumerate().map(|(r, name)| html! {
-                        <tr><th scope="row">{ name }</th>
+                        <tr><th scope="row">{ name }
+                            if g.pwc_rows.contains(&r) { <span class="pwc" title="a paging-structure cache skipped the upper stage-2 levels">{" PWC"}</span> }
+                        </th>
                         { for (0..=g.columns.len()).map(|col| {
                             let colv = (col < g.columns.len()).then_some(col);
                             match g.cells.iter().find(|c| c.row == r && c.col == colv) {
@@ -558,6 +602,23 @@ impl App {
                     </tbody>
                 </table>
                 <p class="formula">{ format!("{} references; a walk with no cache makes (g+1)(h+1)-1 = {}", g.cells.len(), g.full_walk) }</p>
+            }
+            if let Some(v) = &frame.shadow {
+                <div class="shadow-view">
+                    <table aria-label="Guest table and shadow table">
+                        <thead><tr><th>{"level"}</th><th>{"guest entry (GPA = value)"}</th><th>{"shadow entry (HPA = value)"}</th></tr></thead>
+                        <tbody>
+                        { for v.guest.iter().enumerate().map(|(i, (l, gpa, val, wp))| html! {
+                            <tr>
+                                <th scope="row">{ l.table_name() }</th>
+                                <td class={classes!(wp.then_some("wp"))} title={if *wp { "write-protected: the hypervisor shadows this guest table" } else { "" }}>
+                                    { format!("{gpa} = {val:#x}") }{ if *wp { " 🔒" } else { "" } }</td>
+                                <td>{ v.shadow.get(i).map_or_else(|| "(none)".to_owned(), |(_, h, sv)| format!("{h} = {sv:#x}")) }</td>
+                            </tr>
+                        }) }
+                        </tbody>
+                    </table>
+                </div>
             }
             <ul class="events">
             { for frame.events.iter().map(|e| {
@@ -585,11 +646,15 @@ impl App {
         html! {
             <div class="tlb">
                 <h3>{ format!("TLB: {} entries", frame.tlb_len) }</h3>
+                { for frame.events.iter().filter_map(|e| match e {
+                    Event::Flush { .. } => Some(html! { <p class="flush">{ e.describe() }</p> }),
+                    _ => None,
+                }) }
                 <table aria-label="TLB entries">
                     <thead><tr><th>{"array"}</th><th>{"set.way"}</th><th>{"page"}</th><th>{"→ host"}</th><th>{"VPID"}</th><th>{"PCID"}</th><th>{"G"}</th></tr></thead>
                     <tbody>
-                    { for frame.tlb.iter().take(24).map(|s| html! {
-                        <tr>
+                    { for frame.tlb.iter().zip(frame.stale.iter()).take(24).map(|(s, stale)| html! {
+                        <tr class={classes!(stale.then_some("stale"))} title={if *stale { "stale: the page tables now say otherwise" } else { "" }}>
                             <td>{ format!("{:?}", s.array) }</td>
                             <td>{ format!("{}.{}", s.set, s.way) }</td>
                             <td>{ format!("{} {}", s.entry.gva(), s.entry.size.name()) }</td>

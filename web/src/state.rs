@@ -24,6 +24,20 @@ pub struct Frame {
     pub tlb: Vec<TlbSlot>,
     /// How many entries the TLB held.
     pub tlb_len: usize,
+    /// For each kept TLB entry of the current context: whether the tables now say otherwise.
+    pub stale: Vec<bool>,
+    /// Under shadow paging, for an access: the guest's entries (level, GPA, value,
+    /// write-protected) and the shadow entries (level, HPA, value) on its path.
+    pub shadow: Option<ShadowView>,
+}
+
+/// The guest table and the shadow table side by side, for one address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShadowView {
+    /// Guest entries: level, guest-physical address, value, whether its page is write-protected.
+    pub guest: Vec<(pagewalk_core::Level, pagewalk_core::Gpa, u64, bool)>,
+    /// Shadow entries: level, host-physical address, value.
+    pub shadow: Vec<(pagewalk_core::Level, pagewalk_core::Hpa, u64)>,
 }
 
 /// How many TLB entries a frame keeps for display.
@@ -76,15 +90,42 @@ impl Player {
         }
         match self.session.next(&mut rec) {
             Ok(Some(action)) => {
-                let mut tlb = self.session.machine().tlb_slots();
+                let m = self.session.machine();
+                let mut tlb = m.tlb_slots();
                 let tlb_len = tlb.len();
                 tlb.truncate(TLB_SHOWN);
+                let tag = m.current_tag();
+                let stale = tlb
+                    .iter()
+                    .map(|s| {
+                        s.entry.tag.matches(tag, s.entry.global)
+                            && m.resolve(s.entry.gva()).map(|h| h.align_down(s.entry.size))
+                                != Some(s.entry.hpa)
+                    })
+                    .collect();
+                let shadow = match action {
+                    Action::Access { gva, .. }
+                        if self.scenario.machine.mode == pagewalk_core::Mode::Shadow =>
+                    {
+                        Some(ShadowView {
+                            guest: m
+                                .guest_path(gva)
+                                .into_iter()
+                                .map(|(l, g, v)| (l, g, v, m.is_write_protected(g.frame())))
+                                .collect(),
+                            shadow: m.shadow_path(gva),
+                        })
+                    }
+                    _ => None,
+                };
                 self.frames.push(Frame {
                     action,
                     events: rec.events,
                     counters: rec.counters,
                     tlb,
                     tlb_len,
+                    stale,
+                    shadow,
                 });
                 true
             }
@@ -486,6 +527,30 @@ mod tests {
             "VM exits cost cycles"
         );
         assert_eq!(polyline(&[0.0, 1.0], 1.0, 10.0, 10.0), "0.0,10.0 10.0,0.0");
+    }
+
+    #[test]
+    fn stale_entries_and_the_shadow_view() {
+        let mut p = Player::load("s", bundled("stale-tlb-and-invlpg").unwrap()).unwrap();
+        p.seek(2);
+        let f = p.current().unwrap();
+        assert!(
+            f.stale.iter().any(|s| *s),
+            "after the PTE write the cached entry is stale"
+        );
+        p.seek(4);
+        assert!(
+            p.current().unwrap().stale.iter().all(|s| !*s),
+            "INVLPG dropped it"
+        );
+        let mut p = Player::load("sh", bundled("shadow-paging-basics").unwrap()).unwrap();
+        p.seek(1);
+        let v = p.current().unwrap().shadow.clone().expect("a shadow view");
+        assert_eq!((v.guest.len(), v.shadow.len()), (4, 4));
+        assert!(
+            v.guest.iter().all(|g| g.3),
+            "every guest table page is write-protected"
+        );
     }
 
     #[test]

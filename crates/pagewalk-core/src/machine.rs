@@ -468,6 +468,84 @@ impl Machine {
         self.shadow.as_ref().is_some_and(|s| s.is_protected(gfn))
     }
 
+    /// The context tag of the loaded address space (VPID, PCID, EPT root).
+    pub fn current_tag(&self) -> Tag {
+        self.tag
+    }
+
+    /// What the tables say `gva` translates to now, resolved in software without events or
+    /// side effects (no A/D updates, no caches): how a view decides a TLB entry is stale.
+    pub fn resolve(&self, gva: Gva) -> Option<Hpa> {
+        let s = self.spaces.get(self.current)?;
+        let store = GuestView {
+            mem: &self.mem,
+            ram: &self.ram,
+        };
+        let (gpa, _, _) = s.tables.resolve(&store, gva.raw())?;
+        match self.cfg.mode {
+            Mode::Native => Some(Hpa::new(gpa)),
+            Mode::Shadow => self.ram.gpa_to_hpa(Gpa::new(gpa)),
+            Mode::Ept | Mode::Npt => {
+                let s2 = self.stage2.as_ref()?;
+                s2.resolve(&HostView(&self.mem), gpa)
+                    .map(|(h, _, _)| Hpa::new(h))
+            }
+        }
+    }
+
+    /// The guest entries on the path of `gva` in the loaded address space: (level,
+    /// guest-physical address of the entry, value), top first, as far as they are present.
+    pub fn guest_path(&self, gva: Gva) -> Vec<(Level, Gpa, u64)> {
+        let mut out = Vec::new();
+        let Some(s) = self.spaces.get(self.current) else {
+            return out;
+        };
+        let store = GuestView {
+            mem: &self.mem,
+            ram: &self.ram,
+        };
+        for level in Level::TOP_DOWN {
+            if level > self.cfg.guest_levels.top() {
+                continue;
+            }
+            let Some(at) = s.tables.entry_addr(&store, gva.raw(), level) else {
+                break;
+            };
+            let v = self.read_guest(Gpa::new(at)).unwrap_or(0);
+            out.push((level, Gpa::new(at), v));
+            if v & PteFlags::PRESENT.bits() == 0 || crate::walk::ia32e_is_leaf(v, level) {
+                break;
+            }
+        }
+        out
+    }
+
+    /// Under shadow paging, the shadow entries on the path of `gva`: (level, host-physical
+    /// address of the entry, value), top first, as far as they are present.
+    pub fn shadow_path(&self, gva: Gva) -> Vec<(Level, Hpa, u64)> {
+        let mut out = Vec::new();
+        let Some(sh) = self.shadow.as_ref() else {
+            return out;
+        };
+        let Some(root) = sh.root_of(self.cr3) else {
+            return out;
+        };
+        let mut table = root.raw();
+        for level in Level::TOP_DOWN {
+            if level > self.cfg.guest_levels.top() {
+                continue;
+            }
+            let at = Hpa::new(table + 8 * level.index(gva.raw()) as u64);
+            let v = self.mem.read_u64(at);
+            out.push((level, at, v));
+            if v & PteFlags::PRESENT.bits() == 0 || crate::walk::ia32e_is_leaf(v, level) {
+                break;
+            }
+            table = crate::entry::address_field(v, 52);
+        }
+        out
+    }
+
     /// The TLB's valid entries.
     pub fn tlb_slots(&self) -> Vec<TlbSlot> {
         self.tlb.slots()

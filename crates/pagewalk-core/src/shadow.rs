@@ -144,6 +144,17 @@ impl ShadowMmu {
         v
     }
 
+    /// The shadow root of a guest CR3, if it exists yet.
+    pub fn root_of(&self, cr3: Gpa) -> Option<Hpa> {
+        let key = SpKey {
+            gfn: cr3.frame(),
+            level: self.levels.top(),
+            direct: false,
+            access: 0,
+        };
+        self.pages.get(&key).map(|sp| Hpa::new(sp.hpa))
+    }
+
     /// Whether a guest frame is write-protected because it holds a shadowed guest table.
     pub fn is_protected(&self, gfn: Gfn) -> bool {
         self.protected.contains_key(&gfn.raw())

@@ -69,6 +69,15 @@ fn first_touch_builds_the_shadow_path() {
         .unwrap();
     let (_, c) = go(&mut m, VA, Access::USER_READ);
     assert_eq!((c.memory_refs(), c.vm_exits), (4, 0));
+    // The shadow path mirrors the guest path, level by level.
+    let shadow = m.shadow_path(Gva::new(VA));
+    let guest = m.guest_path(Gva::new(VA));
+    assert_eq!(shadow.len(), 4);
+    assert_eq!(guest.len(), 4);
+    assert_eq!(
+        shadow[3].2 & !0xfff & 0x000f_ffff_ffff_f000,
+        Layout::default().host_ram_base + DATA_GPA
+    );
     // Guest tables are write-protected.
     for &t in m.guest_table_frames().to_vec().iter() {
         assert!(m.is_write_protected(Gpa::new(t).frame()));

@@ -60,6 +60,15 @@ fn stale_entry_until_invlpg() {
         .unwrap();
     let slot = m.tlb_slots()[0];
     assert!(m.is_stale(&slot.entry));
+    assert_eq!(m.resolve(Gva::new(VA)), Some(Hpa::new(DATA_GPA + 0x5000)));
+    assert_ne!(
+        m.resolve(Gva::new(VA)),
+        Some(slot.entry.hpa),
+        "the cached page is stale"
+    );
+    let path = m.guest_path(Gva::new(VA));
+    assert_eq!(path.len(), 4);
+    assert_eq!(path[3].2, new);
     // ...and the CPU still uses the old translation, as hardware does.
     assert_eq!(access(&mut m, VA).0.result, Ok(Hpa::new(DATA_GPA)));
     let mut c = Counters::default();
