@@ -20,6 +20,9 @@ pub struct Model {
     playing: bool,
     _ticker: Option<gloo_timers::callback::Interval>,
     predict: bool,
+    /// Within the shown access, the event shown last (reference-by-reference viewing);
+    /// `None` shows the whole access.
+    sub: Option<usize>,
     speed_ms: u32,
     score: Score,
     verdict: Option<String>,
@@ -50,6 +53,8 @@ pub enum Msg {
     TogglePredict,
     /// Playback speed: milliseconds per step.
     Speed(u32),
+    /// Show one more (or one fewer) event of the current access.
+    SubStep(bool),
     /// A prediction for the next access: TLB hit (true) or miss.
     Guess(bool),
     /// The text of a `pagewalk kvm run --json` file.
@@ -114,6 +119,7 @@ impl Component for App {
             playing: false,
             _ticker: None,
             predict: false,
+            sub: None,
             speed_ms: 400,
             score: Score::default(),
             verdict: None,
@@ -144,6 +150,7 @@ impl Component for App {
         let m = &mut self.model;
         match msg {
             Msg::Open(name) => {
+                m.sub = None;
                 if let Some(t) = bundled(&name) {
                     m.link = Link {
                         scenario: Some(name.clone()),
@@ -176,6 +183,7 @@ impl Component for App {
                 m.load("edited.toml", &t);
             }
             Msg::Step => {
+                m.sub = None;
                 let more = m.player.as_mut().is_some_and(|p| p.step());
                 if !more {
                     m.playing = false;
@@ -183,16 +191,19 @@ impl Component for App {
                 }
             }
             Msg::Back => {
+                m.sub = None;
                 if let Some(p) = m.player.as_mut() {
                     p.back();
                 }
             }
             Msg::RunToEnd => {
+                m.sub = None;
                 if let Some(p) = m.player.as_mut() {
                     p.run_to_end();
                 }
             }
             Msg::Seek(n) => {
+                m.sub = None;
                 if let Some(p) = m.player.as_mut() {
                     p.seek(n);
                 }
@@ -208,6 +219,22 @@ impl Component for App {
                 } else {
                     None
                 };
+            }
+            Msg::SubStep(forward) => {
+                let len = m
+                    .player
+                    .as_ref()
+                    .and_then(|p| p.current())
+                    .map_or(0, |f| f.events.len());
+                m.sub = match (m.sub, forward) {
+                    (None, true) => Some(0),
+                    (Some(i), true) if i + 1 >= len => None,
+                    (Some(i), true) => Some(i + 1),
+                    (None, false) => Some(len.saturating_sub(1)),
+                    (Some(0), false) => Some(0),
+                    (Some(i), false) => Some(i - 1),
+                };
+                return true;
             }
             Msg::Speed(ms) => {
                 m.speed_ms = ms;
@@ -264,6 +291,8 @@ impl Component for App {
                     "ArrowLeft" => Some(Msg::Back),
                     " " => Some(Msg::TogglePlay),
                     "End" => Some(Msg::RunToEnd),
+                    "ArrowDown" | "." => Some(Msg::SubStep(true)),
+                    "ArrowUp" | "," => Some(Msg::SubStep(false)),
                     _ => None,
                 };
                 if let Some(n) = next {
@@ -369,6 +398,10 @@ impl App {
                 </button>
                 <button onclick={link.callback(|_| Msg::Step)} aria-label="Step" title="Step (Right arrow)">{"▶"}</button>
                 <button onclick={link.callback(|_| Msg::RunToEnd)} title="Run to the end (End)">{"Run to end"}</button>
+                <span class="sub" role="group" aria-label="Reference by reference">
+                    <button onclick={link.callback(|_| Msg::SubStep(false))} title="Previous event of this access (Up arrow)">{"‹ ref"}</button>
+                    <button onclick={link.callback(|_| Msg::SubStep(true))} title="Next event of this access (Down arrow)">{"ref ›"}</button>
+                </span>
                 <label class="speed">{"speed "}
                     <select aria-label="Playback speed" onchange={link.callback(|e: yew::Event| {
                         Msg::Speed(e.target_unchecked_into::<web_sys::HtmlSelectElement>().value().parse().unwrap_or(400))
@@ -577,9 +610,15 @@ impl App {
                 .unwrap_or_else(|| "an event".to_owned()),
         };
         let mut n = 0;
+        let upto = self.model.sub.unwrap_or(usize::MAX);
+        let shown = |event: usize| event <= upto;
         html! {
             <>
-            <h3>{ head }</h3>
+            <h3>{ head }
+                if let Some(i) = self.model.sub {
+                    <span class="subpos">{ format!(" — event {} of {}", i + 1, frame.events.len()) }</span>
+                }
+            </h3>
             if let Some(g) = p.grid() {
                 <table class="grid" aria-label="Two-dimensional walk">
                     <thead><tr><th></th>
@@ -593,7 +632,11 @@ impl App {
                         { for (0..=g.columns.len()).map(|col| {
                             let colv = (col < g.columns.len()).then_some(col);
                             match g.cells.iter().find(|c| c.row == r && c.col == colv) {
-                                Some(c) => html!{ <td class={classes!(if colv.is_some() {"host"} else {"guest"})} data-ref={c.number.to_string()}>{ c.number }</td> },
+                                Some(c) => html!{ <td class={classes!(
+                                        if colv.is_some() {"host"} else {"guest"},
+                                        (!shown(c.event)).then_some("future"),
+                                        (self.model.sub == Some(c.event)).then_some("now"))}
+                                    data-ref={c.number.to_string()}>{ c.number }</td> },
                                 None => html!{ <td class="empty"></td> },
                             }
                         }) }
@@ -621,7 +664,7 @@ impl App {
                 </div>
             }
             <ul class="events">
-            { for frame.events.iter().map(|e| {
+            { for frame.events.iter().enumerate().map(|(i, e)| {
                 let is_ref = matches!(e, Event::TableRead { .. });
                 if is_ref { n += 1; }
                 let class = match e {
@@ -632,7 +675,8 @@ impl App {
                     Event::VmExit { .. } | Event::VmEntry { .. } => "vm",
                     _ => "other",
                 };
-                html! { <li class={class}>{ if is_ref { format!("{n}. ") } else { String::new() } }{ e.describe() }</li> }
+                let state = if !shown(i) { Some("future") } else if self.model.sub == Some(i) { Some("now") } else { None };
+                html! { <li class={classes!(class, state)}>{ if is_ref { format!("{n}. ") } else { String::new() } }{ e.describe() }</li> }
             }) }
             </ul>
             </>

@@ -120,3 +120,23 @@ fn run_to_end_of_a_million_accesses() {
         p.counters().accesses
     );
 }
+
+#[wasm_bindgen_test]
+async fn reference_by_reference() {
+    let root = mount("#scenario=ept-24-references&step=1");
+    settle().await;
+    let app = root.query_selector(".app").ok().flatten().expect("the app");
+    for _ in 0..8 {
+        let init = web_sys::KeyboardEventInit::new();
+        init.set_key("ArrowDown");
+        init.set_bubbles(true);
+        let ev = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init)
+            .expect("an event");
+        app.dispatch_event(ev.unchecked_ref()).expect("dispatched");
+    }
+    settle().await;
+    // Events 0-7: access, two TLB misses, walk, nested begin, then references 1, 2 and 3.
+    let future = root.query_selector_all(".grid td.future").expect("query");
+    assert_eq!(future.length(), 21);
+    assert_eq!(text(&root, ".grid td.now"), "3");
+}
