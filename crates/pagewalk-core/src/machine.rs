@@ -618,16 +618,14 @@ impl Machine {
             }
             Mode::Npt => {
                 let root = self.stage2_root_or_zero();
-                let mut s2 = Npt {
+                let mut s2 = npt(
+                    &self.cfg,
+                    &self.npt_host,
+                    &self.npt_reserved,
                     root,
-                    levels: self.cfg.stage2_levels,
-                    addr_mask: crate::entry::ADDR_MASK_4K
-                        & crate::entry::physical_mask(self.npt_host.maxphyaddr),
-                    host: self.npt_host,
-                    reserved: self.npt_reserved,
-                    pwc: &mut self.pwc_stage2,
-                    tag: self.stage2_tag,
-                };
+                    self.stage2_tag,
+                    &mut self.pwc_stage2,
+                );
                 walk_stage1(
                     &mut self.mem,
                     &stage1,
@@ -825,16 +823,14 @@ impl Machine {
                         ctl,
                     );
                     let root = self.stage2_root_or_zero();
-                    let mut s2 = Npt {
+                    let mut s2 = npt(
+                        &self.cfg,
+                        &self.npt_host,
+                        &self.npt_reserved,
                         root,
-                        levels: self.cfg.stage2_levels,
-                        addr_mask: crate::entry::ADDR_MASK_4K
-                            & crate::entry::physical_mask(self.npt_host.maxphyaddr),
-                        host: self.npt_host,
-                        reserved: self.npt_reserved,
-                        pwc: &mut self.pwc_stage2,
-                        tag: self.stage2_tag,
-                    };
+                        self.stage2_tag,
+                        &mut self.pwc_stage2,
+                    );
                     walk_stage1(&mut self.mem, &w, gva, access, &mut self.pwc, &mut s2, sink)
                 }
                 Mode::Shadow => {
@@ -1304,6 +1300,25 @@ fn ept<'a>(cfg: &MachineConfig, root: Hpa, tag: Tag, pwc: &'a mut Pwc) -> Ept<'a
         ad: cfg.ept_ad,
         addr_mask: crate::entry::ADDR_MASK_4K & crate::entry::physical_mask(cfg.cpu.maxphyaddr),
         high_rsvd: crate::entry::high_reserved_bits(cfg.cpu.maxphyaddr),
+        pwc,
+        tag,
+    }
+}
+
+fn npt<'a>(
+    cfg: &MachineConfig,
+    host: &CpuConfig,
+    reserved: &ReservedMasks,
+    root: Hpa,
+    tag: Tag,
+    pwc: &'a mut Pwc,
+) -> Npt<'a> {
+    Npt {
+        root,
+        levels: cfg.stage2_levels,
+        addr_mask: crate::entry::ADDR_MASK_4K & crate::entry::physical_mask(host.maxphyaddr),
+        host: *host,
+        reserved: *reserved,
         pwc,
         tag,
     }

@@ -233,6 +233,23 @@ impl Stage2 for Identity {
     }
 }
 
+/// A stage-2 walk framed by its NestedBegin/NestedEnd events.
+#[inline(always)]
+fn nested<K: EventSink>(
+    gpa: Gpa,
+    acc: Stage2Access,
+    sink: &mut K,
+    walk: impl FnOnce(&mut K) -> Result<Stage2Ok, Fault>,
+) -> Result<Stage2Ok, Fault> {
+    sink.event(&Event::NestedBegin {
+        gpa,
+        purpose: acc.purpose,
+    });
+    let r = walk(sink)?;
+    sink.event(&Event::NestedEnd { gpa, hpa: r.hpa });
+    Ok(r)
+}
+
 /// Intel EPT (Intel SDM vol. 3, "EPT Translation Mechanism", "EPT Violations", "EPT
 /// Misconfigurations", "Accessed and Dirty Flags for EPT").
 pub(crate) struct Ept<'a> {
@@ -262,13 +279,7 @@ impl Stage2 for Ept<'_> {
         acc: Stage2Access,
         sink: &mut K,
     ) -> Result<Stage2Ok, Fault> {
-        sink.event(&Event::NestedBegin {
-            gpa,
-            purpose: acc.purpose,
-        });
-        let r = self.walk(mem, gpa, acc, sink)?;
-        sink.event(&Event::NestedEnd { gpa, hpa: r.hpa });
-        Ok(r)
+        nested(gpa, acc, sink, |sink| self.walk(mem, gpa, acc, sink))
     }
 
     fn ad_write_fault(&self, gpa: Gpa, gva: Gva, rights: u8, level: Level) -> Fault {
@@ -425,13 +436,7 @@ impl Stage2 for Npt<'_> {
         acc: Stage2Access,
         sink: &mut K,
     ) -> Result<Stage2Ok, Fault> {
-        sink.event(&Event::NestedBegin {
-            gpa,
-            purpose: acc.purpose,
-        });
-        let r = self.walk(mem, gpa, acc, sink)?;
-        sink.event(&Event::NestedEnd { gpa, hpa: r.hpa });
-        Ok(r)
+        nested(gpa, acc, sink, |sink| self.walk(mem, gpa, acc, sink))
     }
 
     fn ad_write_fault(&self, gpa: Gpa, _: Gva, _: u8, level: Level) -> Fault {
