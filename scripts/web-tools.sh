@@ -35,3 +35,6 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
     exit 1
   fi
 fi
+
+# Trunk builds with --offline; make sure every crate the wasm build needs is downloaded.
+cargo fetch --quiet
