@@ -3,8 +3,8 @@
 //! `data-ref="K"` for the K-th reference.
 
 use crate::state::{
-    bundled, gallery, link_fragment, parse_kvm_json, parse_link, polyline, KvmResult, Link, Player,
-    Score,
+    bundled, gallery, link_fragment, parse_kvm_json, parse_link, polyline, FaultClass, Guess,
+    KvmResult, Link, Player, Score, TlbMark,
 };
 use pagewalk_core::{Event, COUNTER_KEYS};
 use pagewalk_scenario::Action;
@@ -26,6 +26,8 @@ pub struct Model {
     speed_ms: u32,
     score: Score,
     verdict: Option<String>,
+    /// The reference-count guess as typed.
+    refs_input: String,
     kvm: Option<Result<Vec<KvmResult>, String>>,
 }
 
@@ -55,8 +57,10 @@ pub enum Msg {
     Speed(u32),
     /// Show one more (or one fewer) event of the current access.
     SubStep(bool),
-    /// A prediction for the next access: TLB hit (true) or miss.
-    Guess(bool),
+    /// A prediction for the next access.
+    Guess(Guess),
+    /// The number typed into the reference-count guess.
+    RefsInput(String),
     /// The text of a `pagewalk kvm run --json` file.
     KvmJson(String),
 }
@@ -123,6 +127,7 @@ impl Component for App {
             speed_ms: 400,
             score: Score::default(),
             verdict: None,
+            refs_input: String::new(),
             kvm: None,
         };
         let (name, text) = match (&link.text, &link.scenario) {
@@ -251,35 +256,20 @@ impl Component for App {
                 m.score = Score::default();
                 m.verdict = None;
             }
-            Msg::Guess(hit) => {
+            Msg::Guess(g) => {
                 if let Some(p) = m.player.as_mut() {
-                    // Step to the next access, then reveal.
-                    while p.step() {
-                        if let Some(f) = p.current() {
-                            if let Action::Access { outcome, .. } = f.action {
-                                let was_hit = outcome.tlb_hit.is_some();
-                                m.score.total += 1;
-                                let refs = f
-                                    .events
-                                    .iter()
-                                    .filter(|e| matches!(e, Event::TableRead { .. }))
-                                    .count();
-                                let what = if was_hit {
-                                    "a TLB hit: no page-table reference".to_owned()
-                                } else {
-                                    format!("a TLB miss: {refs} page-table references")
-                                };
-                                if was_hit == hit {
-                                    m.score.right += 1;
-                                    m.verdict = Some(format!("Right: {what}."));
-                                } else {
-                                    m.verdict = Some(format!("Not this time: {what}."));
-                                }
-                                break;
-                            }
-                        }
-                    }
+                    m.sub = None;
+                    m.verdict = Some(
+                        m.score
+                            .guess(p, g)
+                            .unwrap_or_else(|| "No access left: the trace is over.".to_owned()),
+                    );
                 }
+            }
+            Msg::RefsInput(t) => {
+                m.refs_input = t;
+                // Re-render: the Guess button is enabled only for a number.
+                return true;
             }
             Msg::KvmJson(t) => {
                 m.kvm = Some(parse_kvm_json(&t));
@@ -422,16 +412,30 @@ impl App {
     fn predict(&self, ctx: &Context<Self>) -> Html {
         let link = ctx.link();
         let m = &self.model;
+        let refs: Option<u32> = m.refs_input.trim().parse().ok();
         html! {
             <div class="predict">
                 <label><input type="checkbox" checked={m.predict}
                     onchange={link.callback(|_| Msg::TogglePredict)} />
                     {" Predict, then reveal"}</label>
                 if m.predict {
-                    <span class="ask">{" Next access: "}
-                        <button onclick={link.callback(|_| Msg::Guess(true))}>{"TLB hit"}</button>
-                        <button onclick={link.callback(|_| Msg::Guess(false))}>{"TLB miss"}</button>
-                    </span>
+                    <div class="ask" role="group" aria-label="Hit or miss?">{"Next access: "}
+                        <button onclick={link.callback(|_| Msg::Guess(Guess::Hit(true)))}>{"TLB hit"}</button>
+                        <button onclick={link.callback(|_| Msg::Guess(Guess::Hit(false)))}>{"TLB miss"}</button>
+                    </div>
+                    <div class="ask" role="group" aria-label="How many references?">
+                        <label for="refs-guess">{"page-table references: "}</label>
+                        <input id="refs-guess" type="number" min="0" max="99" value={m.refs_input.clone()}
+                            oninput={link.callback(|e: InputEvent| Msg::RefsInput(
+                                e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))} />
+                        <button id="guess-refs" disabled={refs.is_none()}
+                            onclick={link.batch_callback(move |_| refs.map(|n| Msg::Guess(Guess::Refs(n))))}>{"Guess"}</button>
+                    </div>
+                    <div class="ask" role="group" aria-label="Which fault?">{"fault: "}
+                        { for FaultClass::ALL.iter().map(|&c| html! {
+                            <button onclick={link.callback(move |_| Msg::Guess(Guess::Fault(c)))}>{ c.label() }</button>
+                        }) }
+                    </div>
                     <span class="score" id="score">{ format!(" score {} / {}", m.score.right, m.score.total) }</span>
                     if let Some(v) = &m.verdict { <div class="verdict" aria-live="polite">{ v }</div> }
                 }
@@ -684,12 +688,22 @@ impl App {
     }
 
     fn tlb(&self) -> Html {
-        let Some(frame) = self.model.player.as_ref().and_then(|p| p.current()) else {
+        let Some(p) = self.model.player.as_ref() else {
             return html! {};
         };
+        let Some(frame) = p.current() else {
+            return html! {};
+        };
+        // Keys carry the step so that a row hit twice in a row flashes again.
+        let cursor = p.cursor;
+        let missed =
+            matches!(&frame.action, Action::Access { outcome, .. } if outcome.tlb_hit.is_none());
         html! {
             <div class="tlb">
-                <h3>{ format!("TLB: {} entries", frame.tlb_len) }</h3>
+                <h3 key={format!("h{cursor}")} class={classes!(missed.then_some("miss"))}>
+                    { format!("TLB: {} entries", frame.tlb_len) }
+                    if missed { <span class="missed">{" miss"}</span> }
+                </h3>
                 { for frame.events.iter().filter_map(|e| match e {
                     Event::Flush { .. } => Some(html! { <p class="flush">{ e.describe() }</p> }),
                     _ => None,
@@ -697,8 +711,10 @@ impl App {
                 <table aria-label="TLB entries">
                     <thead><tr><th>{"array"}</th><th>{"set.way"}</th><th>{"page"}</th><th>{"→ host"}</th><th>{"VPID"}</th><th>{"PCID"}</th><th>{"G"}</th></tr></thead>
                     <tbody>
-                    { for frame.tlb.iter().zip(frame.stale.iter()).take(24).map(|(s, stale)| html! {
-                        <tr class={classes!(stale.then_some("stale"))} title={if *stale { "stale: the page tables now say otherwise" } else { "" }}>
+                    { for frame.tlb.iter().zip(frame.stale.iter()).zip(frame.marks.iter()).take(24).enumerate().map(|(i, ((s, stale), mark))| html! {
+                        <tr key={format!("{cursor}.{i}")}
+                            class={classes!(stale.then_some("stale"), match mark { TlbMark::Hit => Some("hit"), TlbMark::Fill => Some("fill"), TlbMark::Untouched => None })}
+                            title={if *stale { "stale: the page tables now say otherwise" } else { match mark { TlbMark::Hit => "hit by this access", TlbMark::Fill => "filled by this walk", TlbMark::Untouched => "" } }}>
                             <td>{ format!("{:?}", s.array) }</td>
                             <td>{ format!("{}.{}", s.set, s.way) }</td>
                             <td>{ format!("{} {}", s.entry.gva(), s.entry.size.name()) }</td>

@@ -26,6 +26,8 @@ pub struct Frame {
     pub tlb_len: usize,
     /// For each kept TLB entry of the current context: whether the tables now say otherwise.
     pub stale: Vec<bool>,
+    /// For each kept TLB entry: whether this action hit it or filled it (the view flashes it).
+    pub marks: Vec<TlbMark>,
     /// Under shadow paging, for an access: the guest's entries (level, GPA, value,
     /// write-protected) and the shadow entries (level, HPA, value) on its path.
     pub shadow: Option<ShadowView>,
@@ -103,6 +105,7 @@ impl Player {
                                 != Some(s.entry.hpa)
                     })
                     .collect();
+                let marks = tlb_marks(&action, &rec.events, &tlb, tag);
                 let shadow = match action {
                     Action::Access { gva, .. }
                         if self.scenario.machine.mode == pagewalk_core::Mode::Shadow =>
@@ -125,6 +128,7 @@ impl Player {
                     tlb,
                     tlb_len,
                     stale,
+                    marks,
                     shadow,
                 });
                 true
@@ -149,6 +153,16 @@ impl Player {
         } else {
             false
         }
+    }
+
+    /// Steps until an access has run and returns what it did (`None` at the end).
+    pub fn step_to_access(&mut self) -> Option<Reveal> {
+        while self.step() {
+            if let Some(r) = self.current().and_then(Reveal::of) {
+                return Some(r);
+            }
+        }
+        None
     }
 
     /// One step back.
@@ -285,6 +299,174 @@ pub fn polyline(values: &[f64], max: f64, w: f64, h: f64) -> String {
         .join(" ")
 }
 
+/// How one TLB row changed in a frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TlbMark {
+    /// Untouched.
+    Untouched,
+    /// The access was served by this entry.
+    Hit,
+    /// The walk stored this entry.
+    Fill,
+}
+
+/// Which rows of `tlb` the action hit or filled: a fill matches a `TlbFill` event exactly; a
+/// hit is an entry of the current context, in an array of the level that served the access,
+/// that covers the accessed address.
+fn tlb_marks(
+    action: &Action,
+    events: &[Event],
+    tlb: &[TlbSlot],
+    tag: pagewalk_core::Tag,
+) -> Vec<TlbMark> {
+    use pagewalk_core::{TlbArrayId as A, TlbLevel};
+    // The arrays the hit came from: the L2, or the L1 of the access's kind.
+    let hit = match action {
+        Action::Access {
+            gva,
+            access,
+            outcome,
+            ..
+        } => outcome
+            .tlb_hit
+            .map(|level| (*gva, level, access.is_fetch())),
+        _ => None,
+    };
+    let served = |array: A, level: TlbLevel, fetch: bool| match (level, array) {
+        (TlbLevel::L2, a) => matches!(a, A::L2 | A::L21g),
+        (TlbLevel::L1, A::L1i4k | A::L1i2m) => fetch,
+        (TlbLevel::L1, A::L1d4k | A::L1d2m | A::L1d1g) => !fetch,
+        (TlbLevel::L1, A::L2 | A::L21g) => false,
+    };
+    tlb.iter()
+        .map(|s| {
+            let e = &s.entry;
+            let filled = events.iter().any(|ev| {
+                matches!(ev, Event::TlbFill { gva, hpa, size, .. }
+                    if *gva == e.gva() && *hpa == e.hpa && *size == e.size)
+            });
+            if filled {
+                TlbMark::Fill
+            } else if hit.is_some_and(|(g, level, fetch)| {
+                served(s.array, level, fetch)
+                    && g.align_down(e.size) == e.gva()
+                    && e.tag.matches(tag, e.global)
+            }) {
+                TlbMark::Hit
+            } else {
+                TlbMark::Untouched
+            }
+        })
+        .collect()
+}
+
+/// The kinds of outcome a learner can predict; the reveal names the exact fault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultClass {
+    /// The access completed.
+    NoFault,
+    /// #PF to the guest (or native) OS.
+    PageFault,
+    /// A stage-2 fault, a VM exit: EPT violation or misconfiguration, or AMD's nested #PF.
+    Stage2,
+    /// #GP for a non-canonical address.
+    GeneralProtection,
+}
+
+impl FaultClass {
+    /// Every class, in the order the buttons show them.
+    pub const ALL: [FaultClass; 4] = [
+        FaultClass::NoFault,
+        FaultClass::PageFault,
+        FaultClass::Stage2,
+        FaultClass::GeneralProtection,
+    ];
+
+    /// The class of an access's result.
+    pub fn of(result: &Result<pagewalk_core::Hpa, pagewalk_core::Fault>) -> Self {
+        use pagewalk_core::Fault;
+        match result {
+            Ok(_) => FaultClass::NoFault,
+            Err(Fault::PageFault { .. }) => FaultClass::PageFault,
+            Err(Fault::NonCanonical { .. }) => FaultClass::GeneralProtection,
+            Err(_) => FaultClass::Stage2,
+        }
+    }
+
+    /// Its button label.
+    pub const fn label(self) -> &'static str {
+        match self {
+            FaultClass::NoFault => "no fault",
+            FaultClass::PageFault => "#PF",
+            FaultClass::Stage2 => "EPT violation / NPF (VM exit)",
+            FaultClass::GeneralProtection => "#GP",
+        }
+    }
+}
+
+/// A learner's prediction for the next access.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Guess {
+    /// TLB hit (true) or miss.
+    Hit(bool),
+    /// How many page-table memory references the access makes.
+    Refs(u32),
+    /// Which fault, if any.
+    Fault(FaultClass),
+}
+
+/// What one access really did, for judging a guess.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reveal {
+    /// Served by the TLB.
+    pub hit: bool,
+    /// Page-table memory references.
+    pub refs: u32,
+    /// The fault class.
+    pub fault: FaultClass,
+    /// The exact result ("a TLB miss: 24 page-table references", the fault with its code).
+    pub detail: String,
+}
+
+impl Reveal {
+    /// The reveal of a frame, if the frame is an access.
+    pub fn of(frame: &Frame) -> Option<Reveal> {
+        let Action::Access { outcome, .. } = &frame.action else {
+            return None;
+        };
+        let hit = outcome.tlb_hit.is_some();
+        let refs = frame
+            .events
+            .iter()
+            .filter(|e| matches!(e, Event::TableRead { .. }))
+            .count() as u32;
+        let refs_text = match refs {
+            0 => "no page-table reference".to_owned(),
+            1 => "1 page-table reference".to_owned(),
+            n => format!("{n} page-table references"),
+        };
+        let mut detail = format!("a TLB {}: {refs_text}", if hit { "hit" } else { "miss" });
+        if let Err(f) = &outcome.result {
+            detail.push_str(&format!("; {f}"));
+        }
+        Some(Reveal {
+            hit,
+            refs,
+            fault: FaultClass::of(&outcome.result),
+            detail,
+        })
+    }
+
+    /// Whether `guess` was right.
+    pub fn judge(&self, guess: Guess) -> bool {
+        match guess {
+            Guess::Hit(h) => h == self.hit,
+            Guess::Refs(n) => n == self.refs,
+            Guess::Fault(c) => c == self.fault,
+        }
+    }
+}
+
 /// The score of predict-then-reveal mode.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Score {
@@ -292,6 +474,30 @@ pub struct Score {
     pub right: u32,
     /// Guesses.
     pub total: u32,
+}
+
+impl Score {
+    /// Steps `player` to its next access, judges `guess` against it and returns the verdict
+    /// (`None` when no access is left).
+    pub fn guess(&mut self, player: &mut Player, guess: Guess) -> Option<String> {
+        let r = player.step_to_access()?;
+        self.total += 1;
+        let right = r.judge(guess);
+        if right {
+            self.right += 1;
+        }
+        let said = match guess {
+            Guess::Hit(true) => "a hit".to_owned(),
+            Guess::Hit(false) => "a miss".to_owned(),
+            Guess::Refs(n) => format!("{n} references"),
+            Guess::Fault(c) => c.label().to_owned(),
+        };
+        Some(if right {
+            format!("Right: {}.", r.detail)
+        } else {
+            format!("Not this time (you said {said}): {}.", r.detail)
+        })
+    }
 }
 
 /// One row of a `pagewalk kvm run --json` result.
@@ -463,6 +669,53 @@ pub fn zero_counters() -> Counters {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn predictions_are_judged_against_what_the_access_did() {
+        let mut p = Player::load("ept", bundled("ept-24-references").unwrap()).unwrap();
+        let mut score = Score::default();
+        let v = score.guess(&mut p, Guess::Refs(24)).unwrap();
+        assert_eq!(score, Score { right: 1, total: 1 }, "{v}");
+        assert!(v.contains("a TLB miss: 24 page-table references"), "{v}");
+        // The walk stored the translation: its row flashes as a fill.
+        let f = p.current().unwrap();
+        assert!(f.marks.contains(&TlbMark::Fill), "{:?}", f.marks);
+        assert!(!f.marks.contains(&TlbMark::Hit));
+        let v = score.guess(&mut p, Guess::Hit(false)).unwrap();
+        assert_eq!(score, Score { right: 1, total: 2 }, "{v}");
+        assert!(
+            v.contains("you said a miss") && v.contains("a TLB hit"),
+            "{v}"
+        );
+        let f = p.current().unwrap();
+        // The L1 served it: only the L1 copy is marked, not the L2's.
+        let hits: Vec<_> = f
+            .tlb
+            .iter()
+            .zip(&f.marks)
+            .filter(|(_, m)| **m == TlbMark::Hit)
+            .map(|(s, _)| s.array)
+            .collect();
+        assert_eq!(hits, vec![pagewalk_core::TlbArrayId::L1d4k]);
+        assert!(!f.marks.contains(&TlbMark::Fill));
+    }
+
+    #[test]
+    fn fault_predictions_name_the_exact_fault() {
+        for (name, class, text) in [
+            ("ept-violation", FaultClass::Stage2, "EPT violation at GPA"),
+            ("page-fault-error-codes", FaultClass::PageFault, "#PF at"),
+        ] {
+            let mut p = Player::load(name, bundled(name).unwrap()).unwrap();
+            let r = std::iter::from_fn(|| p.step_to_access())
+                .find(|r| r.fault != FaultClass::NoFault)
+                .unwrap_or_else(|| panic!("{name} has a faulting access"));
+            assert_eq!(r.fault, class, "{name}: {}", r.detail);
+            assert!(r.detail.contains(text), "{name}: {}", r.detail);
+            assert!(r.judge(Guess::Fault(class)));
+            assert!(!r.judge(Guess::Fault(FaultClass::NoFault)));
+        }
+    }
 
     #[test]
     fn every_bundled_scenario_loads() {

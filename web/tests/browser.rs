@@ -140,3 +140,114 @@ async fn reference_by_reference() {
     assert_eq!(future.length(), 21);
     assert_eq!(text(&root, ".grid td.now"), "3");
 }
+
+#[wasm_bindgen_test]
+async fn predicting_reference_counts_and_tlb_rows_flash() {
+    let root = mount("#scenario=ept-24-references&step=0");
+    settle().await;
+    click(&root, ".predict input[type=checkbox]");
+    settle().await;
+    let input = root
+        .query_selector("#refs-guess")
+        .ok()
+        .flatten()
+        .expect("the reference-count input")
+        .unchecked_into::<web_sys::HtmlInputElement>();
+    input.set_value("24");
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let ev = web_sys::Event::new_with_event_init_dict("input", &init).expect("an event");
+    input.dispatch_event(&ev).expect("dispatched");
+    settle().await;
+    click(&root, "#guess-refs");
+    settle().await;
+    assert_eq!(text(&root, "#score").trim(), "score 1 / 1");
+    assert!(text(&root, ".verdict").contains("24 page-table references"));
+    // The walk filled a TLB entry: its row is marked (and flashes); nothing was hit.
+    assert!(root.query_selector(".tlb tr.fill").ok().flatten().is_some());
+    assert!(root.query_selector(".tlb tr.hit").ok().flatten().is_none());
+    assert!(text(&root, ".tlb h3").contains("miss"));
+    // The second access hits that entry.
+    click(&root, ".predict .ask button:nth-of-type(1)");
+    settle().await;
+    assert_eq!(text(&root, "#score").trim(), "score 2 / 2");
+    assert!(root.query_selector(".tlb tr.hit").ok().flatten().is_some());
+    assert!(!text(&root, ".tlb h3").contains("miss"));
+}
+
+/// Not a timed test (it asserts only that frames were drawn and the scenario advanced): it
+/// plays a scenario at the fastest speed (a step every 16 ms) for two seconds, from step 4500
+/// of 5000-odd (near the recording limit, where the charts have the longest history), counts the
+/// animation frames the browser drew meanwhile and the longest gap between two of them, and
+/// prints them: the frame-rate figures docs/performance.md reports.
+#[wasm_bindgen_test]
+async fn frame_rate_while_playing() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use wasm_bindgen::closure::Closure;
+
+    let root = mount("#scenario=kvm-5000-pages&step=4500");
+    settle().await;
+    let select = root
+        .query_selector(".speed select")
+        .ok()
+        .flatten()
+        .expect("the speed control")
+        .unchecked_into::<web_sys::HtmlSelectElement>();
+    select.set_value("16");
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let ev = web_sys::Event::new_with_event_init_dict("change", &init).expect("an event");
+    select.dispatch_event(&ev).expect("dispatched");
+    settle().await;
+    click(&root, "button[aria-label='Play or pause']");
+
+    // Record every animation frame's timestamp for two seconds.
+    let stamps: Rc<RefCell<Vec<f64>>> = Rc::default();
+    let tick: Rc<RefCell<Option<Closure<dyn FnMut(f64)>>>> = Rc::default();
+    let (s, t) = (stamps.clone(), tick.clone());
+    *tick.borrow_mut() = Some(Closure::new(move |ts: f64| {
+        s.borrow_mut().push(ts);
+        if let Some(cb) = t.borrow().as_ref() {
+            let _ = web_sys::window()
+                .expect("a window")
+                .request_animation_frame(cb.as_ref().unchecked_ref());
+        }
+    }));
+    let window = web_sys::window().expect("a window");
+    window
+        .request_animation_frame(
+            tick.borrow()
+                .as_ref()
+                .expect("set above")
+                .as_ref()
+                .unchecked_ref(),
+        )
+        .expect("requested");
+    gloo_timers::future::TimeoutFuture::new(2000).await;
+    tick.borrow_mut().take(); // stops the loop
+    click(&root, "button[aria-label='Play or pause']");
+    settle().await;
+
+    let stamps = stamps.borrow();
+    let step: usize = text(&root, "#position")
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(stamps.len() > 1, "no animation frames were drawn");
+    assert!(step > 4500, "playing did not advance the scenario");
+    let span = stamps[stamps.len() - 1] - stamps[0];
+    let worst = stamps
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .fold(0.0f64, f64::max);
+    console_log!(
+        "playing at 16 ms per step: {} frames in {:.0} ms = {:.1} frames per second; longest frame gap {:.1} ms; {} steps played",
+        stamps.len() - 1,
+        span,
+        (stamps.len() - 1) as f64 * 1000.0 / span,
+        worst,
+        step
+    );
+}

@@ -59,5 +59,5 @@ pub use machine::{Machine, MachineError, Outcome, SpaceId};
 pub use memory::{GuestRam, Memslot, PhysMemory};
 pub use pwc::PwcConfig;
 pub use shadow::{ShadowPageInfo, SpKey};
-pub use tlb::{Tag, TlbArrayConfig, TlbConfig, TlbEntry, TlbSlot};
+pub use tlb::{Tag, TlbArrayConfig, TlbArrayId, TlbConfig, TlbEntry, TlbSlot};
 pub use walk::Translation;
