@@ -18,6 +18,8 @@ cargo fmt --all -- --check
 
 step "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets -- -D warnings
+# The browser tests compile only for wasm32: lint them there too.
+cargo clippy -p pagewalk-web --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 step "rustdoc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
@@ -48,7 +50,7 @@ cargo build -p pagewalk-core -p pagewalk-scenario --target wasm32-unknown-unknow
 step "web app: toolchain (skipped where present), Trunk build, end-to-end checks in headless Chromium"
 bash scripts/web-tools.sh
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner CHROMEDRIVER="$(command -v chromedriver)" \
-  cargo test --target wasm32-unknown-unknown -p pagewalk-web --test browser
+  cargo test --target wasm32-unknown-unknown -p pagewalk-web --test browser -- --nocapture
 bash tests/e2e.sh
 
 step "benchmarks compile (run them with: cargo bench -p pagewalk-core, or pagewalk bench)"

@@ -69,6 +69,14 @@ async fn stepping_with_the_keyboard() {
     assert_eq!(text(&root, "[data-counter=tlb_hits]"), "0");
 }
 
+/// Dispatches a bubbling event of `kind` (Yew listens at the root, so it must bubble).
+fn fire(target: &web_sys::EventTarget, kind: &str) {
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let ev = web_sys::Event::new_with_event_init_dict(kind, &init).expect("an event");
+    target.dispatch_event(&ev).expect("dispatched");
+}
+
 fn click(root: &web_sys::Element, selector: &str) {
     let el = root
         .query_selector(selector)
@@ -154,10 +162,7 @@ async fn predicting_reference_counts_and_tlb_rows_flash() {
         .expect("the reference-count input")
         .unchecked_into::<web_sys::HtmlInputElement>();
     input.set_value("24");
-    let init = web_sys::EventInit::new();
-    init.set_bubbles(true);
-    let ev = web_sys::Event::new_with_event_init_dict("input", &init).expect("an event");
-    input.dispatch_event(&ev).expect("dispatched");
+    fire(&input, "input");
     settle().await;
     click(&root, "#guess-refs");
     settle().await;
@@ -195,16 +200,15 @@ async fn frame_rate_while_playing() {
         .expect("the speed control")
         .unchecked_into::<web_sys::HtmlSelectElement>();
     select.set_value("16");
-    let init = web_sys::EventInit::new();
-    init.set_bubbles(true);
-    let ev = web_sys::Event::new_with_event_init_dict("change", &init).expect("an event");
-    select.dispatch_event(&ev).expect("dispatched");
+    fire(&select, "change");
     settle().await;
     click(&root, "button[aria-label='Play or pause']");
 
     // Record every animation frame's timestamp for two seconds.
     let stamps: Rc<RefCell<Vec<f64>>> = Rc::default();
-    let tick: Rc<RefCell<Option<Closure<dyn FnMut(f64)>>>> = Rc::default();
+    /// The frame callback, which re-registers itself until taken out.
+    type Tick = Rc<RefCell<Option<Closure<dyn FnMut(f64)>>>>;
+    let tick: Tick = Rc::default();
     let (s, t) = (stamps.clone(), tick.clone());
     *tick.borrow_mut() = Some(Closure::new(move |ts: f64| {
         s.borrow_mut().push(ts);
