@@ -178,6 +178,12 @@ pub struct TlbArray {
     sizes: [Option<PageSize>; 2],
     slots: Vec<Option<TlbEntry>>,
     clock: u64,
+    /// The slot the last hit came from and the tag it was looked up with: checked first,
+    /// since consecutive accesses mostly touch the same page. Any insert forgets it
+    /// (`usize::MAX`); removals cannot put an earlier match in front of it. So for the same
+    /// page and tag the fast path returns exactly the entry the full search would.
+    last: usize,
+    last_tag: Tag,
 }
 
 impl TlbArray {
@@ -189,6 +195,8 @@ impl TlbArray {
             sizes,
             slots: vec![None; config.entries()],
             clock: 0,
+            last: usize::MAX,
+            last_tag: Tag(0),
         }
     }
 
@@ -211,24 +219,51 @@ impl TlbArray {
         if self.config.sets == 0 {
             return None;
         }
+        if tag == self.last_tag {
+            if let Some(Some(e)) = self.slots.get(self.last) {
+                if va >> e.size.shift() == e.vpn {
+                    return self.touch(self.last);
+                }
+            }
+        }
+        let i = self.search(va, tag)?;
+        self.last = i;
+        self.last_tag = tag;
+        self.touch(i)
+    }
+
+    /// The first slot holding a translation of `va` for `tag`, sizes in order, ways in order.
+    #[inline(always)]
+    fn search(&self, va: u64, tag: Tag) -> Option<usize> {
         for size in self.sizes.into_iter().flatten() {
             let vpn = va >> size.shift();
             let range = self.set_range(vpn);
-            for e in self.slots[range].iter_mut().flatten() {
-                if e.vpn == vpn && e.size == size && e.tag.matches(tag, e.global) {
-                    self.clock += 1;
-                    e.stamp = self.clock;
-                    return Some(*e);
+            let first = range.start;
+            for (way, slot) in self.slots[range].iter().enumerate() {
+                if let Some(e) = slot {
+                    if e.vpn == vpn && e.size == size && e.tag.matches(tag, e.global) {
+                        return Some(first + way);
+                    }
                 }
             }
         }
         None
     }
 
+    /// Marks the entry in slot `i` most recently used and returns it.
+    #[inline(always)]
+    fn touch(&mut self, i: usize) -> Option<TlbEntry> {
+        let e = self.slots.get_mut(i)?.as_mut()?;
+        self.clock += 1;
+        e.stamp = self.clock;
+        Some(*e)
+    }
+
     fn insert(&mut self, mut entry: TlbEntry) {
         if !self.holds(entry.size) {
             return;
         }
+        self.last = usize::MAX;
         self.clock += 1;
         entry.stamp = self.clock;
         let range = self.set_range(entry.vpn);
@@ -453,6 +488,44 @@ mod tests {
         assert!(tlb.lookup(Gva::new(0x2000), false, t).is_none());
         assert!(tlb.lookup(Gva::new(0x1000), false, t).is_some());
         assert!(tlb.lookup(Gva::new(0x3fff), false, t).is_some());
+    }
+
+    proptest::proptest! {
+        /// The last-hit fast path changes nothing: after any sequence of inserts, lookups
+        /// and removals, each lookup returns the entry (and leaves the LRU stamps) a plain
+        /// search would, with global and non-global entries of two sizes crowding one set.
+        #[test]
+        fn last_hit_fast_path_equals_the_full_search(
+            ops in proptest::collection::vec((0u8..3, 0u64..4, 0u16..3, proptest::bool::ANY, proptest::bool::ANY), 1..200)
+        ) {
+            let mut fast = TlbArray::new(TlbArrayConfig::new(2, 3), [Some(PageSize::Size4K), Some(PageSize::Size2M)]);
+            let mut plain = fast.clone();
+            for (op, page, pcid, global, big) in ops {
+                let tag = Tag::new(0, pcid, Hpa::new(0));
+                let va = page * 0x1000 + if big { 0x20_0000 } else { 0 };
+                match op {
+                    0 => {
+                        let mut e = entry(va, tag, global);
+                        if big {
+                            e.size = PageSize::Size2M;
+                            e.vpn = va >> PageSize::Size2M.shift();
+                        }
+                        e.hpa = Hpa::new(page << 12 | u64::from(pcid) << 20);
+                        fast.insert(e);
+                        plain.insert(e);
+                    }
+                    1 => {
+                        let want = plain.search(va, tag).and_then(|i| plain.touch(i));
+                        proptest::prop_assert_eq!(fast.lookup(va, tag), want);
+                    }
+                    _ => {
+                        let gone = |e: &TlbEntry| e.vpn & 1 == page & 1;
+                        proptest::prop_assert_eq!(fast.retain(gone), plain.retain(gone));
+                    }
+                }
+                proptest::prop_assert_eq!(&fast.slots, &plain.slots);
+            }
+        }
     }
 
     #[test]
