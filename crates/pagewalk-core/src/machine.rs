@@ -780,48 +780,28 @@ impl Machine {
                 }
             }
             let tag = self.tag();
+            // Every mode walks IA-32e tables; shadow paging walks the hypervisor's copy.
+            let (kind, root) = match self.cfg.mode {
+                Mode::Shadow => (TableKind::Shadow, self.shadow_root(sink)?.raw()),
+                _ => (TableKind::Guest, self.cr3.raw()),
+            };
+            let w = stage1(&self.cfg, &self.reserved, self.tag(), kind, root, ctl);
             let walked = match self.cfg.mode {
-                Mode::Native => {
-                    let w = stage1(
-                        &self.cfg,
-                        &self.reserved,
-                        self.tag(),
-                        TableKind::Guest,
-                        self.cr3.raw(),
-                        ctl,
-                    );
-                    walk_stage1(
-                        &mut self.mem,
-                        &w,
-                        gva,
-                        access,
-                        &mut self.pwc,
-                        &mut Identity,
-                        sink,
-                    )
-                }
+                Mode::Native | Mode::Shadow => walk_stage1(
+                    &mut self.mem,
+                    &w,
+                    gva,
+                    access,
+                    &mut self.pwc,
+                    &mut Identity,
+                    sink,
+                ),
                 Mode::Ept => {
-                    let w = stage1(
-                        &self.cfg,
-                        &self.reserved,
-                        self.tag(),
-                        TableKind::Guest,
-                        self.cr3.raw(),
-                        ctl,
-                    );
                     let root = self.stage2_root_or_zero();
                     let mut s2 = ept(&self.cfg, root, self.stage2_tag, &mut self.pwc_stage2);
                     walk_stage1(&mut self.mem, &w, gva, access, &mut self.pwc, &mut s2, sink)
                 }
                 Mode::Npt => {
-                    let w = stage1(
-                        &self.cfg,
-                        &self.reserved,
-                        self.tag(),
-                        TableKind::Guest,
-                        self.cr3.raw(),
-                        ctl,
-                    );
                     let root = self.stage2_root_or_zero();
                     let mut s2 = npt(
                         &self.cfg,
@@ -832,26 +812,6 @@ impl Machine {
                         &mut self.pwc_stage2,
                     );
                     walk_stage1(&mut self.mem, &w, gva, access, &mut self.pwc, &mut s2, sink)
-                }
-                Mode::Shadow => {
-                    let root = self.shadow_root(sink)?;
-                    let w = stage1(
-                        &self.cfg,
-                        &self.reserved,
-                        self.tag(),
-                        TableKind::Shadow,
-                        root.raw(),
-                        ctl,
-                    );
-                    walk_stage1(
-                        &mut self.mem,
-                        &w,
-                        gva,
-                        access,
-                        &mut self.pwc,
-                        &mut Identity,
-                        sink,
-                    )
                 }
             };
             match walked {
