@@ -14,7 +14,7 @@ use crate::memory::{GuestRam, Memslot, PhysMemory};
 use crate::pwc::Pwc;
 use crate::shadow::{FaultFix, ShadowMmu, ShadowPageInfo};
 use crate::tlb::{Tag, Tlb, TlbEntry, TlbSlot};
-use crate::walk::{walk_stage1, Ept, Identity, Npt, ReservedMasks, Stage1, Translation};
+use crate::walk::{walk_stage1, Ept, EptChecks, Identity, Npt, ReservedMasks, Stage1, Translation};
 use crate::{Gfn, Hfn};
 use serde::{Deserialize, Serialize};
 
@@ -109,6 +109,7 @@ pub struct Machine {
     reserved: ReservedMasks,
     npt_host: CpuConfig,
     npt_reserved: ReservedMasks,
+    ept_checks: EptChecks,
     stage2_tag: Tag,
     tag: Tag,
     /// The rights-check controls (CR0/CR4/EFER bits and RFLAGS.AC), kept current.
@@ -180,6 +181,7 @@ impl Machine {
             reserved: ReservedMasks::new(&cfg.cpu),
             npt_host,
             npt_reserved: ReservedMasks::new(&npt_host),
+            ept_checks: EptChecks::new(cfg.cpu.maxphyaddr),
             stage2_tag: Tag::new(0, 0, stage2_root),
             tag: Tag::new(0, 0, Hpa::new(0)),
             ctl: cfg.cpu.rights_control(false),
@@ -605,7 +607,13 @@ impl Machine {
             }),
             Mode::Ept => {
                 let root = self.stage2_root_or_zero();
-                let mut s2 = ept(&self.cfg, root, self.stage2_tag, &mut self.pwc_stage2);
+                let mut s2 = ept(
+                    &self.cfg,
+                    &self.ept_checks,
+                    root,
+                    self.stage2_tag,
+                    &mut self.pwc_stage2,
+                );
                 walk_stage1(
                     &mut self.mem,
                     &stage1,
@@ -798,7 +806,13 @@ impl Machine {
                 ),
                 Mode::Ept => {
                     let root = self.stage2_root_or_zero();
-                    let mut s2 = ept(&self.cfg, root, self.stage2_tag, &mut self.pwc_stage2);
+                    let mut s2 = ept(
+                        &self.cfg,
+                        &self.ept_checks,
+                        root,
+                        self.stage2_tag,
+                        &mut self.pwc_stage2,
+                    );
                     walk_stage1(&mut self.mem, &w, gva, access, &mut self.pwc, &mut s2, sink)
                 }
                 Mode::Npt => {
@@ -1253,13 +1267,19 @@ fn stage1<'a>(
     }
 }
 
-fn ept<'a>(cfg: &MachineConfig, root: Hpa, tag: Tag, pwc: &'a mut Pwc) -> Ept<'a> {
+fn ept<'a>(
+    cfg: &MachineConfig,
+    checks: &'a EptChecks,
+    root: Hpa,
+    tag: Tag,
+    pwc: &'a mut Pwc,
+) -> Ept<'a> {
     Ept {
         root,
         levels: cfg.stage2_levels,
         ad: cfg.ept_ad,
         addr_mask: crate::entry::ADDR_MASK_4K & crate::entry::physical_mask(cfg.cpu.maxphyaddr),
-        high_rsvd: crate::entry::high_reserved_bits(cfg.cpu.maxphyaddr),
+        checks,
         pwc,
         tag,
     }
@@ -1268,7 +1288,7 @@ fn ept<'a>(cfg: &MachineConfig, root: Hpa, tag: Tag, pwc: &'a mut Pwc) -> Ept<'a
 fn npt<'a>(
     cfg: &MachineConfig,
     host: &CpuConfig,
-    reserved: &ReservedMasks,
+    reserved: &'a ReservedMasks,
     root: Hpa,
     tag: Tag,
     pwc: &'a mut Pwc,
@@ -1278,7 +1298,7 @@ fn npt<'a>(
         levels: cfg.stage2_levels,
         addr_mask: crate::entry::ADDR_MASK_4K & crate::entry::physical_mask(host.maxphyaddr),
         host: *host,
-        reserved: *reserved,
+        reserved,
         pwc,
         tag,
     }
