@@ -298,29 +298,36 @@ impl EptChecks {
 }
 
 /// The entries one stage-2 walk read, top first: their addresses and values, for A/D
-/// updates and cache fills after the walk. Eight slots and a masked index keep the stores
-/// free of bounds tests (a walk reads at most five).
+/// updates and cache fills after the walk.
+///
+/// The walk itself does not record them: its loop carries only what the next reference
+/// depends on. When flags must be set or caches filled, [`Entries::reread`] reads the same
+/// entries again, silently (the model's bookkeeping, not a hardware reference): nothing has
+/// written memory since, so they are the entries the walk read.
 struct Entries {
     len: usize,
-    addr: [u64; 8],
-    value: [u64; 8],
+    addr: [u64; 5],
+    value: [u64; 5],
 }
 
 impl Entries {
-    #[inline(always)]
-    fn new() -> Self {
-        Entries {
+    /// The entries from level number `first` (in the table at `table`) down to `last`,
+    /// following each entry's address field (`addr_mask`).
+    fn reread(mem: &PhysMemory, mut table: u64, first: u8, last: u8, addr: u64, mask: u64) -> Self {
+        let mut entries = Entries {
             len: 0,
-            addr: [0; 8],
-            value: [0; 8],
+            addr: [0; 5],
+            value: [0; 5],
+        };
+        for (i, lv) in (last..=first).rev().enumerate().take(5) {
+            let at = table + 8 * ((addr >> (9 * u32::from(lv) + 3)) & 511);
+            let e = mem.read_u64(Hpa::new(at));
+            entries.addr[i] = at;
+            entries.value[i] = e;
+            entries.len = i + 1;
+            table = e & mask;
         }
-    }
-
-    #[inline(always)]
-    fn push(&mut self, addr: u64, value: u64) {
-        self.addr[self.len & 7] = addr;
-        self.value[self.len & 7] = value;
-        self.len += 1;
+        entries
     }
 }
 
@@ -405,6 +412,7 @@ impl Ept<'_> {
     /// (the SDM checks misconfiguration only for present entries), anything else a
     /// misconfiguration.
     #[cold]
+    #[inline(never)]
     fn refused(&self, gpa: Gpa, acc: &Stage2Access, entry: u64, level: Level) -> Fault {
         if entry & 0b111 == 0 {
             self.violation(gpa, acc, 0, level)
@@ -413,9 +421,9 @@ impl Ept<'_> {
         }
     }
 
-    /// One EPT walk. The loop carries only what the next reference depends on; the entries
-    /// are kept aside, and A/D updates and cache fills, rare once a walk has run, happen after
-    /// it ([`Ept::set_ad`], [`Ept::fill_pwc`]).
+    /// One EPT walk. The loop carries only what the next reference depends on; A/D updates
+    /// and cache fills, rare once a walk has run, happen after it ([`set_ad`],
+    /// [`Ept::fill_pwc`]) on entries read again ([`Entries::reread`]).
     #[inline(always)]
     fn walk<K: EventSink>(
         &mut self,
@@ -439,8 +447,8 @@ impl Ept<'_> {
             lv = hit.level.number().saturating_sub(1).max(1);
         }
         let first = lv;
+        let start_table = table;
         let start_rights = rights;
-        let mut entries = Entries::new();
         // The AND of every entry read: all accessed flags already set when its bit 8 is.
         let mut all = u64::MAX;
         let leaf = loop {
@@ -460,7 +468,6 @@ impl Ept<'_> {
             }
             rights &= (e & 0b111) as u8;
             all &= e;
-            entries.push(entry_addr, e);
             if EptChecks::leaf(slot) || lv <= 1 {
                 break e;
             }
@@ -482,23 +489,28 @@ impl Ept<'_> {
         if rights & need == 0 {
             return Err(self.violation(gpa, &acc, rights, level_of(lv)));
         }
-        if self.ad
+        let set_flags = self.ad
             && (all & EptFlags::ACCESSED.bits() == 0
-                || (acc.write && leaf & EptFlags::DIRTY.bits() == 0))
-        {
-            // Intel SDM vol. 3, "Accessed and Dirty Flags for EPT".
-            set_ad(
-                mem,
-                &mut entries,
-                TableKind::Ept,
-                first,
-                EptFlags::ACCESSED.bits(),
-                if acc.write { EptFlags::DIRTY.bits() } else { 0 },
-                sink,
-            );
-        }
-        if self.pwc.enabled() {
-            self.fill_pwc(&entries, first, addr, start_rights);
+                || (acc.write && leaf & EptFlags::DIRTY.bits() == 0));
+        let fill = self.pwc.enabled() && lv < first;
+        if set_flags || fill {
+            let mut entries = Entries::reread(mem, start_table, first, lv, addr, self.addr_mask);
+            if set_flags {
+                // Intel SDM vol. 3, "Accessed and Dirty Flags for EPT".
+                let dirty = if acc.write { EptFlags::DIRTY.bits() } else { 0 };
+                set_ad(
+                    mem,
+                    &mut entries,
+                    TableKind::Ept,
+                    first,
+                    EptFlags::ACCESSED.bits(),
+                    dirty,
+                    sink,
+                );
+            }
+            if fill {
+                self.fill_pwc(&entries, first, addr, start_rights);
+            }
         }
         let base = leaf & self.addr_mask & !(size.bytes() - 1);
         Ok(Stage2Ok {
@@ -512,7 +524,7 @@ impl Ept<'_> {
     /// the rights combined down to it.
     fn fill_pwc(&mut self, entries: &Entries, first: u8, addr: u64, start_rights: u8) {
         let mut r = start_rights;
-        for i in 0..entries.len.min(5).saturating_sub(1) {
+        for i in 0..entries.len.saturating_sub(1) {
             r &= (entries.value[i] & 0b111) as u8;
             let next = entries.value[i] & self.addr_mask;
             self.pwc
@@ -619,8 +631,8 @@ impl Npt<'_> {
             lv = hit.level.number().saturating_sub(1).max(1);
         }
         let first = lv;
+        let start_table = table;
         let start = racc;
-        let mut entries = Entries::new();
         let mut all = u64::MAX;
         let leaf = loop {
             let level = level_of(lv);
@@ -647,7 +659,6 @@ impl Npt<'_> {
             }
             racc.add(e);
             all &= e;
-            entries.push(entry_addr, e);
             if ia32e_is_leaf(e, level) || lv <= 1 {
                 break e;
             }
@@ -666,26 +677,32 @@ impl Npt<'_> {
         }
         // Nested tables are IA-32e tables: the walk sets their accessed (and the leaf's dirty)
         // flags like a guest walk (AMD APM vol. 2, "Nested Paging").
-        if all & PteFlags::ACCESSED.bits() == 0 || (acc.write && leaf & PteFlags::DIRTY.bits() == 0)
-        {
-            set_ad(
-                mem,
-                &mut entries,
-                TableKind::Npt,
-                first,
-                PteFlags::ACCESSED.bits(),
-                if acc.write { PteFlags::DIRTY.bits() } else { 0 },
-                sink,
-            );
-        }
-        if self.pwc.enabled() {
-            let mut r = start;
-            for i in 0..entries.len.min(5).saturating_sub(1) {
-                r.add(entries.value[i]);
-                let next = entries.value[i] & self.addr_mask;
-                let packed = r.rights(self.host.nxe).pack();
-                self.pwc
-                    .insert(level_of(first - i as u8), addr, self.tag, next, packed);
+        let set_flags = all & PteFlags::ACCESSED.bits() == 0
+            || (acc.write && leaf & PteFlags::DIRTY.bits() == 0);
+        let fill = self.pwc.enabled() && lv < first;
+        if set_flags || fill {
+            let mut entries = Entries::reread(mem, start_table, first, lv, addr, self.addr_mask);
+            if set_flags {
+                let dirty = if acc.write { PteFlags::DIRTY.bits() } else { 0 };
+                set_ad(
+                    mem,
+                    &mut entries,
+                    TableKind::Npt,
+                    first,
+                    PteFlags::ACCESSED.bits(),
+                    dirty,
+                    sink,
+                );
+            }
+            if fill {
+                let mut r = start;
+                for i in 0..entries.len.saturating_sub(1) {
+                    r.add(entries.value[i]);
+                    let next = entries.value[i] & self.addr_mask;
+                    let packed = r.rights(self.host.nxe).pack();
+                    self.pwc
+                        .insert(level_of(first - i as u8), addr, self.tag, next, packed);
+                }
             }
         }
         let base = leaf & self.addr_mask & !(size.bytes() - 1);
@@ -714,8 +731,8 @@ fn set_ad<K: EventSink>(
     dirty: u64,
     sink: &mut K,
 ) {
-    let last = entries.len.min(5).saturating_sub(1);
-    for i in 0..=last {
+    let last = entries.len.saturating_sub(1);
+    for i in 0..entries.len {
         let bits = if i == last {
             accessed | dirty
         } else {
