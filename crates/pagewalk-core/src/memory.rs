@@ -39,34 +39,40 @@ pub struct PhysMemory {
     max_frames: usize,
 }
 
-/// A run of consecutive frames stored as one flat vector of words (512 per frame), so a
-/// read is two dependent loads.
+/// A run of consecutive frames stored as one flat vector of bytes, little-endian as on x86.
+///
+/// Bytes rather than words because a walk is a chain of reads, each address made from the
+/// entry read before it: with a byte offset the next load is `entry & mask - bias`, two ALU
+/// steps and an unscaled load (measured: 1.40 ns per dependent read against 2.12 ns with a word
+/// index, `cargo run --release --example chain_floor -p pagewalk-core`).
 #[derive(Clone, Debug)]
 struct Extent {
+    /// First frame.
     start: u64,
-    words: Vec<u64>,
+    /// Host-physical address of the first byte (`start << 12`).
+    base: u64,
+    bytes: Vec<u8>,
 }
 
 impl Extent {
-    #[inline(always)]
     fn frames(&self) -> u64 {
-        (self.words.len() / 512) as u64
+        (self.bytes.len() >> 12) as u64
     }
 
+    /// The 8 bytes at byte offset `off` into the extent, if inside it.
     #[inline(always)]
-    fn frame(&self, off: u64) -> &[u64; 512] {
-        let i = off as usize * 512;
-        self.words[i..i + 512].try_into().unwrap_or(&ZERO_FRAME)
+    fn word_at(&self, off: u64) -> Option<u64> {
+        let off = usize::try_from(off).ok()?;
+        let b = self.bytes.get(off..off.checked_add(8)?)?;
+        Some(u64::from_le_bytes(b.try_into().ok()?))
     }
 
-    #[inline(always)]
-    fn frame_mut(&mut self, off: u64) -> Option<&mut [u64; 512]> {
-        let i = off as usize * 512;
-        self.words.get_mut(i..i + 512)?.try_into().ok()
+    /// The bytes of the frame `off` frames into the extent.
+    fn frame_bytes_mut(&mut self, off: u64) -> Option<&mut [u8]> {
+        let i = usize::try_from(off).ok()? << 12;
+        self.bytes.get_mut(i..i + 4096)
     }
 }
-
-static ZERO_FRAME: [u64; 512] = [0; 512];
 
 impl PhysMemory {
     /// Empty memory that may hold at most `max_frames` frames.
@@ -83,21 +89,12 @@ impl PhysMemory {
         self.count
     }
 
-    #[inline]
-    fn find(&self, frame: u64) -> Option<&[u64; 512]> {
-        let i = self.extent_of(frame)?;
-        let e = &self.extents[i];
-        Some(e.frame(frame - e.start))
-    }
-
-    #[inline]
-    fn find_mut(&mut self, frame: u64) -> Option<&mut [u64; 512]> {
+    fn find_mut(&mut self, frame: u64) -> Option<&mut [u8]> {
         let i = self.extent_of(frame)?;
         let e = &mut self.extents[i];
-        e.frame_mut(frame - e.start)
+        e.frame_bytes_mut(frame - e.start)
     }
 
-    #[inline(always)]
     fn extent_of(&self, frame: u64) -> Option<usize> {
         if self.extents.len() <= 8 {
             return self
@@ -116,20 +113,32 @@ impl PhysMemory {
     /// Reads the 8-byte word at `hpa` (rounded down to 8 bytes); unallocated memory reads 0.
     #[inline(always)]
     pub fn read_u64(&self, hpa: Hpa) -> u64 {
-        // Indexing by word keeps the dependent chain of a walk short: the entry just read
-        // becomes the next address, and only a shift and a subtraction stand between it and
-        // the next load (the extent's range test is a predicted branch beside the chain).
-        let word = hpa.raw() >> 3;
+        self.read_entry(hpa.raw() & !7, 0)
+    }
+
+    /// Reads the entry at byte `offset` (8-aligned, below 4096) of the table at `table`
+    /// (4 KiB-aligned): a walk's read. The offset is folded into each extent's bias before
+    /// the table address is used, so the entry just read reaches the next load through one
+    /// AND (its address field) and one subtraction.
+    #[inline(always)]
+    pub fn read_entry(&self, table: u64, offset: u64) -> u64 {
         if self.extents.len() <= 8 {
             for e in &self.extents {
-                if let Some(&v) = e.words.get(word.wrapping_sub(e.start << 9) as usize) {
+                let off = table.wrapping_sub(e.base.wrapping_sub(offset));
+                if let Some(v) = e.word_at(off) {
                     return v;
                 }
             }
             return 0;
         }
-        self.find(hpa.raw() >> 12)
-            .map_or(0, |f| f[(word & 511) as usize])
+        let hpa = table.wrapping_add(offset);
+        match self.extent_of(hpa >> 12) {
+            Some(i) => {
+                let e = &self.extents[i];
+                e.word_at(hpa - e.base).unwrap_or(0)
+            }
+            None => 0,
+        }
     }
 
     /// Writes the 8-byte word at `hpa`, allocating its frame on first write.
@@ -137,8 +146,9 @@ impl PhysMemory {
         if hpa.raw() & 7 != 0 {
             return Err(MemoryError::Unaligned(hpa));
         }
-        let slot = self.frame_mut(hpa.frame())?;
-        slot[((hpa.raw() >> 3) & 511) as usize] = value;
+        let frame = self.frame_mut(hpa.frame())?;
+        let at = (hpa.raw() & 0xff8) as usize;
+        frame[at..at + 8].copy_from_slice(&value.to_le_bytes());
         Ok(())
     }
 
@@ -149,7 +159,8 @@ impl PhysMemory {
     pub fn update_existing(&mut self, hpa: Hpa, value: u64) -> bool {
         match self.find_mut(hpa.raw() >> 12) {
             Some(f) => {
-                f[((hpa.raw() >> 3) & 511) as usize] = value;
+                let at = (hpa.raw() & 0xff8) as usize;
+                f[at..at + 8].copy_from_slice(&value.to_le_bytes());
                 true
             }
             None => false,
@@ -159,16 +170,16 @@ impl PhysMemory {
     /// Zeroes a frame that exists (a freed table), keeping it allocated.
     pub fn zero_frame(&mut self, hfn: Hfn) {
         if let Some(f) = self.find_mut(hfn.raw()) {
-            *f = [0; 512];
+            f.fill(0);
         }
     }
 
     /// Whether a frame holds data.
     pub fn is_allocated(&self, hfn: Hfn) -> bool {
-        self.find(hfn.raw()).is_some()
+        self.extent_of(hfn.raw()).is_some()
     }
 
-    fn frame_mut(&mut self, hfn: Hfn) -> Result<&mut [u64; 512], MemoryError> {
+    fn frame_mut(&mut self, hfn: Hfn) -> Result<&mut [u8], MemoryError> {
         let frame = hfn.raw();
         if self.extent_of(frame).is_none() {
             if self.count >= self.max_frames {
@@ -180,14 +191,15 @@ impl PhysMemory {
             let at = self.extents.partition_point(|e| e.start <= frame);
             match at.checked_sub(1) {
                 Some(i) if self.extents[i].start + self.extents[i].frames() == frame => {
-                    let words = &mut self.extents[i].words;
-                    words.resize(words.len() + 512, 0);
+                    let bytes = &mut self.extents[i].bytes;
+                    bytes.resize(bytes.len() + 4096, 0);
                 }
                 _ => self.extents.insert(
                     at,
                     Extent {
                         start: frame,
-                        words: vec![0; 512],
+                        base: frame << 12,
+                        bytes: vec![0; 4096],
                     },
                 ),
             }
@@ -197,9 +209,16 @@ impl PhysMemory {
             .ok_or(MemoryError::FrameLimit { limit })
     }
 
-    /// The words of a frame, for views of a table.
-    pub fn frame_words(&self, hfn: Hfn) -> Option<&[u64; 512]> {
-        self.find(hfn.raw())
+    /// The 512 words of a frame, for views of a table.
+    pub fn frame_words(&self, hfn: Hfn) -> Option<[u64; 512]> {
+        let i = self.extent_of(hfn.raw())?;
+        let e = &self.extents[i];
+        let base = (hfn.raw() - e.start) << 12;
+        let mut words = [0u64; 512];
+        for (i, w) in words.iter_mut().enumerate() {
+            *w = e.word_at(base + 8 * i as u64)?;
+        }
+        Some(words)
     }
 }
 
@@ -297,6 +316,36 @@ mod tests {
         assert!(m.update_existing(Hpa::new(4 << 12), 9));
         assert!(!m.update_existing(Hpa::new(8 << 12), 9));
         assert_eq!(m.read_u64(Hpa::new(4 << 12)), 9);
+    }
+
+    proptest::proptest! {
+        /// Memory agrees with a map of words, however the frames fall into extents (more or
+        /// fewer than the eight the scan handles), and a walk's read equals a plain read.
+        #[test]
+        fn memory_is_a_map_of_words(
+            writes in proptest::collection::vec((0u64..64, 0u64..512, proptest::num::u64::ANY), 1..200),
+            spread in 1u64..40,
+        ) {
+            let mut m = PhysMemory::new(1000);
+            let mut model = std::collections::HashMap::new();
+            for &(frame, word, value) in &writes {
+                let hpa = Hpa::new((frame * spread) << 12 | word << 3);
+                m.write_u64(hpa, value).unwrap();
+                model.insert(hpa.raw(), value);
+            }
+            for &(frame, word, _) in &writes {
+                for f in [frame * spread, frame * spread + 1] {
+                    let table = f << 12;
+                    let off = word << 3;
+                    let want = model.get(&(table + off)).copied().unwrap_or(0);
+                    proptest::prop_assert_eq!(m.read_u64(Hpa::new(table + off)), want);
+                    proptest::prop_assert_eq!(m.read_entry(table, off), want);
+                    if let Some(words) = m.frame_words(Hfn::new(f)) {
+                        proptest::prop_assert_eq!(words[word as usize], want);
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -679,7 +679,7 @@ impl ShadowMmu {
             }
         }
         if key.level != Level::L1 {
-            if let Some(words) = mem.frame_words(Hpa::new(sp.hpa).frame()).copied() {
+            if let Some(words) = mem.frame_words(Hpa::new(sp.hpa).frame()) {
                 for (i, e) in words.iter().enumerate() {
                     if e & PteFlags::PRESENT.bits() != 0 {
                         self.unlink_entry(*e, sp.hpa + 8 * i as u64);

@@ -245,6 +245,8 @@ pub struct EptChecks {
     /// Bit `v` is set when the entry's bits 5:0 equal `v` and make it not present (bits 2:0
     /// clear), write-without-read, or (in a leaf) a reserved memory type.
     low: [u64; 16],
+    /// Whether an entry in each slot maps a page.
+    leaf: [bool; 16],
 }
 
 impl EptChecks {
@@ -274,7 +276,8 @@ impl EptChecks {
                     .fold(0, |m, v| m | 1 << v);
             }
         }
-        Self { rsvd, low }
+        let leaf = std::array::from_fn(|slot| Self::LEAF_SLOTS >> slot & 1 != 0);
+        Self { rsvd, low, leaf }
     }
 
     /// The table slot of an entry at level number `lv` (1..=5): level and bit 7. Masked so
@@ -290,10 +293,10 @@ impl EptChecks {
         entry & self.rsvd[slot] != 0 || (self.low[slot] >> (entry & 63)) & 1 != 0
     }
 
-    /// Whether the entry in `slot` maps a page.
+    /// Whether the entry in `slot` maps a page (every L1 entry does, so a walk ends).
     #[inline(always)]
-    fn leaf(slot: usize) -> bool {
-        Self::LEAF_SLOTS >> slot & 1 != 0
+    fn leaf(&self, slot: usize) -> bool {
+        self.leaf[slot]
     }
 }
 
@@ -320,8 +323,9 @@ impl Entries {
             value: [0; 5],
         };
         for (i, lv) in (last..=first).rev().enumerate().take(5) {
-            let at = table + 8 * ((addr >> (9 * u32::from(lv) + 3)) & 511);
-            let e = mem.read_u64(Hpa::new(at));
+            let offset = 8 * ((addr >> (9 * u32::from(lv) + 3)) & 511);
+            let at = table + offset;
+            let e = mem.read_entry(table, offset);
             entries.addr[i] = at;
             entries.value[i] = e;
             entries.len = i + 1;
@@ -451,10 +455,12 @@ impl Ept<'_> {
         let start_rights = rights;
         // The AND of every entry read: all accessed flags already set when its bit 8 is.
         let mut all = u64::MAX;
+        // The index field's position, kept beside the level so each step subtracts 9.
+        let mut shift = 9 * u32::from(lv) + 3;
         let leaf = loop {
-            let index = (addr >> (9 * u32::from(lv) + 3)) & 511;
+            let index = (addr >> shift) & 511;
             let entry_addr = table + 8 * index;
-            let e = mem.read_u64(Hpa::new(entry_addr));
+            let e = mem.read_entry(table, 8 * index);
             sink.event(&Event::TableRead {
                 table: TableKind::Ept,
                 level: level_of(lv),
@@ -468,11 +474,12 @@ impl Ept<'_> {
             }
             rights &= (e & 0b111) as u8;
             all &= e;
-            if EptChecks::leaf(slot) || lv <= 1 {
+            if self.checks.leaf(slot) {
                 break e;
             }
             table = e & self.addr_mask;
             lv -= 1;
+            shift -= 9;
         };
         let size = match lv {
             3 => PageSize::Size1G,
@@ -634,11 +641,12 @@ impl Npt<'_> {
         let start_table = table;
         let start = racc;
         let mut all = u64::MAX;
+        let mut shift = 9 * u32::from(lv) + 3;
         let leaf = loop {
             let level = level_of(lv);
-            let index = (addr >> (9 * u32::from(lv) + 3)) & 511;
+            let index = (addr >> shift) & 511;
             let entry_addr = table + 8 * index;
-            let e = mem.read_u64(Hpa::new(entry_addr));
+            let e = mem.read_entry(table, 8 * index);
             sink.event(&Event::TableRead {
                 table: TableKind::Npt,
                 level,
@@ -659,11 +667,12 @@ impl Npt<'_> {
             }
             racc.add(e);
             all &= e;
-            if ia32e_is_leaf(e, level) || lv <= 1 {
+            if ia32e_is_leaf(e, level) {
                 break e;
             }
             table = e & self.addr_mask;
             lv -= 1;
+            shift -= 9;
         };
         let size = match lv {
             3 => PageSize::Size1G,
@@ -890,7 +899,8 @@ pub(crate) fn walk_stage1<S: Stage2, K: EventSink>(
             },
             sink,
         )?;
-        let e = mem.read_u64(t.hpa);
+        // The table's frame and the offset in it, kept apart for the read (see `read_entry`).
+        let e = mem.read_entry(t.hpa.raw() & !0xfff, t.hpa.raw() & 0xff8);
         sink.event(&Event::TableRead {
             table: w.table,
             level,
@@ -994,7 +1004,7 @@ mod tests {
 
     fn by_the_tables(checks: &EptChecks, e: u64, level: Level) -> (bool, bool) {
         let slot = EptChecks::slot(level.number(), e);
-        (checks.bad(e, slot), EptChecks::leaf(slot))
+        (checks.bad(e, slot), checks.leaf(slot))
     }
 
     #[test]

@@ -529,7 +529,7 @@ pub fn run(sc: &Scenario, watchdog: Duration) -> Result<Outcome, KvmError> {
             .gpa_to_hpa(Gpa::new(frame))
             .ok_or_else(|| KvmError::Kvm(format!("guest table {frame:#x} outside guest RAM")))?;
         if let Some(words) = m.memory().frame_words(hpa.frame()) {
-            image.tables.insert(frame >> 12, Box::new(*words));
+            image.tables.insert(frame >> 12, Box::new(words));
         }
     }
     image.host_written.push(GDT >> 12);
