@@ -26,10 +26,14 @@ fn bench(c: &mut Criterion, name: &str, spec: OneMapping) {
                     .access(black_box(gva), Access::USER_READ, &mut counters)
                     .expect("no limit is hit");
                 // The translated address is what a translation produces. (Passing the whole
-                // `Outcome` to black_box made LLVM copy it through the stack with overlapping
-                // 4-byte moves whose reloads missed store-to-load forwarding every iteration:
-                // a fifth of the nested bench's time, in the harness; docs/performance.md.)
-                black_box(out.result.expect("the preset's mapping translates"));
+                // `Outcome` to black_box, or `expect` on its result, which keeps the fault for
+                // the panic message, made LLVM copy it through the stack in overlapping 4-byte
+                // pieces whose reloads missed store-to-load forwarding every iteration: more
+                // than half the TLB-hit bench's time, in the harness; docs/performance.md.)
+                let Ok(hpa) = out.result else {
+                    panic!("the preset's mapping translates");
+                };
+                black_box(hpa);
             }
         })
     });

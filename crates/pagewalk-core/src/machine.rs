@@ -79,7 +79,9 @@ pub struct Outcome {
 
 /// What the TLB lookup left to do.
 enum Probe {
-    /// The access is complete (a hit, or a fault from a cached entry).
+    /// A hit that translates: the address and the level that served it.
+    Hit(Hpa, TlbLevel),
+    /// The access is complete (a fault from a cached entry).
     Done(Outcome),
     /// Walk the tables.
     Walk,
@@ -676,9 +678,16 @@ impl Machine {
         sink.event(&Event::AccessBegin { gva, access });
         let out = if gva.is_canonical(self.cfg.guest_levels) {
             match self.probe_tlb(gva, access, sink) {
+                // Built here, in place: see `walked` for why an `Outcome` is not moved.
+                Probe::Hit(hpa, level) => Outcome {
+                    result: Ok(hpa),
+                    tlb_hit: Some(level),
+                },
                 Probe::Done(out) => out,
-                Probe::Walk => self.miss(gva, access, None, sink)?,
-                Probe::ShadowFault(f) => self.miss(gva, access, Some(f), sink)?,
+                Probe::Walk => return walked(self.miss(gva, access, None, sink), sink),
+                Probe::ShadowFault(f) => {
+                    return walked(self.miss(gva, access, Some(f), sink), sink)
+                }
             }
         } else {
             self.fault(Fault::NonCanonical { gva }, None, sink)
@@ -743,10 +752,7 @@ impl Machine {
             hpa,
         });
         let Some(code) = rights_fault else {
-            return Probe::Done(Outcome {
-                result: Ok(hpa),
-                tlb_hit: Some(level),
-            });
+            return Probe::Hit(hpa, level);
         };
         let fault = Fault::PageFault {
             gva,
@@ -779,6 +785,12 @@ impl Machine {
                 }
                 // The guest re-executes the access after the VM entry: a new TLB lookup.
                 match self.probe_tlb(gva, access, sink) {
+                    Probe::Hit(hpa, level) => {
+                        return Ok(Outcome {
+                            result: Ok(hpa),
+                            tlb_hit: Some(level),
+                        })
+                    }
                     Probe::Done(out) => return Ok(out),
                     Probe::Walk => {}
                     Probe::ShadowFault(f) => {
@@ -1265,6 +1277,23 @@ fn stage1<'a>(
         ctl,
         tag,
     }
+}
+
+/// Ends an access that walked. The walk's result is passed through as it is, not taken
+/// apart and rebuilt: moving an `Outcome` from one enum into another made the compiler copy
+/// it in overlapping pieces, and reading those back missed store-to-load forwarding on every
+/// access (docs/performance.md).
+#[inline(always)]
+fn walked<K: EventSink>(
+    res: Result<Outcome, MachineError>,
+    sink: &mut K,
+) -> Result<Outcome, MachineError> {
+    if let Ok(out) = &res {
+        sink.event(&Event::AccessEnd {
+            hpa: out.result.ok(),
+        });
+    }
+    res
 }
 
 fn ept<'a>(
