@@ -851,7 +851,7 @@ pub(crate) struct Stage1<'a> {
 /// software walker does (`FNAME(update_accessed_dirty_bits)` after the permission check); the
 /// SDM allows a processor to set them earlier. An A/D update is a write to the guest table,
 /// so stage 2 must allow writes there (SDM "EPT Violations").
-#[inline]
+#[inline(never)]
 pub(crate) fn walk_stage1<S: Stage2, K: EventSink>(
     mem: &mut PhysMemory,
     w: &Stage1<'_>,
