@@ -245,8 +245,6 @@ pub struct EptChecks {
     /// Bit `v` is set when the entry's bits 5:0 equal `v` and make it not present (bits 2:0
     /// clear), write-without-read, or (in a leaf) a reserved memory type.
     low: [u64; 16],
-    /// Whether an entry in each slot maps a page.
-    leaf: [bool; 16],
 }
 
 impl EptChecks {
@@ -276,8 +274,7 @@ impl EptChecks {
                     .fold(0, |m, v| m | 1 << v);
             }
         }
-        let leaf = std::array::from_fn(|slot| Self::LEAF_SLOTS >> slot & 1 != 0);
-        Self { rsvd, low, leaf }
+        Self { rsvd, low }
     }
 
     /// The table slot of an entry at level number `lv` (1..=5): level and bit 7. Masked so
@@ -293,10 +290,11 @@ impl EptChecks {
         entry & self.rsvd[slot] != 0 || (self.low[slot] >> (entry & 63)) & 1 != 0
     }
 
-    /// Whether the entry in `slot` maps a page (every L1 entry does, so a walk ends).
+    /// Whether the entry in `slot` maps a page (every L1 entry does, so a walk ends). A
+    /// constant, so a step with a known level folds it.
     #[inline(always)]
-    fn leaf(&self, slot: usize) -> bool {
-        self.leaf[slot]
+    const fn is_leaf(slot: usize) -> bool {
+        Self::LEAF_SLOTS >> slot & 1 != 0
     }
 }
 
@@ -425,7 +423,36 @@ impl Ept<'_> {
         }
     }
 
-    /// One EPT walk. The loop carries only what the next reference depends on; A/D updates
+    /// Reads and checks the entry at level number `lv` of the table at `table` for `gpa`:
+    /// the entry and whether it maps a page. Inlined with a constant `lv` at each level of
+    /// [`Ept::walk`], so the index shift and the check slots fold.
+    #[inline(always)]
+    fn step<K: EventSink>(
+        &self,
+        mem: &PhysMemory,
+        lv: u8,
+        table: u64,
+        gpa: Gpa,
+        acc: &Stage2Access,
+        sink: &mut K,
+    ) -> Result<(u64, bool), Fault> {
+        let offset = (gpa.raw() >> (9 * u32::from(lv))) & 0xff8;
+        let e = mem.read_entry(table, offset);
+        sink.event(&Event::TableRead {
+            table: TableKind::Ept,
+            level: level_of(lv),
+            index: (offset >> 3) as u16,
+            entry_addr: Hpa::new(table + offset),
+            entry: e,
+        });
+        let slot = EptChecks::slot(lv, e);
+        if self.checks.bad(e, slot) {
+            return Err(self.refused(gpa, acc, e, level_of(lv)));
+        }
+        Ok((e, EptChecks::is_leaf(slot)))
+    }
+
+    /// One EPT walk. The walk carries only what the next reference depends on; A/D updates
     /// and cache fills, rare once a walk has run, happen after it ([`set_ad`],
     /// [`Ept::fill_pwc`]) on entries read again ([`Entries::reread`]).
     #[inline(always)]
@@ -453,34 +480,46 @@ impl Ept<'_> {
         let first = lv;
         let start_table = table;
         let start_rights = rights;
-        // The AND of every entry read: all accessed flags already set when its bit 8 is.
+        // The AND of every entry read: the rights (bits 2:0) combined, and all accessed
+        // flags already set when its bit 8 is.
         let mut all = u64::MAX;
-        // The index field's position, kept beside the level so each step subtracts 9.
-        let mut shift = 9 * u32::from(lv) + 3;
-        let leaf = loop {
-            let index = (addr >> shift) & 511;
-            let entry_addr = table + 8 * index;
-            let e = mem.read_entry(table, 8 * index);
-            sink.event(&Event::TableRead {
-                table: TableKind::Ept,
-                level: level_of(lv),
-                index: index as u16,
-                entry_addr: Hpa::new(entry_addr),
-                entry: e,
-            });
-            let slot = EptChecks::slot(lv, e);
-            if self.checks.bad(e, slot) {
-                return Err(self.refused(gpa, &acc, e, level_of(lv)));
+        // One step per level, unrolled so each level's index shift and check slots are
+        // constants; PML5/PML4 entries never map a page, every PT entry does.
+        let leaf = 'walk: {
+            if lv >= 5 {
+                let (e, _) = self.step(mem, 5, table, gpa, &acc, sink)?;
+                all &= e;
+                table = e & self.addr_mask;
             }
-            rights &= (e & 0b111) as u8;
+            if lv >= 4 {
+                let (e, _) = self.step(mem, 4, table, gpa, &acc, sink)?;
+                all &= e;
+                table = e & self.addr_mask;
+            }
+            if lv >= 3 {
+                let (e, leaf) = self.step(mem, 3, table, gpa, &acc, sink)?;
+                all &= e;
+                if leaf {
+                    lv = 3;
+                    break 'walk e;
+                }
+                table = e & self.addr_mask;
+            }
+            if lv >= 2 {
+                let (e, leaf) = self.step(mem, 2, table, gpa, &acc, sink)?;
+                all &= e;
+                if leaf {
+                    lv = 2;
+                    break 'walk e;
+                }
+                table = e & self.addr_mask;
+            }
+            let (e, _) = self.step(mem, 1, table, gpa, &acc, sink)?;
             all &= e;
-            if self.checks.leaf(slot) {
-                break e;
-            }
-            table = e & self.addr_mask;
-            lv -= 1;
-            shift -= 9;
+            lv = 1;
+            e
         };
+        let rights = rights & (all & 0b111) as u8;
         let size = match lv {
             3 => PageSize::Size1G,
             2 => PageSize::Size2M,
@@ -1004,7 +1043,7 @@ mod tests {
 
     fn by_the_tables(checks: &EptChecks, e: u64, level: Level) -> (bool, bool) {
         let slot = EptChecks::slot(level.number(), e);
-        (checks.bad(e, slot), checks.leaf(slot))
+        (checks.bad(e, slot), EptChecks::is_leaf(slot))
     }
 
     #[test]
