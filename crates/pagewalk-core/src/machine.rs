@@ -77,6 +77,14 @@ pub struct Outcome {
     pub tlb_hit: Option<TlbLevel>,
 }
 
+/// What one walk for a TLB miss decided.
+enum Round {
+    /// The access is complete.
+    Done(Outcome),
+    /// A guest page fault under shadow paging: the hypervisor's turn, then a retry.
+    Retry(Fault),
+}
+
 /// What the TLB lookup left to do.
 enum Probe {
     /// A hit that translates: the address and the level that served it.
@@ -766,10 +774,31 @@ impl Machine {
         Probe::Done(self.fault(fault, Some(level), sink))
     }
 
-    /// A TLB miss: walk, fill the TLB, or deliver the fault. Under shadow paging a fault exits
-    /// to the hypervisor, which fixes its tables; the access is then tried again.
+    /// A TLB miss: walk, fill the TLB, or deliver the fault. Natively and under EPT/NPT one
+    /// walk decides; under shadow paging a fault exits to the hypervisor, which fixes its
+    /// tables, and the access is tried again ([`Machine::miss_shadow`]). Kept apart so the
+    /// common case carries none of the retry loop's set-up.
     #[inline(never)]
     fn miss<K: EventSink>(
+        &mut self,
+        gva: Gva,
+        access: Access,
+        pending: Option<Fault>,
+        sink: &mut K,
+    ) -> Result<Outcome, MachineError> {
+        if pending.is_some() || self.cfg.mode == Mode::Shadow {
+            return self.miss_shadow(gva, access, pending, sink);
+        }
+        match self.walk_once(gva, access, sink)? {
+            Round::Done(out) => Ok(out),
+            // Only shadow paging retries.
+            Round::Retry(f) => Ok(self.fault(f, None, sink)),
+        }
+    }
+
+    /// A TLB miss under shadow paging: rounds of walk, shadow fault and retry.
+    #[inline(never)]
+    fn miss_shadow<K: EventSink>(
         &mut self,
         gva: Gva,
         access: Access,
@@ -799,73 +828,9 @@ impl Machine {
                     }
                 }
             }
-            let tag = self.tag();
-            // Every mode walks IA-32e tables; shadow paging walks the hypervisor's copy.
-            let (kind, root) = match self.cfg.mode {
-                Mode::Shadow => (TableKind::Shadow, self.shadow_root(sink)?.raw()),
-                _ => (TableKind::Guest, self.cr3.raw()),
-            };
-            let w = stage1(&self.cfg, &self.reserved, self.tag(), kind, root, ctl);
-            let walked = match self.cfg.mode {
-                Mode::Native | Mode::Shadow => walk_stage1(
-                    &mut self.mem,
-                    &w,
-                    gva,
-                    access,
-                    &mut self.pwc,
-                    &mut Identity,
-                    sink,
-                ),
-                Mode::Ept => {
-                    let root = self.stage2_root_or_zero();
-                    let mut s2 = ept(
-                        &self.cfg,
-                        &self.ept_checks,
-                        root,
-                        self.stage2_tag,
-                        &mut self.pwc_stage2,
-                    );
-                    walk_stage1(&mut self.mem, &w, gva, access, &mut self.pwc, &mut s2, sink)
-                }
-                Mode::Npt => {
-                    let root = self.stage2_root_or_zero();
-                    let mut s2 = npt(
-                        &self.cfg,
-                        &self.npt_host,
-                        &self.npt_reserved,
-                        root,
-                        self.stage2_tag,
-                        &mut self.pwc_stage2,
-                    );
-                    walk_stage1(&mut self.mem, &w, gva, access, &mut self.pwc, &mut s2, sink)
-                }
-            };
-            match walked {
-                Ok(t) => {
-                    if self.tlb.enabled() {
-                        self.tlb
-                            .fill(TlbEntry::new(gva, tag, &t), access.is_fetch());
-                        sink.event(&Event::TlbFill {
-                            gva: gva.align_down(t.size),
-                            hpa: t.hpa.align_down(t.size),
-                            size: t.size,
-                            global: t.global,
-                        });
-                    }
-                    return Ok(Outcome {
-                        result: Ok(t.hpa),
-                        tlb_hit: None,
-                    });
-                }
-                Err(f @ Fault::PageFault { .. }) if self.cfg.mode == Mode::Shadow => {
-                    pending = Some(f);
-                }
-                Err(f @ Fault::PageFault { .. }) => {
-                    self.invalidate_after_fault(gva, sink);
-                    return Ok(self.fault(f, None, sink));
-                }
-                Err(f) if f.is_stage2() => return Ok(self.stage2_exit(f, None, sink)),
-                Err(f) => return Ok(self.fault(f, None, sink)),
+            match self.walk_once(gva, access, sink)? {
+                Round::Done(out) => return Ok(out),
+                Round::Retry(f) => pending = Some(f),
             }
         }
         // The hypervisor could not make progress (it always should within the rounds).
@@ -878,6 +843,86 @@ impl Machine {
             None,
             sink,
         ))
+    }
+
+    /// One walk for a TLB miss: fill the TLB and finish the access, or (under shadow
+    /// paging) hand a guest page fault back for the hypervisor.
+    #[inline(always)]
+    fn walk_once<K: EventSink>(
+        &mut self,
+        gva: Gva,
+        access: Access,
+        sink: &mut K,
+    ) -> Result<Round, MachineError> {
+        let ctl = self.ctl;
+        let tag = self.tag();
+        // Every mode walks IA-32e tables; shadow paging walks the hypervisor's copy.
+        let (kind, root) = match self.cfg.mode {
+            Mode::Shadow => (TableKind::Shadow, self.shadow_root(sink)?.raw()),
+            _ => (TableKind::Guest, self.cr3.raw()),
+        };
+        let w = stage1(&self.cfg, &self.reserved, self.tag(), kind, root, ctl);
+        let walked = match self.cfg.mode {
+            Mode::Native | Mode::Shadow => walk_stage1(
+                &mut self.mem,
+                &w,
+                gva,
+                access,
+                &mut self.pwc,
+                &mut Identity,
+                sink,
+            ),
+            Mode::Ept => {
+                let root = self.stage2_root_or_zero();
+                let mut s2 = ept(
+                    &self.cfg,
+                    &self.ept_checks,
+                    root,
+                    self.stage2_tag,
+                    &mut self.pwc_stage2,
+                );
+                walk_stage1(&mut self.mem, &w, gva, access, &mut self.pwc, &mut s2, sink)
+            }
+            Mode::Npt => {
+                let root = self.stage2_root_or_zero();
+                let mut s2 = npt(
+                    &self.cfg,
+                    &self.npt_host,
+                    &self.npt_reserved,
+                    root,
+                    self.stage2_tag,
+                    &mut self.pwc_stage2,
+                );
+                walk_stage1(&mut self.mem, &w, gva, access, &mut self.pwc, &mut s2, sink)
+            }
+        };
+        match walked {
+            Ok(t) => {
+                if self.tlb.enabled() {
+                    self.tlb
+                        .fill(TlbEntry::new(gva, tag, &t), access.is_fetch());
+                    sink.event(&Event::TlbFill {
+                        gva: gva.align_down(t.size),
+                        hpa: t.hpa.align_down(t.size),
+                        size: t.size,
+                        global: t.global,
+                    });
+                }
+                Ok(Round::Done(Outcome {
+                    result: Ok(t.hpa),
+                    tlb_hit: None,
+                }))
+            }
+            Err(f @ Fault::PageFault { .. }) if self.cfg.mode == Mode::Shadow => {
+                Ok(Round::Retry(f))
+            }
+            Err(f @ Fault::PageFault { .. }) => {
+                self.invalidate_after_fault(gva, sink);
+                Ok(Round::Done(self.fault(f, None, sink)))
+            }
+            Err(f) if f.is_stage2() => Ok(Round::Done(self.stage2_exit(f, None, sink))),
+            Err(f) => Ok(Round::Done(self.fault(f, None, sink))),
+        }
     }
 
     /// A page fault invalidates the TLB entries for the faulting address (Intel SDM vol. 3,
