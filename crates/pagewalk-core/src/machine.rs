@@ -590,71 +590,16 @@ impl Machine {
         // Read the tables as the supervisor would, without rights failures.
         ctl.smap = false;
         let access = Access::new(access.kind, crate::Privilege::Supervisor);
-        let stage1 = stage1(
-            &self.cfg,
-            &self.reserved,
-            self.tag(),
-            TableKind::Guest,
-            self.cr3.raw(),
-            ctl,
-        );
-        match self.cfg.mode {
-            Mode::Shadow | Mode::Native => walk_stage1(
-                &mut self.mem,
-                &Stage1 {
-                    table: TableKind::Guest,
-                    ..stage1
-                },
-                gva,
-                access,
-                &mut self.pwc,
-                &mut Identity,
-                &mut sink,
-            )
-            .map(|t| Translation {
+        let root = self.cr3.raw();
+        let t = self.walk_tables(TableKind::Guest, root, ctl, gva, access, &mut sink)?;
+        Ok(match self.cfg.mode {
+            // The guest's own tables hold guest-physical addresses: map through the memslots.
+            Mode::Shadow | Mode::Native => Translation {
                 hpa: self.ram.gpa_to_hpa(t.gpa).unwrap_or(Hpa::new(t.gpa.raw())),
                 ..t
-            }),
-            Mode::Ept => {
-                let root = self.stage2_root_or_zero();
-                let mut s2 = ept(
-                    &self.cfg,
-                    &self.ept_checks,
-                    root,
-                    self.stage2_tag,
-                    &mut self.pwc_stage2,
-                );
-                walk_stage1(
-                    &mut self.mem,
-                    &stage1,
-                    gva,
-                    access,
-                    &mut self.pwc,
-                    &mut s2,
-                    &mut sink,
-                )
-            }
-            Mode::Npt => {
-                let root = self.stage2_root_or_zero();
-                let mut s2 = npt(
-                    &self.cfg,
-                    &self.npt_host,
-                    &self.npt_reserved,
-                    root,
-                    self.stage2_tag,
-                    &mut self.pwc_stage2,
-                );
-                walk_stage1(
-                    &mut self.mem,
-                    &stage1,
-                    gva,
-                    access,
-                    &mut self.pwc,
-                    &mut s2,
-                    &mut sink,
-                )
-            }
-        }
+            },
+            Mode::Ept | Mode::Npt => t,
+        })
     }
 
     fn stage2_root_or_zero(&self) -> Hpa {
@@ -861,8 +806,50 @@ impl Machine {
             Mode::Shadow => (TableKind::Shadow, self.shadow_root(sink)?.raw()),
             _ => (TableKind::Guest, self.cr3.raw()),
         };
+        let walked = self.walk_tables(kind, root, ctl, gva, access, sink);
+        match walked {
+            Ok(t) => {
+                if self.tlb.enabled() {
+                    self.tlb
+                        .fill(TlbEntry::new(gva, tag, &t), access.is_fetch());
+                    sink.event(&Event::TlbFill {
+                        gva: gva.align_down(t.size),
+                        hpa: t.hpa.align_down(t.size),
+                        size: t.size,
+                        global: t.global,
+                    });
+                }
+                Ok(Round::Done(Outcome {
+                    result: Ok(t.hpa),
+                    tlb_hit: None,
+                }))
+            }
+            Err(f @ Fault::PageFault { .. }) if self.cfg.mode == Mode::Shadow => {
+                Ok(Round::Retry(f))
+            }
+            Err(f @ Fault::PageFault { .. }) => {
+                self.invalidate_after_fault(gva, sink);
+                Ok(Round::Done(self.fault(f, None, sink)))
+            }
+            Err(f) if f.is_stage2() => Ok(Round::Done(self.stage2_exit(f, None, sink))),
+            Err(f) => Ok(Round::Done(self.fault(f, None, sink))),
+        }
+    }
+
+    /// Walks the IA-32e tables at `root` (`kind`: the guest's or the hypervisor's shadow
+    /// copy) for `gva`, through this machine's stage 2.
+    #[inline(always)]
+    fn walk_tables<K: EventSink>(
+        &mut self,
+        kind: TableKind,
+        root: u64,
+        ctl: crate::RightsControl,
+        gva: Gva,
+        access: Access,
+        sink: &mut K,
+    ) -> Result<Translation, Fault> {
         let w = stage1(&self.cfg, &self.reserved, self.tag(), kind, root, ctl);
-        let walked = match self.cfg.mode {
+        match self.cfg.mode {
             Mode::Native | Mode::Shadow => walk_stage1(
                 &mut self.mem,
                 &w,
@@ -895,33 +882,6 @@ impl Machine {
                 );
                 walk_stage1(&mut self.mem, &w, gva, access, &mut self.pwc, &mut s2, sink)
             }
-        };
-        match walked {
-            Ok(t) => {
-                if self.tlb.enabled() {
-                    self.tlb
-                        .fill(TlbEntry::new(gva, tag, &t), access.is_fetch());
-                    sink.event(&Event::TlbFill {
-                        gva: gva.align_down(t.size),
-                        hpa: t.hpa.align_down(t.size),
-                        size: t.size,
-                        global: t.global,
-                    });
-                }
-                Ok(Round::Done(Outcome {
-                    result: Ok(t.hpa),
-                    tlb_hit: None,
-                }))
-            }
-            Err(f @ Fault::PageFault { .. }) if self.cfg.mode == Mode::Shadow => {
-                Ok(Round::Retry(f))
-            }
-            Err(f @ Fault::PageFault { .. }) => {
-                self.invalidate_after_fault(gva, sink);
-                Ok(Round::Done(self.fault(f, None, sink)))
-            }
-            Err(f) if f.is_stage2() => Ok(Round::Done(self.stage2_exit(f, None, sink))),
-            Err(f) => Ok(Round::Done(self.fault(f, None, sink))),
         }
     }
 
