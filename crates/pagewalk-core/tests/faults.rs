@@ -387,6 +387,69 @@ fn ept_misconfigurations() {
     }
 }
 
+/// The EPT walk is unrolled by level, so each level's checks are tested on their own: a
+/// reserved bit 3 in a non-leaf entry is a misconfiguration and a cleared entry (bits 2:0)
+/// a violation, both reported at that level, for 4- and 5-level EPT and for the leaves of
+/// 2 MiB and 1 GiB stage-2 pages (where the offset bits are reserved).
+#[test]
+fn ept_faults_at_every_level() {
+    for (levels, size) in [
+        (Levels::Four, PageSize::Size4K),
+        (Levels::Five, PageSize::Size4K),
+        (Levels::Four, PageSize::Size2M),
+        (Levels::Four, PageSize::Size1G),
+    ] {
+        let top = levels.top().number();
+        let leaf = size.leaf_level().number();
+        for n in leaf..=top {
+            let level = Level::from_number(n).unwrap();
+            for misconfig in [true, false] {
+                let mut m = Machine::new(MachineConfig {
+                    mode: Mode::Ept,
+                    stage2_levels: levels,
+                    ..Default::default()
+                })
+                .unwrap();
+                let s = m.current_space();
+                m.map(
+                    s,
+                    Gva::new(VA),
+                    Gpa::new(DATA_GPA),
+                    PageSize::Size4K,
+                    GUEST_FLAGS,
+                )
+                .unwrap();
+                m.back_stage2(size, EPT_FLAGS).unwrap();
+                let at = m.stage2_entry_hpa(Gpa::new(DATA_GPA), level).unwrap();
+                let old = m.memory().read_u64(at);
+                let new = match (misconfig, n) {
+                    // A PTE: memory type 2 is reserved.
+                    (true, 1) => old & !(7 << 3) | 2 << 3,
+                    // A large leaf: bit 12 is an offset bit, reserved.
+                    (true, _) if n == leaf => old | 1 << 12,
+                    // A non-leaf entry: bit 3 is reserved.
+                    (true, _) => old | 1 << 3,
+                    (false, _) => old & !0b111,
+                };
+                m.poke_host(at, new).unwrap();
+                let mut c = Counters::default();
+                let r = m.access(Gva::new(VA), Access::USER_READ, &mut c).unwrap();
+                let what =
+                    format!("{levels:?} EPT, {size:?} pages, level {n}, misconfig {misconfig}");
+                match r.result {
+                    Err(Fault::EptMisconfig { level: l, .. }) if misconfig => {
+                        assert_eq!(l, level, "{what}")
+                    }
+                    Err(Fault::EptViolation { level: l, .. }) if !misconfig => {
+                        assert_eq!(l, level, "{what}")
+                    }
+                    other => panic!("{what}: {other:?}"),
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn npt_nested_page_fault() {
     let mut m = Machine::new(MachineConfig {
