@@ -185,14 +185,34 @@ pub(crate) trait Stage2 {
     /// Whether guest page-table reads are writes for stage 2.
     fn table_reads_are_writes(&self) -> bool;
 
-    /// Translates one guest-physical address.
-    fn translate<K: EventSink>(
+    /// One stage-2 walk for a guest-physical address, without its framing events.
+    fn walk<K: EventSink>(
         &mut self,
         mem: &mut PhysMemory,
         gpa: Gpa,
         acc: Stage2Access,
         sink: &mut K,
     ) -> Result<Stage2Ok, Fault>;
+
+    /// Translates one guest-physical address: the walk framed by its NestedBegin/NestedEnd
+    /// events. (Written out rather than passed a closure: the closure was not inlined, and a
+    /// call per guest level halved the speed of nested walks.)
+    #[inline(always)]
+    fn translate<K: EventSink>(
+        &mut self,
+        mem: &mut PhysMemory,
+        gpa: Gpa,
+        acc: Stage2Access,
+        sink: &mut K,
+    ) -> Result<Stage2Ok, Fault> {
+        sink.event(&Event::NestedBegin {
+            gpa,
+            purpose: acc.purpose,
+        });
+        let r = self.walk(mem, gpa, acc, sink)?;
+        sink.event(&Event::NestedEnd { gpa, hpa: r.hpa });
+        Ok(r)
+    }
 
     /// The fault when a guest A/D update needs write access that stage 2 does not give.
     fn ad_write_fault(&self, gpa: Gpa, gva: Gva, rights: u8, level: Level) -> Fault;
@@ -208,7 +228,7 @@ impl Stage2 for Identity {
     }
 
     #[inline(always)]
-    fn translate<K: EventSink>(
+    fn walk<K: EventSink>(
         &mut self,
         _: &mut PhysMemory,
         gpa: Gpa,
@@ -220,6 +240,18 @@ impl Stage2 for Identity {
             size: PageSize::Size1G,
             rights: S2_ALL,
         })
+    }
+
+    /// No stage 2, so nothing to frame: no nested events.
+    #[inline(always)]
+    fn translate<K: EventSink>(
+        &mut self,
+        mem: &mut PhysMemory,
+        gpa: Gpa,
+        acc: Stage2Access,
+        sink: &mut K,
+    ) -> Result<Stage2Ok, Fault> {
+        self.walk(mem, gpa, acc, sink)
     }
 
     fn ad_write_fault(&self, gpa: Gpa, gva: Gva, _: u8, level: Level) -> Fault {
@@ -359,99 +391,6 @@ impl Stage2 for Ept<'_> {
         self.ad
     }
 
-    #[inline(always)]
-    fn translate<K: EventSink>(
-        &mut self,
-        mem: &mut PhysMemory,
-        gpa: Gpa,
-        acc: Stage2Access,
-        sink: &mut K,
-    ) -> Result<Stage2Ok, Fault> {
-        sink.event(&Event::NestedBegin {
-            gpa,
-            purpose: acc.purpose,
-        });
-        let r = self.walk(mem, gpa, acc, sink)?;
-        sink.event(&Event::NestedEnd { gpa, hpa: r.hpa });
-        Ok(r)
-    }
-
-    fn ad_write_fault(&self, gpa: Gpa, gva: Gva, rights: u8, level: Level) -> Fault {
-        Fault::EptViolation {
-            gpa,
-            gva,
-            qual: EptViolationQual::WRITE
-                | EptViolationQual::GLA_VALID
-                | EptViolationQual::from_bits_truncate(u64::from(rights) << 3),
-            level,
-        }
-    }
-}
-
-impl Ept<'_> {
-    fn violation(&self, gpa: Gpa, acc: &Stage2Access, rights: u8, level: Level) -> Fault {
-        let mut q = EptViolationQual::GLA_VALID;
-        q |= if acc.write {
-            EptViolationQual::WRITE
-        } else if acc.fetch {
-            EptViolationQual::FETCH
-        } else {
-            EptViolationQual::READ
-        };
-        q |= EptViolationQual::from_bits_truncate(u64::from(rights) << 3);
-        if acc.is_final() {
-            q |= EptViolationQual::FINAL_TRANSLATION;
-        }
-        Fault::EptViolation {
-            gpa,
-            gva: acc.gva,
-            qual: q,
-            level,
-        }
-    }
-
-    /// The fault for an entry [`EptChecks`] refused: a not-present entry is a violation
-    /// (the SDM checks misconfiguration only for present entries), anything else a
-    /// misconfiguration.
-    #[cold]
-    #[inline(never)]
-    fn refused(&self, gpa: Gpa, acc: &Stage2Access, entry: u64, level: Level) -> Fault {
-        if entry & 0b111 == 0 {
-            self.violation(gpa, acc, 0, level)
-        } else {
-            Fault::EptMisconfig { gpa, level }
-        }
-    }
-
-    /// Reads and checks the entry at level number `lv` of the table at `table` for `gpa`:
-    /// the entry and whether it maps a page. Inlined with a constant `lv` at each level of
-    /// [`Ept::walk`], so the index shift and the check slots fold.
-    #[inline(always)]
-    fn step<K: EventSink>(
-        &self,
-        mem: &PhysMemory,
-        lv: u8,
-        table: u64,
-        gpa: Gpa,
-        acc: &Stage2Access,
-        sink: &mut K,
-    ) -> Result<(u64, bool), Fault> {
-        let offset = (gpa.raw() >> (9 * u32::from(lv))) & 0xff8;
-        let e = mem.read_entry(table, offset);
-        sink.event(&Event::TableRead {
-            table: TableKind::Ept,
-            level: level_of(lv),
-            index: (offset >> 3) as u16,
-            entry_addr: Hpa::new(table + offset),
-            entry: e,
-        });
-        let slot = EptChecks::slot(lv, e);
-        if self.checks.bad(e, slot) {
-            return Err(self.refused(gpa, acc, e, level_of(lv)));
-        }
-        Ok((e, EptChecks::is_leaf(slot)))
-    }
-
     /// One EPT walk. The walk carries only what the next reference depends on; A/D updates
     /// and cache fills, rare once a walk has run, happen after it ([`set_ad`],
     /// [`Ept::fill_pwc`]) on entries read again ([`Entries::reread`]).
@@ -566,6 +505,82 @@ impl Ept<'_> {
         })
     }
 
+    fn ad_write_fault(&self, gpa: Gpa, gva: Gva, rights: u8, level: Level) -> Fault {
+        Fault::EptViolation {
+            gpa,
+            gva,
+            qual: EptViolationQual::WRITE
+                | EptViolationQual::GLA_VALID
+                | EptViolationQual::from_bits_truncate(u64::from(rights) << 3),
+            level,
+        }
+    }
+}
+
+impl Ept<'_> {
+    fn violation(&self, gpa: Gpa, acc: &Stage2Access, rights: u8, level: Level) -> Fault {
+        let mut q = EptViolationQual::GLA_VALID;
+        q |= if acc.write {
+            EptViolationQual::WRITE
+        } else if acc.fetch {
+            EptViolationQual::FETCH
+        } else {
+            EptViolationQual::READ
+        };
+        q |= EptViolationQual::from_bits_truncate(u64::from(rights) << 3);
+        if acc.is_final() {
+            q |= EptViolationQual::FINAL_TRANSLATION;
+        }
+        Fault::EptViolation {
+            gpa,
+            gva: acc.gva,
+            qual: q,
+            level,
+        }
+    }
+
+    /// The fault for an entry [`EptChecks`] refused: a not-present entry is a violation
+    /// (the SDM checks misconfiguration only for present entries), anything else a
+    /// misconfiguration.
+    #[cold]
+    #[inline(never)]
+    fn refused(&self, gpa: Gpa, acc: &Stage2Access, entry: u64, level: Level) -> Fault {
+        if entry & 0b111 == 0 {
+            self.violation(gpa, acc, 0, level)
+        } else {
+            Fault::EptMisconfig { gpa, level }
+        }
+    }
+
+    /// Reads and checks the entry at level number `lv` of the table at `table` for `gpa`:
+    /// the entry and whether it maps a page. Inlined with a constant `lv` at each level of
+    /// [`Ept::walk`], so the index shift and the check slots fold.
+    #[inline(always)]
+    fn step<K: EventSink>(
+        &self,
+        mem: &PhysMemory,
+        lv: u8,
+        table: u64,
+        gpa: Gpa,
+        acc: &Stage2Access,
+        sink: &mut K,
+    ) -> Result<(u64, bool), Fault> {
+        let offset = (gpa.raw() >> (9 * u32::from(lv))) & 0xff8;
+        let e = mem.read_entry(table, offset);
+        sink.event(&Event::TableRead {
+            table: TableKind::Ept,
+            level: level_of(lv),
+            index: (offset >> 3) as u16,
+            entry_addr: Hpa::new(table + offset),
+            entry: e,
+        });
+        let slot = EptChecks::slot(lv, e);
+        if self.checks.bad(e, slot) {
+            return Err(self.refused(gpa, acc, e, level_of(lv)));
+        }
+        Ok((e, EptChecks::is_leaf(slot)))
+    }
+
     /// Remembers the walk's non-leaf entries in the stage-2 paging-structure cache, each with
     /// the rights combined down to it.
     fn fill_pwc(&mut self, entries: &Entries, first: u8, addr: u64, start_rights: u8) {
@@ -598,59 +613,6 @@ impl Stage2 for Npt<'_> {
     /// PFERR_USER_MASK | PFERR_WRITE_MASK when the guest format has A/D bits, as IA-32e has.
     fn table_reads_are_writes(&self) -> bool {
         true
-    }
-
-    #[inline(always)]
-    fn translate<K: EventSink>(
-        &mut self,
-        mem: &mut PhysMemory,
-        gpa: Gpa,
-        acc: Stage2Access,
-        sink: &mut K,
-    ) -> Result<Stage2Ok, Fault> {
-        sink.event(&Event::NestedBegin {
-            gpa,
-            purpose: acc.purpose,
-        });
-        let r = self.walk(mem, gpa, acc, sink)?;
-        sink.event(&Event::NestedEnd { gpa, hpa: r.hpa });
-        Ok(r)
-    }
-
-    fn ad_write_fault(&self, gpa: Gpa, _: Gva, _: u8, level: Level) -> Fault {
-        Fault::NestedPageFault {
-            gpa,
-            code: PfErrorCode::PRESENT | PfErrorCode::WRITE | PfErrorCode::USER,
-            final_translation: false,
-            level,
-        }
-    }
-}
-
-impl Npt<'_> {
-    /// The nested access as a user access of the same kind.
-    fn access(acc: &Stage2Access) -> Access {
-        Access::new(
-            if acc.write {
-                crate::AccessKind::Write
-            } else if acc.fetch {
-                crate::AccessKind::Fetch
-            } else {
-                crate::AccessKind::Read
-            },
-            crate::Privilege::User,
-        )
-    }
-
-    #[cold]
-    fn npf(&self, gpa: Gpa, acc: &Stage2Access, code: PfErrorCode, level: Level) -> Fault {
-        let code = code | error_code_bits(Self::access(acc), self.host.rights_control(false));
-        Fault::NestedPageFault {
-            gpa,
-            code,
-            final_translation: acc.is_final(),
-            level,
-        }
     }
 
     /// One nested walk, shaped like [`Ept::walk`].
@@ -762,6 +724,42 @@ impl Npt<'_> {
             size,
             rights: s2,
         })
+    }
+
+    fn ad_write_fault(&self, gpa: Gpa, _: Gva, _: u8, level: Level) -> Fault {
+        Fault::NestedPageFault {
+            gpa,
+            code: PfErrorCode::PRESENT | PfErrorCode::WRITE | PfErrorCode::USER,
+            final_translation: false,
+            level,
+        }
+    }
+}
+
+impl Npt<'_> {
+    /// The nested access as a user access of the same kind.
+    fn access(acc: &Stage2Access) -> Access {
+        Access::new(
+            if acc.write {
+                crate::AccessKind::Write
+            } else if acc.fetch {
+                crate::AccessKind::Fetch
+            } else {
+                crate::AccessKind::Read
+            },
+            crate::Privilege::User,
+        )
+    }
+
+    #[cold]
+    fn npf(&self, gpa: Gpa, acc: &Stage2Access, code: PfErrorCode, level: Level) -> Fault {
+        let code = code | error_code_bits(Self::access(acc), self.host.rights_control(false));
+        Fault::NestedPageFault {
+            gpa,
+            code,
+            final_translation: acc.is_final(),
+            level,
+        }
     }
 }
 
