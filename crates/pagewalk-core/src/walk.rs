@@ -371,6 +371,48 @@ fn level_of(lv: u8) -> Level {
     Level::from_number(lv).unwrap_or(Level::L1)
 }
 
+/// Where a walk of one dimension starts: at the root, or (on a paging-structure-cache hit,
+/// reported as an event) at the table below the deepest cached entry, with the rights
+/// combined down to it (Intel SDM vol. 3, "Using the Paging-Structure Caches to Translate
+/// Linear Addresses").
+struct WalkStart {
+    table: u64,
+    level: Level,
+    /// The cached rights, packed as the cache keeps them, on a hit.
+    cached: Option<u8>,
+}
+
+#[inline(always)]
+fn walk_start<K: EventSink>(
+    pwc: &mut Pwc,
+    levels: Levels,
+    root: u64,
+    addr: u64,
+    tag: Tag,
+    table: TableKind,
+    sink: &mut K,
+) -> WalkStart {
+    match pwc.lookup(levels, addr, tag) {
+        Some(hit) => {
+            sink.event(&Event::PwcHit {
+                table,
+                level: hit.level,
+                next: hit.next,
+            });
+            WalkStart {
+                table: hit.next,
+                level: hit.level.below().unwrap_or(Level::L1),
+                cached: Some(hit.rights),
+            }
+        }
+        None => WalkStart {
+            table: root,
+            level: levels.top(),
+            cached: None,
+        },
+    }
+}
+
 /// Intel EPT (Intel SDM vol. 3, "EPT Translation Mechanism", "EPT Violations", "EPT
 /// Misconfigurations", "Accessed and Dirty Flags for EPT").
 pub(crate) struct Ept<'a> {
@@ -403,19 +445,18 @@ impl Stage2 for Ept<'_> {
         sink: &mut K,
     ) -> Result<Stage2Ok, Fault> {
         let addr = gpa.raw();
-        let mut table = self.root.raw();
-        let mut lv = self.levels.top().number();
-        let mut rights = S2_ALL;
-        if let Some(hit) = self.pwc.lookup(self.levels, addr, self.tag) {
-            sink.event(&Event::PwcHit {
-                table: TableKind::Ept,
-                level: hit.level,
-                next: hit.next,
-            });
-            table = hit.next;
-            rights = hit.rights;
-            lv = hit.level.number().saturating_sub(1).max(1);
-        }
+        let at = walk_start(
+            self.pwc,
+            self.levels,
+            self.root.raw(),
+            addr,
+            self.tag,
+            TableKind::Ept,
+            sink,
+        );
+        let mut table = at.table;
+        let mut lv = at.level.number();
+        let rights = at.cached.unwrap_or(S2_ALL);
         let first = lv;
         let start_table = table;
         let start_rights = rights;
@@ -459,11 +500,7 @@ impl Stage2 for Ept<'_> {
             e
         };
         let rights = rights & (all & 0b111) as u8;
-        let size = match lv {
-            3 => PageSize::Size1G,
-            2 => PageSize::Size2M,
-            _ => PageSize::Size4K,
-        };
+        let size = level_of(lv).leaf_size().unwrap_or(PageSize::Size4K);
         let need = if acc.write {
             0b010
         } else if acc.fetch {
@@ -625,19 +662,20 @@ impl Stage2 for Npt<'_> {
         sink: &mut K,
     ) -> Result<Stage2Ok, Fault> {
         let addr = gpa.raw();
-        let mut table = self.root.raw();
-        let mut lv = self.levels.top().number();
-        let mut racc = RightsAcc::ALL;
-        if let Some(hit) = self.pwc.lookup(self.levels, addr, self.tag) {
-            sink.event(&Event::PwcHit {
-                table: TableKind::Npt,
-                level: hit.level,
-                next: hit.next,
-            });
-            table = hit.next;
-            racc = RightsAcc::from_rights(Rights::unpack(hit.rights));
-            lv = hit.level.number().saturating_sub(1).max(1);
-        }
+        let at = walk_start(
+            self.pwc,
+            self.levels,
+            self.root.raw(),
+            addr,
+            self.tag,
+            TableKind::Npt,
+            sink,
+        );
+        let mut table = at.table;
+        let mut lv = at.level.number();
+        let mut racc = at.cached.map_or(RightsAcc::ALL, |r| {
+            RightsAcc::from_rights(Rights::unpack(r))
+        });
         let first = lv;
         let start_table = table;
         let start = racc;
@@ -675,11 +713,7 @@ impl Stage2 for Npt<'_> {
             lv -= 1;
             shift -= 9;
         };
-        let size = match lv {
-            3 => PageSize::Size1G,
-            2 => PageSize::Size2M,
-            _ => PageSize::Size4K,
-        };
+        let size = level_of(lv).leaf_size().unwrap_or(PageSize::Size4K);
         let rights = racc.rights(self.host.nxe);
         let ctl = self.host.rights_control(false);
         if let Some(code) = check_rights(rights, Self::access(&acc), ctl) {
@@ -907,19 +941,12 @@ pub(crate) fn walk_stage1<S: Stage2, K: EventSink>(
     let pf = |code: PfErrorCode, level: Level| Fault::PageFault { gva, code, level };
     let base_code = error_code_bits(access, w.ctl);
     let table_write = s2.table_reads_are_writes();
-    let mut table = w.root;
-    let mut level = w.levels.top();
-    let mut acc = RightsAcc::ALL;
-    if let Some(hit) = pwc.lookup(w.levels, addr, w.tag) {
-        sink.event(&Event::PwcHit {
-            table: w.table,
-            level: hit.level,
-            next: hit.next,
-        });
-        table = hit.next;
-        acc = RightsAcc::from_rights(Rights::unpack(hit.rights));
-        level = hit.level.below().unwrap_or(Level::L1);
-    }
+    let at = walk_start(pwc, w.levels, w.root, addr, w.tag, w.table, sink);
+    let mut table = at.table;
+    let mut level = at.level;
+    let mut acc = at.cached.map_or(RightsAcc::ALL, |r| {
+        RightsAcc::from_rights(Rights::unpack(r))
+    });
     let start = acc;
     let mut path = Path::new(level);
     let guest_size = loop {
