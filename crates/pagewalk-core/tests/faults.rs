@@ -1,6 +1,8 @@
 //! Every #PF error code, EPT violations with their qualification, EPT misconfigurations,
 //! NPT nested page faults and #GP for non-canonical addresses.
 
+mod common;
+
 use pagewalk_core::presets::{stage2_flags, OneMapping, DATA_GPA, EPT_FLAGS, GUEST_FLAGS};
 use pagewalk_core::*;
 
@@ -262,22 +264,15 @@ fn non_canonical_is_gp_not_pf() {
 }
 
 fn ept_machine(cfg_ad: bool) -> Machine {
-    let mut m = Machine::new(MachineConfig {
-        mode: Mode::Ept,
-        ept_ad: cfg_ad,
-        ..Default::default()
-    })
-    .unwrap();
-    let s = m.current_space();
-    m.map(
-        s,
-        Gva::new(VA),
-        Gpa::new(DATA_GPA),
-        PageSize::Size4K,
+    common::mapped(
+        MachineConfig {
+            mode: Mode::Ept,
+            ept_ad: cfg_ad,
+            ..Default::default()
+        },
+        VA,
         GUEST_FLAGS,
     )
-    .unwrap();
-    m
 }
 
 #[test]
@@ -404,21 +399,15 @@ fn ept_faults_at_every_level() {
         for n in leaf..=top {
             let level = Level::from_number(n).unwrap();
             for misconfig in [true, false] {
-                let mut m = Machine::new(MachineConfig {
-                    mode: Mode::Ept,
-                    stage2_levels: levels,
-                    ..Default::default()
-                })
-                .unwrap();
-                let s = m.current_space();
-                m.map(
-                    s,
-                    Gva::new(VA),
-                    Gpa::new(DATA_GPA),
-                    PageSize::Size4K,
+                let mut m = common::mapped(
+                    MachineConfig {
+                        mode: Mode::Ept,
+                        stage2_levels: levels,
+                        ..Default::default()
+                    },
+                    VA,
                     GUEST_FLAGS,
-                )
-                .unwrap();
+                );
                 m.back_stage2(size, EPT_FLAGS).unwrap();
                 let at = m.stage2_entry_hpa(Gpa::new(DATA_GPA), level).unwrap();
                 let old = m.memory().read_u64(at);
@@ -452,20 +441,14 @@ fn ept_faults_at_every_level() {
 
 #[test]
 fn npt_nested_page_fault() {
-    let mut m = Machine::new(MachineConfig {
-        mode: Mode::Npt,
-        ..Default::default()
-    })
-    .unwrap();
-    let s = m.current_space();
-    m.map(
-        s,
-        Gva::new(VA),
-        Gpa::new(DATA_GPA),
-        PageSize::Size4K,
+    let mut m = common::mapped(
+        MachineConfig {
+            mode: Mode::Npt,
+            ..Default::default()
+        },
+        VA,
         GUEST_FLAGS,
-    )
-    .unwrap();
+    );
     m.back_stage2(PageSize::Size4K, GUEST_FLAGS.bits()).unwrap();
     // A supervisor-only NPT leaf: every nested access is a user access, so even a guest
     // supervisor read faults.

@@ -2,6 +2,8 @@
 //! write protection of guest tables, trapped and emulated PTE writes, unsync and resync,
 //! write flooding, CR3 switches, and large guest pages on small host pages.
 
+mod common;
+
 use pagewalk_core::presets::{DATA_GPA, GUEST_FLAGS};
 use pagewalk_core::*;
 
@@ -86,20 +88,15 @@ fn first_touch_builds_the_shadow_path() {
 
 #[test]
 fn a_clean_page_is_mapped_read_only_until_written() {
-    let mut m = Machine::new(MachineConfig {
-        mode: Mode::Shadow,
-        ..Default::default()
-    })
-    .unwrap();
-    let s = m.current_space();
-    m.map(
-        s,
-        Gva::new(VA),
-        Gpa::new(DATA_GPA),
-        PageSize::Size4K,
+    let mut m = common::mapped(
+        MachineConfig {
+            mode: Mode::Shadow,
+            ..Default::default()
+        },
+        VA,
         GUEST_FLAGS - PteFlags::DIRTY,
-    )
-    .unwrap();
+    );
+    let s = m.current_space();
     go(&mut m, VA, Access::USER_READ);
     let (o, c) = go(&mut m, VA, Access::USER_WRITE);
     assert!(o.result.is_ok());

@@ -1,6 +1,8 @@
 //! TLB behaviour: hits, stale entries, INVLPG, CR3 writes with and without PCID and global
 //! pages, INVPCID, VM exits with and without VPID, INVVPID, INVEPT, and the dirty re-walk.
 
+mod common;
+
 use pagewalk_core::presets::{stage2_flags, DATA_GPA, GUEST_FLAGS};
 use pagewalk_core::*;
 
@@ -278,30 +280,24 @@ fn accessed_flags_are_set_once_per_level() {
 
 #[test]
 fn ept_accessed_dirty_flags() {
-    let mut m = Machine::new(MachineConfig {
-        mode: Mode::Ept,
-        ept_ad: true,
-        tlb: TlbConfig {
-            enabled: false,
-            ..TlbConfig::default()
+    let mut m = common::mapped(
+        MachineConfig {
+            mode: Mode::Ept,
+            ept_ad: true,
+            tlb: TlbConfig {
+                enabled: false,
+                ..TlbConfig::default()
+            },
+            pwc: PwcConfig {
+                guest: false,
+                stage2: false,
+                ..PwcConfig::default()
+            },
+            ..Default::default()
         },
-        pwc: PwcConfig {
-            guest: false,
-            stage2: false,
-            ..PwcConfig::default()
-        },
-        ..Default::default()
-    })
-    .unwrap();
-    let s = m.current_space();
-    m.map(
-        s,
-        Gva::new(VA),
-        Gpa::new(DATA_GPA),
-        PageSize::Size4K,
+        VA,
         GUEST_FLAGS,
-    )
-    .unwrap();
+    );
     let rwx = (EptFlags::READ | EptFlags::WRITE | EptFlags::EXECUTE).bits() | (6 << 3);
     m.back_stage2(PageSize::Size4K, rwx).unwrap();
     let (_, c) = access(&mut m, VA);
