@@ -202,6 +202,28 @@ impl Model {
         m
     }
 
+    /// Makes every writable leaf mapping of `gfn` read-only (KVM's `rmap_write_protect`);
+    /// returns whether any changed, so the caller requests a TLB flush.
+    fn write_protect(&mut self, gfn: u64) -> bool {
+        let mut changed = false;
+        for (sp, idx) in self.rmap.get(&gfn).cloned().unwrap_or_default() {
+            if let Spte::Leaf {
+                writable: true,
+                gfn,
+                size,
+            } = self.sps[sp].sptes[idx]
+            {
+                self.sps[sp].sptes[idx] = Spte::Leaf {
+                    gfn,
+                    writable: false,
+                    size,
+                };
+                changed = true;
+            }
+        }
+        changed
+    }
+
     /// KVM_REQ_TLB_FLUSH: requests made while the vCPU is out of the guest coalesce into one
     /// flush at the next entry, which is what `tlb_flush` counts.
     fn request_flush(&mut self) {
@@ -272,23 +294,7 @@ impl Model {
             *c += 1;
             if *c == 1 {
                 // Write-protect existing mappings of the new guest table (rmap_write_protect).
-                let mut flush = false;
-                for (sp, idx) in self.rmap.get(&key.gfn).cloned().unwrap_or_default() {
-                    if let Spte::Leaf {
-                        writable: true,
-                        gfn,
-                        size,
-                    } = self.sps[sp].sptes[idx]
-                    {
-                        self.sps[sp].sptes[idx] = Spte::Leaf {
-                            gfn,
-                            writable: false,
-                            size,
-                        };
-                        flush = true;
-                    }
-                }
-                if flush {
+                if self.write_protect(key.gfn) {
                     self.request_flush();
                 }
             }
@@ -584,21 +590,7 @@ impl Model {
         let mut protected = false;
         for &sp in &unsync {
             let gfn = self.sps[sp].key.gfn;
-            for (s2, idx) in self.rmap.get(&gfn).cloned().unwrap_or_default() {
-                if let Spte::Leaf {
-                    writable: true,
-                    gfn,
-                    size,
-                } = self.sps[s2].sptes[idx]
-                {
-                    self.sps[s2].sptes[idx] = Spte::Leaf {
-                        gfn,
-                        writable: false,
-                        size,
-                    };
-                    protected = true;
-                }
-            }
+            protected |= self.write_protect(gfn);
         }
         if protected {
             self.request_flush();
