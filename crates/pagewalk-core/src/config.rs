@@ -104,17 +104,111 @@ pub struct ShadowConfig {
     /// Let leaf guest page tables go unsync (writable, resynced at INVLPG or CR3 load) instead
     /// of trapping every write, as KVM does for level-1 tables.
     pub unsync: bool,
-    /// The page size of the host memory backing guest RAM: a shadow leaf is never larger.
-    pub host_page: PageSize,
 }
 
 impl Default for ShadowConfig {
     fn default() -> Self {
-        Self {
-            unsync: true,
-            host_page: PageSize::Size4K,
+        Self { unsync: true }
+    }
+}
+
+/// How the host backs guest RAM (the memslot's memory in the VMM's address space).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Backing {
+    /// Anonymous memory in 4 KiB pages; a read of a page never written maps the host's
+    /// shared zero page (Linux `mm/memory.c`, `do_anonymous_page`).
+    #[default]
+    #[serde(rename = "4K")]
+    Anon4K,
+    /// Anonymous memory with transparent huge pages (`madvise(MADV_HUGEPAGE)`): 2 MiB pages
+    /// when the kernel can find them; a read fault maps the huge zero page
+    /// (`mm/huge_memory.c`, `do_huge_pmd_anonymous_page`).
+    Thp,
+    /// hugetlbfs with 2 MiB pages (`-mem-path` on a hugetlbfs mount): taken from the reserved
+    /// pool, never the zero page, never swapped.
+    #[serde(rename = "hugetlb-2M")]
+    Hugetlb2M,
+    /// hugetlbfs with 1 GiB pages.
+    #[serde(rename = "hugetlb-1G")]
+    Hugetlb1G,
+}
+
+impl Backing {
+    /// The host page size behind guest RAM: no shadow or stage-2 leaf is larger
+    /// (Linux `arch/x86/kvm/mmu/mmu.c`, `kvm_mmu_max_mapping_level` reads the host mapping).
+    pub const fn page_size(self) -> PageSize {
+        match self {
+            Backing::Anon4K => PageSize::Size4K,
+            Backing::Thp | Backing::Hugetlb2M => PageSize::Size2M,
+            Backing::Hugetlb1G => PageSize::Size1G,
         }
     }
+
+    /// Whether a read of a page never written maps a shared zero page (anonymous memory and
+    /// THP do; hugetlbfs allocates a real page on every first touch).
+    pub const fn has_zero_page(self) -> bool {
+        matches!(self, Backing::Anon4K | Backing::Thp)
+    }
+
+    /// The name used in scenario files.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Backing::Anon4K => "4K",
+            Backing::Thp => "thp",
+            Backing::Hugetlb2M => "hugetlb-2M",
+            Backing::Hugetlb1G => "hugetlb-1G",
+        }
+    }
+
+    /// Whether pages come from the hugetlb pool.
+    pub const fn is_hugetlb(self) -> bool {
+        matches!(self, Backing::Hugetlb2M | Backing::Hugetlb1G)
+    }
+}
+
+/// When stage-2 (EPT/NPT) entries are made.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stage2Fill {
+    /// As KVM's TDP MMU does: the first guest access to a guest-physical page not yet mapped
+    /// (its own page tables included) is an EPT violation / NPF exit, and the hypervisor maps
+    /// the page then (Linux `arch/x86/kvm/mmu/tdp_mmu.c`, `kvm_tdp_mmu_map`).
+    #[default]
+    OnDemand,
+    /// Every guest-physical page the guest uses is mapped before it runs (a teaching device
+    /// for the pure two-dimensional walk; KVM's `KVM_PRE_FAULT_MEMORY` comes close).
+    Prefilled,
+}
+
+/// How the guest's kernel (CPL 0) runs, which decides what a guest INVLPG, MOV CR3 or the
+/// return from an injected exception costs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Platform {
+    /// Hardware virtualization (VMX/SVM): guest CPL 0 runs natively; under shadow paging
+    /// INVLPG and MOV CR3 exit once each.
+    #[default]
+    Hardware,
+    /// PVM (the KVM of this project's machines): guest CPL 0 is emulated by the hypervisor.
+    /// Entering the guest kernel through an exception and returning costs two exits and one
+    /// emulated stack write; returning from an injected #PF one exit and one emulated write
+    /// (measured on this host, docs/kvm-backend.md).
+    Pvm,
+}
+
+/// The host side of the virtual machine: RAM backing, pre-allocation, stage-2 filling.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HostConfig {
+    /// How host memory backs guest RAM.
+    pub backing: Backing,
+    /// QEMU's `-mem-prealloc`: every host page is allocated before the guest runs.
+    pub prealloc: bool,
+    /// When stage-2 entries are made (EPT/NPT only).
+    pub stage2: Stage2Fill,
+    /// How the guest kernel runs.
+    pub platform: Platform,
 }
 
 /// Where things live in guest-physical and host-physical memory. Fixed addresses make the
@@ -170,6 +264,8 @@ pub struct MachineConfig {
     pub cost: CostModel,
     /// Shadow-paging hypervisor settings.
     pub shadow: ShadowConfig,
+    /// The host: RAM backing, pre-allocation, stage-2 filling, platform.
+    pub host: HostConfig,
     /// Memory layout.
     pub layout: Layout,
     /// At most this many 4 KiB frames of host memory may hold tables.
@@ -189,6 +285,7 @@ impl Default for MachineConfig {
             pwc: PwcConfig::default(),
             cost: CostModel::default(),
             shadow: ShadowConfig::default(),
+            host: HostConfig::default(),
             layout: Layout::default(),
             max_frames: 1 << 18,
         }

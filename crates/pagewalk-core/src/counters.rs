@@ -1,6 +1,7 @@
 //! Counters and the cost model: a fold over events, so they cannot drift from what happened.
 
-use crate::event::{Event, EventSink, TableKind, TlbLevel};
+use crate::event::{Event, EventSink, FaultOutcome, TableKind, TlbLevel};
+use crate::hypervisor::HostPageState;
 use serde::{Deserialize, Serialize};
 
 /// Cycles charged per kind of work. The defaults are round, illustrative figures for a
@@ -43,60 +44,144 @@ impl Default for CostModel {
     }
 }
 
-/// What happened, counted. Every field is derived from events by [`Counters::event`];
-/// `memory_refs` and the cycle figures are computed from the counts, the cycles by applying
-/// the cost model at read time (so a different cost model needs no re-run).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Counters {
-    /// Accesses started.
-    pub accesses: u64,
-    /// Accesses served by some TLB level.
-    pub tlb_hits: u64,
-    /// Of those, served by the L1 TLB.
-    pub tlb_l1_hits: u64,
-    /// Of those, served by the L2 TLB.
-    pub tlb_l2_hits: u64,
-    /// Accesses that missed every TLB level.
-    pub tlb_misses: u64,
-    /// Hardware walks started (native, guest-over-stage-2, or shadow-table walks; the
-    /// stage-2 sub-walks inside a nested walk are not counted separately).
-    pub walks: u64,
-    /// References in the linear dimension: guest tables, native tables, or shadow tables.
-    pub guest_refs: u64,
-    /// References in the host dimension: EPT or NPT tables.
-    pub host_refs: u64,
-    /// Paging-structure-cache hits.
-    pub pwc_hits: u64,
-    /// Accessed/dirty flag updates by hardware.
-    pub ad_updates: u64,
-    /// #PF faults (delivered to, or injected into, the guest).
-    pub page_faults: u64,
-    /// Stage-2 faults: EPT violations or NPT nested page faults.
-    pub ept_violations: u64,
-    /// EPT misconfigurations.
-    pub ept_misconfigs: u64,
-    /// VM exits.
-    pub vm_exits: u64,
-    /// Shadow-table faults (each one a VM exit).
-    pub shadow_faults: u64,
-    /// Shadow pages created.
-    pub shadow_pages: u64,
-    /// Shadow entries written by the hypervisor.
-    pub shadow_fills: u64,
-    /// Guest page-table writes trapped and emulated by the hypervisor.
-    pub emulated_writes: u64,
-    /// Guest-table references made by the hypervisor in software.
-    pub hypervisor_refs: u64,
-    /// Shadow entries dropped by resyncs of unsync pages.
-    pub resync_changes: u64,
-    /// Flush operations (INVLPG, INVPCID, CR3 writes, VM transitions without VPID, ...).
-    pub tlb_flushes: u64,
-    /// TLB entries removed by those flushes.
-    pub tlb_entries_flushed: u64,
-    cost: CostModel,
+/// Whether a counter adds up events or tracks a level that goes up and down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CounterKind {
+    /// Adds up: over a stretch of a run its value is the difference of the ends.
+    Count,
+    /// A level (KVM's `pages_4k`, `mmu_unsync`): over a stretch its value is the level at
+    /// the end.
+    Gauge,
 }
 
-/// The counter keys of `pagewalk run --json`, in order.
+/// Declares every stored counter once: the struct field, its key, its kind and its doc.
+/// Adding one here makes it appear in `entries`, JSON, [`Counters::since`] and the key
+/// lists; forgetting to fold it is caught by the tests, which compare every counter with a
+/// value computed another way.
+macro_rules! counters {
+    ($( $(#[doc = $doc:literal])+ $name:ident : $kind:ident, )*) => {
+        /// What happened, counted. Every field is derived from events by [`Counters::event`];
+        /// `memory_refs` and the cycle figures are computed from the counts, the cycles by
+        /// applying the cost model at read time (so a different cost model needs no re-run).
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+        pub struct Counters {
+            $( $(#[doc = $doc])+ pub $name: u64, )*
+            cost: CostModel,
+        }
+
+        /// Every stored counter: (key, kind, meaning), in order.
+        pub const STORED_COUNTERS: [(&str, CounterKind, &str); [$(stringify!($name)),*].len()] = [
+            $( (stringify!($name), CounterKind::$kind, concat!($($doc),+)), )*
+        ];
+
+        impl Counters {
+            /// The stored counters as (key, value), in the order of [`STORED_COUNTERS`].
+            fn stored(&self) -> [(&'static str, u64); [$(stringify!($name)),*].len()] {
+                [ $( (stringify!($name), self.$name), )* ]
+            }
+
+            /// The counters of the stretch of a run since `before`: counts as differences,
+            /// gauges as their level now.
+            pub fn since(&self, before: &Counters) -> Counters {
+                Counters {
+                    $( $name: match CounterKind::$kind {
+                        CounterKind::Count => self.$name.wrapping_sub(before.$name),
+                        CounterKind::Gauge => self.$name,
+                    }, )*
+                    cost: self.cost,
+                }
+            }
+        }
+    };
+}
+
+counters! {
+    /// Accesses started.
+    accesses: Count,
+    /// Accesses served by some TLB level.
+    tlb_hits: Count,
+    /// Of those, served by the L1 TLB.
+    tlb_l1_hits: Count,
+    /// Of those, served by the L2 TLB.
+    tlb_l2_hits: Count,
+    /// Accesses that missed every TLB level.
+    tlb_misses: Count,
+    /// Hardware walks started (native, guest-over-stage-2, or shadow-table walks; the
+    /// stage-2 sub-walks inside a nested walk are not counted separately).
+    walks: Count,
+    /// References in the linear dimension: guest tables, native tables, or shadow tables.
+    guest_refs: Count,
+    /// References in the host dimension: EPT or NPT tables.
+    host_refs: Count,
+    /// Paging-structure-cache hits.
+    pwc_hits: Count,
+    /// Accessed/dirty flag updates by hardware.
+    ad_updates: Count,
+    /// #PF faults (delivered to, or injected into, the guest).
+    page_faults: Count,
+    /// Stage-2 faults: EPT violations or NPT nested page faults (handled by the hypervisor
+    /// or not).
+    ept_violations: Count,
+    /// EPT misconfigurations.
+    ept_misconfigs: Count,
+    /// VM exits (KVM's `exits`).
+    vm_exits: Count,
+    /// Shadow-table faults (each one a VM exit).
+    shadow_faults: Count,
+    /// Shadow pages created.
+    shadow_pages: Count,
+    /// Shadow entries written by the hypervisor.
+    shadow_fills: Count,
+    /// Guest page-table writes trapped and emulated by the hypervisor.
+    emulated_writes: Count,
+    /// Guest-table references made by the hypervisor in software.
+    hypervisor_refs: Count,
+    /// Shadow entries dropped by resyncs of unsync pages.
+    resync_changes: Count,
+    /// Flush operations (INVLPG, INVPCID, CR3 writes, VM transitions without VPID, ...).
+    tlb_flushes: Count,
+    /// TLB entries removed by those flushes.
+    tlb_entries_flushed: Count,
+    /// KVM: fault exits handled by its MMU (shadow #PF or stage-2 violation).
+    pf_taken: Count,
+    /// KVM: of those, fixed by making entries.
+    pf_fixed: Count,
+    /// KVM: of those, spurious (the entry was already right).
+    pf_spurious: Count,
+    /// KVM: of those, emulated (a write to a write-protected guest page table).
+    pf_emulate: Count,
+    /// KVM: of those, injected into the guest as its own #PF.
+    pf_guest: Count,
+    /// KVM: present 4 KiB leaf entries in shadow or stage-2 tables (a level).
+    pages_4k: Gauge,
+    /// KVM: present 2 MiB leaf entries (a level).
+    pages_2m: Gauge,
+    /// KVM: present 1 GiB leaf entries (a level).
+    pages_1g: Gauge,
+    /// KVM: shadow pages created (`mmu_cache_miss`: not found in its hash).
+    mmu_cache_miss: Count,
+    /// KVM: shadow pages out of sync with their guest tables now (a level).
+    mmu_unsync: Gauge,
+    /// KVM: emulated guest writes seen by its write tracking.
+    mmu_pte_write: Count,
+    /// KVM: shadow pages zapped because their guest table was written repeatedly.
+    mmu_flooded: Count,
+    /// KVM: shadow pages zapped.
+    mmu_shadow_zapped: Count,
+    /// KVM: TLB flush requests serviced at VM entry (requests made in one exit count once).
+    tlb_flush: Count,
+    /// KVM: guest INVLPGs it handled (intercepted under shadow paging).
+    invlpg: Count,
+    /// Host: pages allocated by the host on first touch during the run (no `-mem-prealloc`).
+    host_page_faults: Count,
+    /// Host: reads of untouched memory given the shared zero page.
+    host_zero_page_maps: Count,
+    /// Host: zero pages copied on a later write.
+    host_cow_breaks: Count,
+}
+
+/// The counter keys of `pagewalk run`'s summary, in order (the JSON has every counter).
 pub const COUNTER_KEYS: [&str; 15] = [
     "accesses",
     "tlb_hits",
@@ -113,6 +198,43 @@ pub const COUNTER_KEYS: [&str; 15] = [
     "shadow_faults",
     "tlb_flushes",
     "cycles",
+];
+
+/// KVM's statistics as `KVM_GET_STATS_FD` names them, each with the counter that predicts it:
+/// the one list the KVM comparison reads.
+pub const KVM_STATS: [(&str, &str); 16] = [
+    ("pf_taken", "pf_taken"),
+    ("pf_fixed", "pf_fixed"),
+    ("pf_spurious", "pf_spurious"),
+    ("pf_emulate", "pf_emulate"),
+    ("pf_guest", "pf_guest"),
+    ("pages_4k", "pages_4k"),
+    ("pages_2m", "pages_2m"),
+    ("pages_1g", "pages_1g"),
+    ("mmu_cache_miss", "mmu_cache_miss"),
+    ("mmu_unsync", "mmu_unsync"),
+    ("mmu_pte_write", "mmu_pte_write"),
+    ("mmu_flooded", "mmu_flooded"),
+    ("mmu_shadow_zapped", "mmu_shadow_zapped"),
+    ("tlb_flush", "tlb_flush"),
+    ("invlpg", "invlpg"),
+    ("exits", "vm_exits"),
+];
+
+/// Counters computed from the stored ones: (key, meaning).
+pub const DERIVED_COUNTERS: [(&str, &str); 6] = [
+    (
+        "memory_refs",
+        "Page-table memory references by hardware walkers (guest_refs + host_refs).",
+    ),
+    ("cycles", "All cycles, by the cost model."),
+    ("cycles_tlb", "Cycles in TLB and paging-structure-cache hits."),
+    ("cycles_walk", "Cycles in hardware walks: references and A/D updates."),
+    ("cycles_vm_exit", "Cycles in VM exits and the entries back."),
+    (
+        "cycles_hypervisor",
+        "Cycles of hypervisor work: software walks, shadow-table updates, emulation.",
+    ),
 ];
 
 impl Counters {
@@ -162,34 +284,10 @@ impl Counters {
         self.cycles_tlb() + self.cycles_walk() + self.cycles_vm_exit() + self.cycles_hypervisor()
     }
 
-    /// Every counter as (key, value): first the [`COUNTER_KEYS`] of `pagewalk run --json`,
-    /// then the finer ones.
-    pub fn entries(&self) -> [(&'static str, u64); 28] {
+    fn derived(&self) -> [(&'static str, u64); DERIVED_COUNTERS.len()] {
         [
-            ("accesses", self.accesses),
-            ("tlb_hits", self.tlb_hits),
-            ("tlb_misses", self.tlb_misses),
-            ("walks", self.walks),
             ("memory_refs", self.memory_refs()),
-            ("guest_refs", self.guest_refs),
-            ("host_refs", self.host_refs),
-            ("pwc_hits", self.pwc_hits),
-            ("ad_updates", self.ad_updates),
-            ("page_faults", self.page_faults),
-            ("ept_violations", self.ept_violations),
-            ("vm_exits", self.vm_exits),
-            ("shadow_faults", self.shadow_faults),
-            ("tlb_flushes", self.tlb_flushes),
             ("cycles", self.cycles()),
-            ("tlb_l1_hits", self.tlb_l1_hits),
-            ("tlb_l2_hits", self.tlb_l2_hits),
-            ("ept_misconfigs", self.ept_misconfigs),
-            ("shadow_pages", self.shadow_pages),
-            ("shadow_fills", self.shadow_fills),
-            ("emulated_writes", self.emulated_writes),
-            ("hypervisor_refs", self.hypervisor_refs),
-            ("resync_changes", self.resync_changes),
-            ("tlb_entries_flushed", self.tlb_entries_flushed),
             ("cycles_tlb", self.cycles_tlb()),
             ("cycles_walk", self.cycles_walk()),
             ("cycles_vm_exit", self.cycles_vm_exit()),
@@ -197,12 +295,81 @@ impl Counters {
         ]
     }
 
+    /// Every counter as (key, value): first the [`COUNTER_KEYS`] of `pagewalk run`'s
+    /// summary, then the rest of the stored ones, then the rest of the derived ones.
+    pub fn entries(&self) -> Vec<(&'static str, u64)> {
+        let all: Vec<(&'static str, u64)> = self
+            .stored()
+            .into_iter()
+            .chain(self.derived())
+            .collect();
+        let mut out: Vec<(&'static str, u64)> = COUNTER_KEYS
+            .iter()
+            .filter_map(|k| all.iter().find(|(n, _)| n == k).copied())
+            .collect();
+        out.extend(all.into_iter().filter(|(k, _)| !COUNTER_KEYS.contains(k)));
+        out
+    }
+
     /// The value of a counter by its key (see [`Counters::entries`]).
     pub fn get(&self, key: &str) -> Option<u64> {
-        self.entries()
-            .iter()
+        self.stored()
+            .into_iter()
+            .chain(self.derived())
             .find(|(k, _)| *k == key)
-            .map(|&(_, v)| v)
+            .map(|(_, v)| v)
+    }
+
+    /// Whether a key names a counter.
+    pub fn is_key(key: &str) -> bool {
+        STORED_COUNTERS.iter().any(|(k, _, _)| *k == key)
+            || DERIVED_COUNTERS.iter().any(|(k, _)| *k == key)
+    }
+
+    /// What a counter means, by its key.
+    pub fn meaning(key: &str) -> Option<&'static str> {
+        STORED_COUNTERS
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, _, d)| *d)
+            .or_else(|| {
+                DERIVED_COUNTERS
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .map(|(_, d)| *d)
+            })
+    }
+
+    fn leaf(&mut self, level: crate::Level, entry: u64, up: bool) {
+        use crate::entry::PteFlags;
+        if entry & PteFlags::PRESENT.bits() == 0 {
+            return;
+        }
+        let large = entry & PteFlags::HUGE_PAGE.bits() != 0;
+        let gauge = match level {
+            crate::Level::L1 => &mut self.pages_4k,
+            crate::Level::L2 if large => &mut self.pages_2m,
+            crate::Level::L3 if large => &mut self.pages_1g,
+            _ => return,
+        };
+        if up {
+            *gauge += 1;
+        } else {
+            *gauge = gauge.saturating_sub(1);
+        }
+    }
+
+    fn stage2_leaf(&mut self, size: crate::PageSize, up: bool) {
+        let gauge = match size {
+            crate::PageSize::Size4K => &mut self.pages_4k,
+            crate::PageSize::Size2M => &mut self.pages_2m,
+            crate::PageSize::Size1G => &mut self.pages_1g,
+        };
+        if up {
+            *gauge += 1;
+        } else {
+            *gauge = gauge.saturating_sub(1);
+        }
     }
 }
 
@@ -259,23 +426,72 @@ impl EventSink for Counters {
                 crate::Fault::EptMisconfig { .. } => self.ept_misconfigs += 1,
                 crate::Fault::NonCanonical { .. } => {}
             },
-            Event::Flush { removed, .. } => {
+            Event::Flush { removed, cause } => {
                 self.tlb_flushes += 1;
                 self.tlb_entries_flushed += u64::from(removed);
+                if cause == crate::FlushCause::Hypervisor {
+                    self.tlb_flush += 1;
+                }
             }
             Event::VmExit { .. } => self.vm_exits += 1,
             Event::ShadowFault { .. } => self.shadow_faults += 1,
             Event::HypervisorRead { .. } | Event::HypervisorAdUpdate { .. } => {
                 self.hypervisor_refs += 1
             }
-            Event::ShadowPageAlloc { .. } => self.shadow_pages += 1,
-            Event::ShadowFill { .. } => self.shadow_fills += 1,
+            Event::ShadowPageAlloc { .. } => {
+                self.shadow_pages += 1;
+                self.mmu_cache_miss += 1;
+            }
+            Event::ShadowFill {
+                level, old, entry, ..
+            } => {
+                self.shadow_fills += 1;
+                self.leaf(level, old, false);
+                self.leaf(level, entry, true);
+            }
             Event::GuestPteWrite { emulated, .. } => {
                 if emulated {
                     self.emulated_writes += 1;
                 }
             }
-            Event::Resync { changed, .. } => self.resync_changes += u64::from(changed),
+            Event::Resync { changed, .. } => {
+                self.resync_changes += u64::from(changed);
+                self.mmu_unsync = self.mmu_unsync.saturating_sub(1);
+            }
+            Event::Unsync { .. } => self.mmu_unsync += 1,
+            Event::ShadowZap {
+                flooded, unsync, ..
+            } => {
+                self.mmu_shadow_zapped += 1;
+                if flooded {
+                    self.mmu_flooded += 1;
+                }
+                if unsync {
+                    self.mmu_unsync = self.mmu_unsync.saturating_sub(1);
+                }
+            }
+            Event::FaultHandled { outcome } => {
+                self.pf_taken += 1;
+                match outcome {
+                    FaultOutcome::Fixed => self.pf_fixed += 1,
+                    FaultOutcome::Spurious => self.pf_spurious += 1,
+                    FaultOutcome::Emulated => self.pf_emulate += 1,
+                    FaultOutcome::Injected => self.pf_guest += 1,
+                    FaultOutcome::Retry => {}
+                }
+            }
+            Event::HostPage { from, to, .. } => match (from, to) {
+                (HostPageState::Unallocated, HostPageState::ZeroPage) => {
+                    self.host_zero_page_maps += 1
+                }
+                (HostPageState::Unallocated, _) => self.host_page_faults += 1,
+                (HostPageState::ZeroPage, HostPageState::Allocated) => self.host_cow_breaks += 1,
+                _ => {}
+            },
+            Event::EmulatedWrite { .. } => self.mmu_pte_write += 1,
+            Event::HypervisorInvlpg { .. } => self.invlpg += 1,
+            Event::Stage2Fill { size, .. } => self.stage2_leaf(size, true),
+            Event::Stage2Zap { size, .. } => self.stage2_leaf(size, false),
             Event::TlbDirtyRewalk
             | Event::NestedBegin { .. }
             | Event::NestedEnd { .. }
@@ -283,8 +499,6 @@ impl EventSink for Counters {
             | Event::VmEntry { .. }
             | Event::Cr3Load { .. }
             | Event::WriteProtect { .. }
-            | Event::ShadowZap { .. }
-            | Event::Unsync { .. }
             | Event::AccessEnd { .. } => {}
         }
     }

@@ -115,6 +115,62 @@ pub enum ExitReason {
     Cr3Write,
     /// INVLPG under shadow paging.
     Invlpg,
+    /// The host loads guest state (KVM_SET_SREGS with a new CR3) after an I/O exit.
+    HostCr3,
+    /// PVM: the guest enters its kernel (CPL 0, emulated by the hypervisor) through an
+    /// exception.
+    KernelEntry,
+    /// PVM: the guest's kernel returns to user mode (IRETQ, emulated).
+    KernelReturn,
+}
+
+impl ExitReason {
+    /// A short description.
+    pub const fn describe(self) -> &'static str {
+        match self {
+            ExitReason::External => "an I/O instruction or interrupt",
+            ExitReason::Stage2Fault => "a stage-2 fault (EPT violation / NPF)",
+            ExitReason::EptMisconfig => "an EPT misconfiguration",
+            ExitReason::PageFault => "a page fault (shadow paging)",
+            ExitReason::Cr3Write => "a MOV to CR3 (shadow paging)",
+            ExitReason::Invlpg => "an INVLPG (shadow paging)",
+            ExitReason::HostCr3 => "the host loads a new CR3 (KVM_SET_SREGS)",
+            ExitReason::KernelEntry => "the guest enters its kernel (PVM emulates CPL 0)",
+            ExitReason::KernelReturn => "the guest's kernel returns to user mode (PVM)",
+        }
+    }
+}
+
+/// How KVM's MMU ended a fault exit (Linux `arch/x86/kvm/mmu/mmu_internal.h`, `RET_PF_*`),
+/// which is what its `pf_*` statistics count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultOutcome {
+    /// Entries were made; the guest retries the access (`pf_fixed`).
+    Fixed,
+    /// The entry was already right (`RET_PF_SPURIOUS`, `pf_spurious`).
+    Spurious,
+    /// The faulting instruction was emulated (a write to a write-protected guest page table,
+    /// `RET_PF_EMULATE`, `pf_emulate`).
+    Emulated,
+    /// The guest's own walk failed: the #PF is injected into the guest (`pf_guest`).
+    Injected,
+    /// Nothing was mapped (the host page changed under KVM: `RET_PF_RETRY`); the access
+    /// faults again.
+    Retry,
+}
+
+impl FaultOutcome {
+    /// A short description.
+    pub const fn describe(self) -> &'static str {
+        match self {
+            FaultOutcome::Fixed => "fixed: the missing entries were made",
+            FaultOutcome::Spurious => "spurious: the entry was already right",
+            FaultOutcome::Emulated => "emulated: the hypervisor did the write itself",
+            FaultOutcome::Injected => "injected into the guest: its own tables say fault",
+            FaultOutcome::Retry => "retried: the host page changed, nothing was mapped",
+        }
+    }
 }
 
 /// One step of what the machine did.
@@ -279,14 +335,18 @@ pub enum Event {
         /// Where it lives.
         hpa: Hpa,
     },
-    /// The hypervisor wrote a shadow entry.
+    /// The hypervisor wrote a shadow entry (0 drops it).
     ShadowFill {
         /// Level of the entry.
         level: Level,
         /// Where.
         entry_addr: Hpa,
+        /// The value before.
+        old: u64,
         /// The value.
         entry: u64,
+        /// Made ahead of need, for a neighbour of the faulting address (KVM's prefetch).
+        prefetch: bool,
     },
     /// A guest page-table page became write-protected.
     WriteProtect {
@@ -312,6 +372,8 @@ pub enum Event {
         level: Level,
         /// Dropped because the guest wrote its table repeatedly.
         flooded: bool,
+        /// It was unsync (KVM's `mmu_unsync` gauge goes down).
+        unsync: bool,
     },
     /// A leaf shadow page was left writable and out of sync with the guest table.
     Unsync {
@@ -324,6 +386,56 @@ pub enum Event {
         gfn: Gfn,
         /// Shadow entries changed.
         changed: u32,
+    },
+    /// KVM's MMU finished with a fault exit (a shadow-table #PF, or an EPT violation / NPF
+    /// under TDP): how it ended (`kvm_mmu_page_fault` and its `RET_PF_*` results, Linux
+    /// `arch/x86/kvm/mmu/mmu.c`).
+    FaultHandled {
+        /// What came of it.
+        outcome: FaultOutcome,
+    },
+    /// The host page behind guest-physical memory changed state (allocated on first touch,
+    /// the zero page, copied on write).
+    HostPage {
+        /// First guest frame of the host page.
+        gfn: Gfn,
+        /// Its size (the backing's page).
+        size: PageSize,
+        /// State before.
+        from: crate::HostPageState,
+        /// State after.
+        to: crate::HostPageState,
+    },
+    /// The hypervisor emulated a guest store to guest memory; KVM's write tracking sees it
+    /// while any shadow page exists (`kvm_mmu_track_write`, counted as `mmu_pte_write`).
+    EmulatedWrite {
+        /// Where the guest wrote (`None`: its kernel stack, on PVM).
+        gpa: Option<Gpa>,
+    },
+    /// KVM handled a guest INVLPG (intercepted under shadow paging, `kvm_mmu_invlpg`).
+    HypervisorInvlpg {
+        /// The address.
+        gva: Gva,
+        /// An unsync shadow entry was brought in sync.
+        synced: bool,
+    },
+    /// KVM's TDP MMU made a stage-2 leaf on demand (`kvm_tdp_mmu_map`).
+    Stage2Fill {
+        /// Guest-physical address of the page.
+        gpa: Gpa,
+        /// Host-physical address it maps to.
+        hpa: Hpa,
+        /// Page size.
+        size: PageSize,
+        /// Writable (a zero page is mapped read-only).
+        writable: bool,
+    },
+    /// KVM dropped a stage-2 leaf (the host page changed: MMU notifier).
+    Stage2Zap {
+        /// Guest-physical address of the page.
+        gpa: Gpa,
+        /// Page size.
+        size: PageSize,
     },
     /// An access ended.
     AccessEnd {
@@ -418,7 +530,7 @@ impl Event {
                 };
                 format!("{why}: {removed} TLB entries invalidated")
             }
-            Event::VmExit { reason } => format!("VM exit ({reason:?})"),
+            Event::VmExit { reason } => format!("VM exit: {}", reason.describe()),
             Event::VmEntry { flushed } => {
                 if flushed > 0 {
                     format!("VM entry; {flushed} guest TLB entries flushed (no VPID)")
@@ -461,11 +573,23 @@ impl Event {
                 level,
                 entry_addr,
                 entry,
-            } => format!(
-                "write shadow {} entry at HPA {entry_addr} = {entry:#x} ({})",
-                level.table_name(),
-                describe_pte(entry)
-            ),
+                prefetch,
+                ..
+            } => {
+                if entry == 0 {
+                    format!(
+                        "drop shadow {} entry at HPA {entry_addr}",
+                        level.table_name()
+                    )
+                } else {
+                    format!(
+                        "{} shadow {} entry at HPA {entry_addr} = {entry:#x} ({})",
+                        if prefetch { "prefetch" } else { "write" },
+                        level.table_name(),
+                        describe_pte(entry)
+                    )
+                }
+            }
             Event::WriteProtect { gfn } => {
                 format!("write-protect guest page-table page GFN {:#x}", gfn.raw())
             }
@@ -486,6 +610,7 @@ impl Event {
                 gfn,
                 level,
                 flooded,
+                ..
             } => format!(
                 "zap shadow {} page of GFN {:#x}{}",
                 level.table_name(),
@@ -500,6 +625,41 @@ impl Event {
                 "resync shadow page of GFN {:#x}: {changed} entries changed",
                 gfn.raw()
             ),
+            Event::FaultHandled { outcome } => {
+                format!("the hypervisor is done with the fault: {}", outcome.describe())
+            }
+            Event::HostPage { gfn, size, from, to } => format!(
+                "host page ({size}) behind GFN {:#x}: {} -> {}",
+                gfn.raw(),
+                from.describe(),
+                to.describe()
+            ),
+            Event::EmulatedWrite { gpa } => match gpa {
+                Some(gpa) => format!(
+                    "the hypervisor emulated the guest's write to GPA {gpa}; its write tracking looks at it"
+                ),
+                None => "the hypervisor emulated the guest kernel's stack write; its write tracking looks at it".to_owned(),
+            },
+            Event::HypervisorInvlpg { gva, synced } => format!(
+                "the hypervisor handles INVLPG {gva}{}",
+                if synced {
+                    ": the unsync shadow entry is brought in sync"
+                } else {
+                    ""
+                }
+            ),
+            Event::Stage2Fill {
+                gpa,
+                hpa,
+                size,
+                writable,
+            } => format!(
+                "the hypervisor maps GPA {gpa} -> HPA {hpa} in stage 2 ({size}{})",
+                if writable { "" } else { ", read-only" }
+            ),
+            Event::Stage2Zap { gpa, size } => {
+                format!("the hypervisor drops the stage-2 mapping of GPA {gpa} ({size})")
+            }
             Event::AccessEnd { hpa } => match hpa {
                 Some(h) => format!("access done at HPA {h}"),
                 None => "access faulted".to_owned(),

@@ -35,11 +35,11 @@ pub mod counters;
 pub mod entry;
 pub mod event;
 pub mod fault;
+pub mod hypervisor;
 pub mod machine;
 pub mod memory;
 pub mod presets;
 pub mod pwc;
-pub mod shadow;
 pub mod sizing;
 pub mod tlb;
 pub mod view;
@@ -48,16 +48,22 @@ pub mod walk;
 pub use access::{check_rights, Access, AccessKind, Privilege, Rights, RightsControl};
 pub use addr::{Gfn, Gpa, Gva, Hfn, Hpa, Level, Levels, PageSize};
 pub use builder::{BuildError, TableBuilder, TableFormat};
-pub use config::{CpuConfig, Layout, MachineConfig, Mode, ShadowConfig, Vendor};
-pub use counters::{CostModel, Counters, COUNTER_KEYS};
+pub use config::{
+    Backing, CpuConfig, HostConfig, Layout, MachineConfig, Mode, Platform, ShadowConfig, Stage2Fill,
+    Vendor,
+};
+pub use counters::{
+    CostModel, CounterKind, Counters, COUNTER_KEYS, DERIVED_COUNTERS, KVM_STATS, STORED_COUNTERS,
+};
 pub use entry::{EptFlags, EptViolationQual, PfErrorCode, PteFlags};
 pub use event::{
-    Event, EventSink, ExitReason, FlushCause, NestedPurpose, Recorder, TableKind, TlbLevel,
+    Event, EventSink, ExitReason, FaultOutcome, FlushCause, NestedPurpose, Recorder, TableKind,
+    TlbLevel,
 };
 pub use fault::Fault;
 pub use machine::{Machine, MachineError, Outcome, SpaceId};
 pub use memory::{GuestRam, Memslot, PhysMemory};
 pub use pwc::PwcConfig;
-pub use shadow::{ShadowPageInfo, SpKey};
+pub use hypervisor::{HostMemory, HostPageState, ShadowPageInfo, SpKey};
 pub use tlb::{Tag, TlbArrayConfig, TlbArrayId, TlbConfig, TlbEntry, TlbSlot};
 pub use walk::Translation;

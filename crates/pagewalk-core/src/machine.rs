@@ -6,13 +6,15 @@ use crate::addr::{Gpa, Gva, Hpa, Level, PageSize};
 use crate::builder::{
     BuildError, GuestStore, GuestView, HostStore, HostView, Pool, TableBuilder, TableFormat,
 };
-use crate::config::{CpuConfig, MachineConfig, Mode, Vendor};
+use crate::config::{CpuConfig, MachineConfig, Mode, Platform, Stage2Fill, Vendor};
 use crate::entry::{EptFlags, PteFlags};
-use crate::event::{Event, EventSink, ExitReason, FlushCause, TableKind, TlbLevel};
+use crate::event::{Event, EventSink, ExitReason, FaultOutcome, FlushCause, TableKind, TlbLevel};
 use crate::fault::Fault;
 use crate::memory::{GuestRam, Memslot, PhysMemory};
 use crate::pwc::Pwc;
-use crate::shadow::{FaultFix, ShadowMmu, ShadowPageInfo};
+use crate::hypervisor::shadow::{FaultFix, ShadowMmu, ShadowPageInfo};
+use crate::hypervisor::tdp::{TdpFix, TdpMmu};
+use crate::hypervisor::{HostMemory, HostPageState};
 use crate::tlb::{Tag, Tlb, TlbEntry, TlbSlot};
 use crate::walk::{walk_stage1, Ept, EptChecks, Identity, Npt, ReservedMasks, Stage1, Translation};
 use crate::{Gfn, Hfn};
@@ -83,6 +85,8 @@ enum Round {
     Done(Outcome),
     /// A guest page fault under shadow paging: the hypervisor's turn, then a retry.
     Retry(Fault),
+    /// A stage-2 fault for KVM's TDP MMU to fix, then a retry.
+    Stage2(Fault),
 }
 
 /// What the TLB lookup left to do.
@@ -116,14 +120,24 @@ pub struct Machine {
     pwc: Pwc,
     pwc_stage2: Pwc,
     shadow: Option<ShadowMmu>,
+    /// KVM's TDP MMU, when stage 2 is filled on demand.
+    tdp: Option<TdpMmu>,
+    /// The host's memory behind guest RAM (virtualized modes).
+    host: HostMemory,
+    /// A value for the store being made ([`Machine::store`]), taken by an emulated write.
+    store_value: Option<u64>,
     reserved: ReservedMasks,
     npt_host: CpuConfig,
     npt_reserved: ReservedMasks,
     ept_checks: EptChecks,
     stage2_tag: Tag,
     tag: Tag,
-    /// The rights-check controls (CR0/CR4/EFER bits and RFLAGS.AC), kept current.
+    /// The rights-check controls the hardware applies (CR0/CR4/EFER bits and RFLAGS.AC),
+    /// kept current: under shadow paging the real CR0.WP is always 1 (KVM keeps it so while
+    /// it shadows, so that it sees every write to a write-protected page).
     ctl: crate::RightsControl,
+    /// The host asked for a TLB flush at the next VM entry (a CR3 loaded by the host).
+    flush_request: bool,
 }
 
 impl Machine {
@@ -164,6 +178,12 @@ impl Machine {
                 Pool::new(lay.shadow_tables.0, lay.shadow_tables.1),
             )
         });
+        let tdp = (cfg.mode.is_nested() && cfg.host.stage2 == Stage2Fill::OnDemand).then(|| {
+            TdpMmu {
+                flags: default_stage2_flags(cfg.mode),
+                flush_request: false,
+            }
+        });
         // The host's view of nested tables: AMD rules, NX and 1 GiB pages available.
         let npt_host = CpuConfig {
             vendor: Vendor::Amd,
@@ -188,13 +208,17 @@ impl Machine {
             pwc: Pwc::new(cfg.pwc.guest, cfg.pwc.entries),
             pwc_stage2: Pwc::new(cfg.pwc.stage2, cfg.pwc.entries),
             shadow,
+            tdp,
+            host: HostMemory::new(cfg.host),
+            store_value: None,
             reserved: ReservedMasks::new(&cfg.cpu),
             npt_host,
             npt_reserved: ReservedMasks::new(&npt_host),
             ept_checks: EptChecks::new(cfg.cpu.maxphyaddr),
             stage2_tag: Tag::new(0, 0, stage2_root),
             tag: Tag::new(0, 0, Hpa::new(0)),
-            ctl: cfg.cpu.rights_control(false),
+            ctl: hardware_control(&cfg, false),
+            flush_request: false,
             cfg,
         };
         let first = m.add_address_space(0)?;
@@ -225,6 +249,7 @@ impl Machine {
             self.cfg.cpu.maxphyaddr,
             &mut self.guest_pool,
         )?;
+        self.host.written_by_vmm(Gfn::new(tables.root() >> 12));
         self.spaces.push(AddressSpace {
             tables,
             pcid: pcid & 0xfff,
@@ -280,7 +305,7 @@ impl Machine {
     /// Sets RFLAGS.AC (for SMAP).
     pub fn set_ac(&mut self, ac: bool) {
         self.ac = ac;
-        self.ctl = self.cfg.cpu.rights_control(ac);
+        self.ctl = hardware_control(&self.cfg, ac);
     }
 
     /// Maps one guest page: `gva` -> `gpa` with `flags` (include PRESENT; ACCESSED and DIRTY
@@ -301,6 +326,7 @@ impl Machine {
             | (flags.bits() & PteFlags::ACCESSED.bits());
         let leaf = flags.bits() & !PteFlags::HUGE_PAGE.bits();
         let tables = s.tables.clone();
+        let known = self.guest_pool.tables().len();
         tables.map(
             &mut GuestStore {
                 mem: &mut self.mem,
@@ -313,8 +339,38 @@ impl Machine {
             leaf,
             nonleaf,
         )?;
+        // The VMM wrote the guest's tables into guest RAM before it runs: their host pages
+        // exist.
+        for &t in &self.guest_pool.tables()[known..] {
+            self.host.written_by_vmm(Gfn::new(t >> 12));
+        }
         self.guest_ranges.push((gpa.raw(), size.bytes()));
         Ok(())
+    }
+
+    /// The VMM writes guest memory at `gpa` before the guest runs (its code, its data): the
+    /// host page behind it exists from then on.
+    pub fn vmm_write(&mut self, gpa: Gpa) {
+        self.host.written_by_vmm(gpa.frame());
+    }
+
+    /// The state of the host page behind a guest-physical address.
+    pub fn host_page(&self, gpa: Gpa) -> HostPageState {
+        self.host.state(gpa.frame())
+    }
+
+    /// The leaf bits of the stage-2 entries the TDP MMU makes on demand (EPT R/W/X, memory
+    /// type and A/D presets; NPT P/RW/U/A/D).
+    pub fn set_stage2_flags(&mut self, flags: u64) {
+        if let Some(t) = self.tdp.as_mut() {
+            t.flags = flags;
+        }
+    }
+
+    /// Turns the TDP MMU off: stage-2 faults stand as the scenario's tables make them (for
+    /// lessons about explicit stage-2 mappings and edits).
+    pub fn disable_tdp(&mut self) {
+        self.tdp = None;
     }
 
     /// Maps a guest-physical page in stage 2. `flags` are EPT bits under EPT (R/W/X, memory
@@ -736,9 +792,72 @@ impl Machine {
         }
         match self.walk_once(gva, access, sink)? {
             Round::Done(out) => Ok(out),
-            // Only shadow paging retries.
+            Round::Stage2(f) => self.miss_tdp(gva, access, f, sink),
+            // Only shadow paging retries a #PF.
             Round::Retry(f) => Ok(self.fault(f, None, sink)),
         }
+    }
+
+    /// A stage-2 fault with KVM's TDP MMU filling stage 2 on demand: the exit, the new
+    /// entry, and the access again (a few rounds: a guest table, then the page, then a
+    /// copy on write).
+    #[inline(never)]
+    fn miss_tdp<K: EventSink>(
+        &mut self,
+        gva: Gva,
+        access: Access,
+        mut f: Fault,
+        sink: &mut K,
+    ) -> Result<Outcome, MachineError> {
+        for _ in 0..16 {
+            let (gpa, write) = match f {
+                Fault::EptViolation { gpa, qual, .. } => {
+                    (gpa, qual.contains(crate::EptViolationQual::WRITE))
+                }
+                Fault::NestedPageFault { gpa, code, .. } => {
+                    (gpa, code.contains(crate::PfErrorCode::WRITE))
+                }
+                _ => return Ok(self.stage2_exit(f, None, sink)),
+            };
+            sink.event(&Event::Fault { fault: f });
+            self.exit(ExitReason::Stage2Fault, sink);
+            let (Some(tdp), Some(s2)) = (self.tdp.as_mut(), self.stage2.as_ref()) else {
+                self.entry(sink);
+                return Ok(Outcome {
+                    result: Err(f),
+                    tlb_hit: None,
+                });
+            };
+            let fix = tdp.handle(
+                &mut self.mem,
+                &self.ram,
+                &mut self.host,
+                s2,
+                &mut self.host_pool,
+                gpa,
+                write,
+                sink,
+            )?;
+            let outcome = match fix {
+                TdpFix::Fixed => FaultOutcome::Fixed,
+                TdpFix::Retry => FaultOutcome::Retry,
+                TdpFix::NotHandled => {
+                    self.entry(sink);
+                    return Ok(Outcome {
+                        result: Err(f),
+                        tlb_hit: None,
+                    });
+                }
+            };
+            sink.event(&Event::FaultHandled { outcome });
+            self.entry(sink);
+            match self.walk_once(gva, access, sink)? {
+                Round::Stage2(next) => f = next,
+                Round::Done(out) => return Ok(out),
+                Round::Retry(pf) => return Ok(self.fault(pf, None, sink)),
+            }
+        }
+        Ok(self.stage2_exit(f, None, sink))
     }
 
     /// A TLB miss under shadow paging: rounds of walk, shadow fault and retry.
@@ -751,8 +870,9 @@ impl Machine {
         sink: &mut K,
     ) -> Result<Outcome, MachineError> {
         let ctl = self.ctl;
-        // A missing shadow entry, then a write-protected one: a few rounds always suffice.
-        for _ in 0..4 {
+        // A missing shadow entry, a zero page copied on write, a write-protected one, a
+        // spurious fault: a few rounds always suffice.
+        for _ in 0..8 {
             if let Some(f) = pending.take() {
                 if let Some(out) = self.shadow_fault(gva, access, f, sink)? {
                     return Ok(out);
@@ -776,6 +896,7 @@ impl Machine {
             match self.walk_once(gva, access, sink)? {
                 Round::Done(out) => return Ok(out),
                 Round::Retry(f) => pending = Some(f),
+                Round::Stage2(f) => return Ok(self.fault(f, None, sink)),
             }
         }
         // The hypervisor could not make progress (it always should within the rounds).
@@ -831,6 +952,7 @@ impl Machine {
                 self.invalidate_after_fault(gva, sink);
                 Ok(Round::Done(self.fault(f, None, sink)))
             }
+            Err(f) if f.is_stage2() && self.tdp.is_some() => Ok(Round::Stage2(f)),
             Err(f) if f.is_stage2() => Ok(Round::Done(self.stage2_exit(f, None, sink))),
             Err(f) => Ok(Round::Done(self.fault(f, None, sink))),
         }
@@ -927,11 +1049,12 @@ impl Machine {
                 mode: self.cfg.mode,
             });
         };
-        Ok(sh.root(&mut self.mem, cr3, sink)?)
+        Ok(sh.root(&mut self.mem, &self.ram, cr3, sink)?)
     }
 
     /// A #PF from the shadow tables exits to the hypervisor. `Some` ends the access (a fault
-    /// injected into the guest); `None` means the shadow tables were fixed: retry.
+    /// injected into the guest, or a write the hypervisor emulated); `None` means the shadow
+    /// tables were fixed: retry.
     fn shadow_fault<K: EventSink>(
         &mut self,
         gva: Gva,
@@ -943,46 +1066,207 @@ impl Machine {
         sink.event(&Event::ShadowFault { gva });
         self.invalidate_after_fault(gva, sink);
         self.exit(ExitReason::PageFault, sink);
-        let ctl = self.ctl;
+        // KVM walks the guest's tables with the guest's own controls (its CR0.WP).
+        let ctl = self.cfg.cpu.rights_control(self.ac);
         let cr3 = self.cr3;
         let Some(sh) = self.shadow.as_mut() else {
             return Ok(None);
         };
-        let fix = sh.handle_fault(&mut self.mem, &self.ram, cr3, gva, access, ctl, sink)?;
+        let fix = sh.handle_fault(
+            &mut self.mem,
+            &self.ram,
+            &mut self.host,
+            cr3,
+            gva,
+            access,
+            ctl,
+            sink,
+        )?;
+        let outcome = match fix {
+            FaultFix::Fixed => FaultOutcome::Fixed,
+            FaultFix::Spurious => FaultOutcome::Spurious,
+            FaultFix::Retry => FaultOutcome::Retry,
+            FaultFix::Inject(_) => FaultOutcome::Injected,
+            FaultFix::Emulated { .. } => FaultOutcome::Emulated,
+        };
+        sink.event(&Event::FaultHandled { outcome });
         match fix {
             FaultFix::Inject(guest_fault) => {
                 let out = self.fault(guest_fault, None, sink);
                 self.entry(sink);
+                if self.cfg.host.platform == Platform::Pvm {
+                    // The guest's #PF handler (CPL 0, emulated) returns.
+                    self.kernel_exit(ExitReason::KernelReturn, sink);
+                    self.entry(sink);
+                }
                 Ok(Some(out))
             }
-            FaultFix::Fixed { flush } => {
-                if flush {
-                    self.hypervisor_flush(sink);
-                }
+            FaultFix::Fixed | FaultFix::Spurious | FaultFix::Retry => {
                 self.entry(sink);
                 Ok(None)
             }
-            FaultFix::Emulated { hpa, flush } => {
-                if flush {
-                    self.hypervisor_flush(sink);
+            FaultFix::Emulated { gpa } => {
+                let hpa = self.ram.gpa_to_hpa(gpa).ok_or(MachineError::NotRam(gpa))?;
+                let old = self.mem.read_u64(hpa);
+                let new = self.store_value.take().unwrap_or(old);
+                self.mem.write_u64(hpa, new).map_err(BuildError::from)?;
+                sink.event(&Event::GuestPteWrite {
+                    gpa,
+                    old,
+                    new,
+                    emulated: true,
+                });
+                if let Some(sh) = self.shadow.as_mut() {
+                    sh.track_write(&mut self.mem, gpa, sink)?;
                 }
                 self.entry(sink);
                 Ok(Some(Outcome {
-                    result: Ok(hpa),
+                    result: Ok(Hpa::new(hpa.raw() | (gva.raw() & 7))),
                     tlb_hit: None,
                 }))
             }
         }
     }
 
+    /// The hypervisor's TLB flush, at a VM entry that services a flush request: everything
+    /// of this VPID (shadow paging), or everything derived from this EPT/NPT root (KVM's
+    /// `kvm_flush_tlb_current`).
     fn hypervisor_flush<K: EventSink>(&mut self, sink: &mut K) {
-        let vpid = self.tag().vpid();
-        let removed = self.tlb.invalidate(|e| e.tag.vpid() == vpid);
-        self.pwc.invalidate(|t| t.vpid() == vpid);
+        let removed = if self.cfg.mode.is_nested() {
+            let frame = self.stage2_tag.ept_root_frame();
+            self.pwc_stage2.invalidate(|t| t.ept_root_frame() == frame);
+            self.pwc.invalidate(|t| t.ept_root_frame() == frame);
+            self.tlb.invalidate(|e| e.tag.ept_root_frame() == frame)
+        } else {
+            let vpid = self.tag().vpid();
+            self.pwc.invalidate(|t| t.vpid() == vpid);
+            self.tlb.invalidate(|e| e.tag.vpid() == vpid)
+        };
         sink.event(&Event::Flush {
             cause: FlushCause::Hypervisor,
             removed,
         });
+    }
+
+    /// An exit into the hypervisor on behalf of the guest's kernel: on PVM the kernel itself
+    /// runs in the hypervisor, and its one stack write is emulated (KVM's write tracking
+    /// counts it while shadow pages exist; measured on this project's host).
+    fn kernel_exit<K: EventSink>(&mut self, reason: ExitReason, sink: &mut K) {
+        self.exit(reason, sink);
+        if self.shadow.as_ref().is_some_and(ShadowMmu::has_indirect_pages) {
+            sink.event(&Event::EmulatedWrite { gpa: None });
+        }
+    }
+
+    /// The guest executes a privileged instruction in its kernel. With hardware
+    /// virtualization under shadow paging it exits once (`reason`); on PVM the guest enters
+    /// its emulated kernel through an exception and returns: two exits. The caller does the
+    /// work and then [`Machine::entry`].
+    fn kernel_op_begin<K: EventSink>(&mut self, reason: ExitReason, sink: &mut K) {
+        match self.cfg.host.platform {
+            Platform::Hardware => self.exit(reason, sink),
+            Platform::Pvm => {
+                self.exit(ExitReason::KernelEntry, sink);
+                self.entry(sink);
+                self.kernel_exit(ExitReason::KernelReturn, sink);
+            }
+        }
+    }
+
+    /// The guest enters its kernel through an exception and returns, doing nothing else
+    /// (the KVM runtime's trampoline): free with hardware virtualization, two exits on PVM.
+    pub fn kernel_round_trip<K: EventSink>(&mut self, sink: &mut K) {
+        if self.cfg.host.platform == Platform::Pvm && self.cfg.mode.is_virtualized() {
+            self.kernel_op_begin(ExitReason::KernelEntry, sink);
+            self.entry(sink);
+        }
+    }
+
+    /// The host loads the guest's CR3 for address space `space` while the vCPU is out
+    /// (KVM_SET_SREGS after an I/O exit: one exit). An unchanged CR3 does nothing at all
+    /// (measured on this host); a new one requests a TLB flush and, under shadow paging,
+    /// switches shadow roots and syncs unsync pages.
+    pub fn host_load_cr3<K: EventSink>(
+        &mut self,
+        space: SpaceId,
+        sink: &mut K,
+    ) -> Result<(), MachineError> {
+        if !self.cfg.mode.is_virtualized() {
+            return Err(MachineError::WrongMode {
+                op: "a host-side CR3 load",
+                needs: "ept, npt or shadow",
+                mode: self.cfg.mode,
+            });
+        }
+        let s = self.space(space)?;
+        let (cr3, pcid) = (Gpa::new(s.tables.root()), s.pcid);
+        self.exit(ExitReason::HostCr3, sink);
+        if cr3 != self.cr3 {
+            sink.event(&Event::Cr3Load {
+                cr3,
+                pcid: if self.cfg.cpu.pcide { pcid } else { 0 },
+                noflush: false,
+            });
+            self.cr3 = cr3;
+            self.pcid = pcid;
+            self.refresh_tag();
+            self.current = space.0;
+            self.flush_request = true;
+            if let Some(sh) = self.shadow.as_mut() {
+                sh.root(&mut self.mem, &self.ram, cr3, sink)?;
+                sh.sync_all(&mut self.mem, &self.ram, sink)?;
+            }
+        }
+        self.entry(sink);
+        Ok(())
+    }
+
+    /// The guest stores `value` at `gva` (8 bytes): a write access whose data lands in guest
+    /// memory, so a store to one of its own page tables changes what the tables say. Under
+    /// shadow paging a store to a write-protected table is emulated by the hypervisor, which
+    /// then zaps the shadow entries it changes ([`Machine::access`] otherwise).
+    pub fn store<K: EventSink>(
+        &mut self,
+        gva: Gva,
+        value: u64,
+        user: bool,
+        sink: &mut K,
+    ) -> Result<Outcome, MachineError> {
+        let privilege = if user {
+            crate::Privilege::User
+        } else {
+            crate::Privilege::Supervisor
+        };
+        self.store_value = Some(value);
+        let out = self.access(gva, Access::new(crate::AccessKind::Write, privilege), sink);
+        let value = self.store_value.take();
+        let out = out?;
+        if let (Some(v), Ok(hpa)) = (value, out.result) {
+            let at = Hpa::new(hpa.raw() & !7);
+            if let Some(gpa) = self.hpa_to_gpa(at) {
+                let old = self.mem.read_u64(at);
+                self.mem.write_u64(at, v).map_err(BuildError::from)?;
+                if self.guest_pool.contains(gpa.raw()) {
+                    sink.event(&Event::GuestPteWrite {
+                        gpa,
+                        old,
+                        new: v,
+                        emulated: false,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The guest-physical address of host memory that is guest RAM.
+    fn hpa_to_gpa(&self, hpa: Hpa) -> Option<Gpa> {
+        self.ram.slots().iter().find_map(|s| {
+            let start = s.hfn.raw() << 12;
+            let end = start + (s.frames << 12);
+            (hpa.raw() >= start && hpa.raw() < end)
+                .then(|| Gpa::new((s.gfn.raw() << 12) + hpa.raw() - start))
+        })
     }
 
     fn exit<K: EventSink>(&mut self, reason: ExitReason, sink: &mut K) {
@@ -1000,7 +1284,24 @@ impl Machine {
         }
     }
 
+    /// A VM entry. KVM first services what the exit requested (`vcpu_enter_guest`): a sync of
+    /// unsync shadow pages (`KVM_REQ_MMU_SYNC`), then one TLB flush however many were asked
+    /// for (`KVM_REQ_TLB_FLUSH`, which its `tlb_flush` statistic counts).
     fn entry<K: EventSink>(&mut self, sink: &mut K) {
+        let mut flush = std::mem::take(&mut self.flush_request);
+        if let Some(sh) = self.shadow.as_mut() {
+            if std::mem::take(&mut sh.sync_request) {
+                // Syncing writes only existing shadow frames: no limit can be hit.
+                let _ = sh.sync_all(&mut self.mem, &self.ram, sink);
+            }
+            flush |= std::mem::take(&mut sh.flush_request);
+        }
+        if let Some(t) = self.tdp.as_mut() {
+            flush |= std::mem::take(&mut t.flush_request);
+        }
+        if flush {
+            self.hypervisor_flush(sink);
+        }
         let mut flushed = 0;
         if !self.cfg.vpid {
             flushed = self.tlb.invalidate(|e| e.tag.vpid() == 0);
@@ -1049,17 +1350,18 @@ impl Machine {
             noflush,
         });
         if self.cfg.mode == Mode::Shadow {
-            self.exit(ExitReason::Cr3Write, sink);
-            if let Some(sh) = self.shadow.as_mut() {
-                sh.sync_all(&mut self.mem, &self.ram, sink);
-            }
+            self.kernel_op_begin(ExitReason::Cr3Write, sink);
         }
         self.cr3 = cr3;
         self.pcid = pcid;
         self.refresh_tag();
         self.current = space.0;
-        if self.cfg.mode == Mode::Shadow {
-            self.shadow_root(sink)?;
+        if let Some(sh) = self.shadow.as_mut() {
+            // kvm_set_cr3: the new root (made or found), the unsync pages synced, and a TLB
+            // flush requested for the entry.
+            sh.root(&mut self.mem, &self.ram, cr3, sink)?;
+            sh.sync_all(&mut self.mem, &self.ram, sink)?;
+            sh.flush_request = true;
         }
         if !noflush {
             let tag = self.tag();
@@ -1084,10 +1386,11 @@ impl Machine {
     /// the current PCID. Under shadow paging it exits and the hypervisor syncs that entry.
     pub fn invlpg<K: EventSink>(&mut self, gva: Gva, sink: &mut K) -> Result<(), MachineError> {
         if self.cfg.mode == Mode::Shadow {
-            self.exit(ExitReason::Invlpg, sink);
+            self.kernel_op_begin(ExitReason::Invlpg, sink);
             let cr3 = self.cr3;
             if let Some(sh) = self.shadow.as_mut() {
-                sh.invlpg(&mut self.mem, &self.ram, cr3, gva);
+                let synced = sh.invlpg(&mut self.mem, &self.ram, cr3, gva, sink)?;
+                sink.event(&Event::HypervisorInvlpg { gva, synced });
             }
         }
         let tag = self.tag();
@@ -1223,35 +1526,82 @@ impl Machine {
     ) -> Result<(), MachineError> {
         let gpa = self.guest_entry_gpa(space, gva, level)?;
         let hpa = self.ram.gpa_to_hpa(gpa).ok_or(MachineError::NotRam(gpa))?;
-        match self.shadow.as_mut() {
-            Some(sh) if sh.write_traps(gpa) => {
-                self.exit(ExitReason::PageFault, sink);
-                let sh = self.shadow.as_mut().ok_or(MachineError::WrongMode {
-                    op: "a shadow write",
-                    needs: "shadow",
-                    mode: self.cfg.mode,
-                })?;
-                let (_, flush) = sh.guest_write(&mut self.mem, &self.ram, gpa, hpa, value, sink)?;
-                if flush {
-                    self.hypervisor_flush(sink);
+        let traps = self.shadow.as_ref().is_some_and(|sh| sh.write_traps(gpa));
+        if traps {
+            // The store faults on the write-protected table: KVM either lets the table go
+            // unsync (the store then goes through) or emulates it.
+            sink.event(&Event::ShadowFault { gva });
+            self.exit(ExitReason::PageFault, sink);
+            let emulate = match self.shadow.as_mut() {
+                Some(sh) => sh.store_traps(gpa, sink),
+                None => false,
+            };
+            sink.event(&Event::FaultHandled {
+                outcome: if emulate {
+                    FaultOutcome::Emulated
+                } else {
+                    FaultOutcome::Fixed
+                },
+            });
+            let old = self.mem.read_u64(hpa);
+            self.mem.write_u64(hpa, value).map_err(BuildError::from)?;
+            sink.event(&Event::GuestPteWrite {
+                gpa,
+                old,
+                new: value,
+                emulated: emulate,
+            });
+            if emulate {
+                if let Some(sh) = self.shadow.as_mut() {
+                    sh.track_write(&mut self.mem, gpa, sink)?;
                 }
-                self.entry(sink);
             }
-            Some(sh) => {
-                sh.guest_write(&mut self.mem, &self.ram, gpa, hpa, value, sink)?;
-            }
-            None => {
-                let old = self.mem.read_u64(hpa);
-                self.mem.write_u64(hpa, value).map_err(BuildError::from)?;
-                sink.event(&Event::GuestPteWrite {
-                    gpa,
-                    old,
-                    new: value,
-                    emulated: false,
-                });
-            }
+            self.entry(sink);
+        } else {
+            let old = self.mem.read_u64(hpa);
+            self.mem.write_u64(hpa, value).map_err(BuildError::from)?;
+            sink.event(&Event::GuestPteWrite {
+                gpa,
+                old,
+                new: value,
+                emulated: false,
+            });
         }
         Ok(())
+    }
+}
+
+/// The rights controls the hardware applies: the guest's, except that under shadow paging
+/// KVM keeps the real CR0.WP set (Linux `arch/x86/kvm/vmx/vmx.c`, `vmx_set_cr0` with
+/// `enable_ept` off, and PVM alike), so supervisor writes honour the shadow entries' R/W.
+fn hardware_control(cfg: &MachineConfig, ac: bool) -> crate::RightsControl {
+    let mut ctl = cfg.cpu.rights_control(ac);
+    if cfg.mode == Mode::Shadow {
+        ctl.wp = true;
+    }
+    ctl
+}
+
+/// The leaf bits of stage-2 entries made on demand: EPT read, write, execute, write-back,
+/// A/D set (as KVM makes them); NPT present, writable, user, A/D.
+pub const fn default_stage2_flags(mode: Mode) -> u64 {
+    match mode {
+        Mode::Npt => {
+            PteFlags::PRESENT.bits()
+                | PteFlags::WRITABLE.bits()
+                | PteFlags::USER.bits()
+                | PteFlags::ACCESSED.bits()
+                | PteFlags::DIRTY.bits()
+        }
+        _ => {
+            EptFlags::READ.bits()
+                | EptFlags::WRITE.bits()
+                | EptFlags::EXECUTE.bits()
+                | EptFlags::MEMTYPE1.bits()
+                | EptFlags::MEMTYPE2.bits()
+                | EptFlags::ACCESSED.bits()
+                | EptFlags::DIRTY.bits()
+        }
     }
 }
 

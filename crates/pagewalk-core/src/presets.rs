@@ -2,7 +2,7 @@
 //! Used by `pagewalk walk`, the benchmarks and the tests, so all three build the same thing.
 
 use crate::addr::{Gpa, Gva, Levels, PageSize};
-use crate::config::{MachineConfig, Mode};
+use crate::config::{Backing, HostConfig, MachineConfig, Mode, Stage2Fill};
 use crate::entry::{EptFlags, PteFlags};
 use crate::machine::{Machine, MachineError};
 use crate::pwc::PwcConfig;
@@ -78,7 +78,18 @@ impl OneMapping {
             stage2_levels: self.stage2_levels,
             ..MachineConfig::default()
         };
-        cfg.shadow.host_page = self.host_page;
+        // A pure two-dimensional walk: every host page exists and stage 2 is filled before
+        // the guest runs, so no fault exit comes between the learner and the walk.
+        cfg.host = HostConfig {
+            backing: match self.host_page {
+                PageSize::Size4K => Backing::Anon4K,
+                PageSize::Size2M => Backing::Hugetlb2M,
+                PageSize::Size1G => Backing::Hugetlb1G,
+            },
+            prealloc: true,
+            stage2: Stage2Fill::Prefilled,
+            ..HostConfig::default()
+        };
         if !self.tlb {
             cfg.tlb = TlbConfig {
                 enabled: false,

@@ -11,7 +11,6 @@
 
 pub mod codegen;
 pub mod host;
-pub mod model;
 pub mod stats;
 
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
@@ -53,27 +52,6 @@ impl RealCounters {
     }
 }
 
-/// The counters a comparison shows, in order: the shadow MMU's and the vCPU's.
-pub const KVM_COUNTERS: [&str; 17] = [
-    "pf_taken",
-    "pf_fixed",
-    "pf_spurious",
-    "pf_emulate",
-    "pf_guest",
-    "pages_4k",
-    "pages_2m",
-    "pages_1g",
-    "mmu_cache_miss",
-    "mmu_unsync",
-    "mmu_pte_write",
-    "mmu_flooded",
-    "mmu_shadow_zapped",
-    "tlb_flush",
-    "invlpg",
-    "exits",
-    "irq_exits",
-];
-
 /// One compared counter.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Row {
@@ -99,13 +77,15 @@ pub const NOT_OBSERVABLE: [&str; 7] = [
     "vpid effects",
 ];
 
-/// Compares every counter of [`KVM_COUNTERS`]. `exits` include the host's interrupts, which
-/// come at random, so `exits - irq_exits` is compared instead, within one.
+/// Compares every statistic of [`pagewalk_core::KVM_STATS`], the list the core's counters
+/// are folded for. `exits` include the host's interrupts, which come at random, so
+/// `exits - irq_exits` is compared instead, within one.
 pub fn compare(real: &RealCounters, sim: &RealCounters) -> Vec<Row> {
-    let mut rows: Vec<Row> = KVM_COUNTERS
+    let mut rows: Vec<Row> = pagewalk_core::KVM_STATS
         .iter()
-        .filter(|k| !matches!(**k, "exits" | "irq_exits"))
-        .map(|&k| Row {
+        .map(|&(k, _)| k)
+        .filter(|k| *k != "exits")
+        .map(|k| Row {
             name: k.to_owned(),
             simulated: sim.get(k),
             real: real.get(k),
@@ -128,9 +108,11 @@ pub fn compare(real: &RealCounters, sim: &RealCounters) -> Vec<Row> {
 pub struct Outcome {
     /// KVM's counters over the measured phase.
     pub real: RealCounters,
-    /// The shadow-MMU model's prediction (what this project's hosts run).
+    /// The core's prediction under shadow paging (what this project's hosts run): its
+    /// counters folded from its events, under KVM's names.
     pub shadow: RealCounters,
-    /// The TDP (EPT/NPT) model's prediction, unverified: no host here has TDP.
+    /// The core's prediction under EPT with stage 2 filled on demand, unverified: no host
+    /// here has TDP.
     pub tdp_unverified: RealCounters,
 }
 

@@ -1,11 +1,13 @@
 //! Turning a scenario into a running KVM guest.
 
 use crate::codegen::{port, Code};
-use crate::model::{GuestOp, Image, Model, TdpModel};
 use crate::sys::{Backing, CpuSetup, Guest, GuestMem};
 use crate::Outcome;
 use crate::{runnable, KvmError, RealCounters, MAX_TABLE_ADDRESSES};
-use pagewalk_core::{Counters, Gpa, Gva, PageSize, PteFlags};
+use pagewalk_core::{
+    Access, Counters, Gpa, Gva, Machine, MachineError, Mode, PageSize, Platform, PteFlags, SpaceId,
+    Stage2Fill,
+};
 use pagewalk_scenario::lower::build;
 use pagewalk_scenario::model::{Backing as ScBacking, EntryValue, Op};
 use pagewalk_scenario::{Action, Scenario, Session};
@@ -77,12 +79,168 @@ fn tss_bytes() -> Vec<u8> {
     t
 }
 
+/// One memory-relevant action of the guest program, as the code generator emits it: what
+/// the prediction replays on the core's machine (so the two cannot disagree). No rule of KVM
+/// lives here: each action is a call into `pagewalk_core::Machine`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum GuestOp {
+    /// A data read, or the fetch of a code page (the same for the MMU).
+    Read(u64),
+    /// A data write.
+    Write(u64),
+    /// An `out` to the host.
+    Out,
+    /// An `out` after which the host loads this address space's CR3 (KVM_SET_SREGS).
+    Cr3(usize),
+    /// A round trip through the CPL-0 trampoline that does nothing.
+    Trap,
+    /// The guest loads this address space's CR3 itself, through the trampoline.
+    GuestCr3(usize),
+    /// INVLPG through the trampoline.
+    Invlpg(u64),
+    /// The guest writes one of its page-table entries through a writable alias mapping at
+    /// `alias`: with `modify` it reads the entry first and stores `(old | set) & !clear`,
+    /// otherwise it stores `set`.
+    PteWrite {
+        /// Linear address of the entry in the alias mapping.
+        alias: u64,
+        /// Guest-physical address of the entry.
+        entry: u64,
+        /// Read-modify-write (true) or a plain store of `set` (false).
+        modify: bool,
+        /// Bits to set (or the whole value).
+        set: u64,
+        /// Bits to clear.
+        clear: u64,
+    },
+}
+
+/// Replays one action of the guest program on the core's machine.
+fn replay(
+    m: &mut Machine,
+    spaces: &[SpaceId],
+    op: GuestOp,
+    c: &mut Counters,
+) -> Result<(), MachineError> {
+    let space = |s: usize| spaces[s.min(spaces.len() - 1)];
+    match op {
+        GuestOp::Read(a) => m.access(Gva::new(a), Access::USER_READ, c).map(drop),
+        GuestOp::Write(a) => m.access(Gva::new(a), Access::USER_WRITE, c).map(drop),
+        GuestOp::Out => m.vm_exit_and_entry(c),
+        GuestOp::Cr3(s) => m.host_load_cr3(space(s), c),
+        GuestOp::Trap => {
+            m.kernel_round_trip(c);
+            Ok(())
+        }
+        GuestOp::GuestCr3(s) => m.mov_cr3(space(s), false, c),
+        GuestOp::Invlpg(gva) => m.invlpg(Gva::new(gva), c),
+        GuestOp::PteWrite {
+            alias,
+            entry,
+            modify,
+            set,
+            clear,
+        } => {
+            let value = if modify {
+                m.access(Gva::new(alias), Access::USER_READ, c)?;
+                (m.read_guest(Gpa::new(entry))? | set) & !clear
+            } else {
+                set
+            };
+            m.store(Gva::new(alias), value, true, c).map(drop)
+        }
+    }
+}
+
+/// KVM's counters over the measured phase as the core's machine predicts them: the warm-up,
+/// a snapshot, the measured actions, and the difference (gauges as their level).
+fn predict(mut m: Machine, spaces: &[SpaceId], prog: &Program) -> Result<RealCounters, KvmError> {
+    let mut c = Counters::default();
+    let fail = |e: MachineError| KvmError::Kvm(format!("the model could not replay the guest: {e}"));
+    for &op in &prog.warm {
+        replay(&mut m, spaces, op, &mut c).map_err(fail)?;
+    }
+    let before = c;
+    let mut err = None;
+    for block in &prog.measured {
+        block.for_each(|op| {
+            if err.is_none() {
+                err = replay(&mut m, spaces, op, &mut c).err();
+            }
+        });
+    }
+    if let Some(e) = err {
+        return Err(fail(e));
+    }
+    Ok(kvm_counters(&c.since(&before)))
+}
+
+/// The core's counters under KVM's names: the one list [`pagewalk_core::KVM_STATS`].
+pub(crate) fn kvm_counters(c: &Counters) -> RealCounters {
+    RealCounters(
+        pagewalk_core::KVM_STATS
+            .iter()
+            .map(|&(kvm, core)| (kvm.to_owned(), c.get(core).unwrap_or(0)))
+            .collect(),
+    )
+}
+
+/// Whether this host's KVM is PVM (guest CPL 0 emulated): read from the loaded modules.
+fn platform_here() -> Platform {
+    if std::path::Path::new("/sys/module/kvm_pvm").exists() {
+        Platform::Pvm
+    } else {
+        Platform::Hardware
+    }
+}
+
+/// The scenario's machine in `mode`, with the runtime mapped into every address space and
+/// the pages the VMM writes before the run marked as present.
+fn machine_for(
+    sc: &Scenario,
+    mode: Mode,
+    platform: Platform,
+    prog: &Program,
+) -> Result<(Machine, Vec<SpaceId>), KvmError> {
+    let mut sc = sc.clone();
+    sc.machine.mode = mode;
+    sc.host.platform = platform;
+    sc.host.stage2 = Stage2Fill::OnDemand;
+    sc.host.auto_stage2 = true;
+    let built = build(&sc).map_err(|d| KvmError::Kvm(d.to_string()))?;
+    let mut m = built.machine;
+    for s in 0..m.space_count() {
+        for &(off, gpa, flags) in &prog.pages {
+            m.map(
+                SpaceId(s),
+                Gva::new(RT_GVA + off),
+                Gpa::new(gpa),
+                PageSize::Size4K,
+                flags,
+            )
+            .map_err(|e| KvmError::Kvm(format!("mapping the runtime: {e}")))?;
+        }
+    }
+    m.activate(built.spaces[0])
+        .map_err(|e| KvmError::Kvm(e.to_string()))?;
+    for gpa in [GDT, TSS, IDT, HANDLER] {
+        m.vmm_write(Gpa::new(gpa));
+    }
+    for p in 0..(prog.code.len() as u64).div_ceil(4096) {
+        m.vmm_write(Gpa::new(CODE + p * 4096));
+    }
+    for p in 0..(prog.table_bytes.len() as u64).div_ceil(4096) {
+        m.vmm_write(Gpa::new(TABLE + p * 4096));
+    }
+    Ok((m, built.spaces))
+}
+
 fn backing(b: ScBacking) -> Backing {
     match b {
-        ScBacking::Anon4k => Backing::Anon,
+        ScBacking::Anon4K => Backing::Anon,
         ScBacking::Thp => Backing::Thp,
-        ScBacking::Hugetlb2m => Backing::Huge2M,
-        ScBacking::Hugetlb1g => Backing::Huge1G,
+        ScBacking::Hugetlb2M => Backing::Huge2M,
+        ScBacking::Hugetlb1G => Backing::Huge1G,
     }
 }
 
@@ -371,8 +529,7 @@ fn program(
                     at,
                     Block::One(GuestOp::PteWrite {
                         alias,
-                        gfn: frame >> 12,
-                        index: ((entry & 0xfff) / 8) as usize,
+                        entry,
                         modify,
                         set,
                         clear,
@@ -390,7 +547,6 @@ fn program(
                 ..
             } => {
                 body.out(port::CR3, space as u8);
-                measured.push((at, Block::One(GuestOp::Out)));
                 measured.push((at, Block::One(GuestOp::Cr3(space))));
             }
             Op::Cr3 {
@@ -496,51 +652,24 @@ fn program(
 pub fn run(sc: &Scenario, watchdog: Duration) -> Result<Outcome, KvmError> {
     runnable(sc)?;
     let built = build(sc).map_err(|d| KvmError::Kvm(d.to_string()))?;
-    let mut m = built.machine;
-    let prog = program(sc, &m, &built.spaces)?;
-    for s in 0..m.space_count() {
-        for &(off, gpa, flags) in &prog.pages {
-            m.map(
-                pagewalk_core::SpaceId(s),
-                Gva::new(RT_GVA + off),
-                Gpa::new(gpa),
-                PageSize::Size4K,
-                flags,
-            )
-            .map_err(|e| KvmError::Kvm(format!("mapping the runtime: {e}")))?;
-        }
-    }
-    let roots: Vec<u64> = (0..m.space_count())
-        .map(|s| m.cr3_of(pagewalk_core::SpaceId(s)).map(|g| g.raw()))
+    let m0 = built.machine;
+    let prog = program(sc, &m0, &built.spaces)?;
+    let (m, spaces) = machine_for(sc, Mode::Shadow, platform_here(), &prog)?;
+    let roots: Vec<u64> = spaces
+        .iter()
+        .map(|&s| m.cr3_of(s).map(|g| g.raw()))
         .collect::<Result<_, _>>()
         .map_err(|e| KvmError::Kvm(e.to_string()))?;
-    // The image: guest tables, and what the host writes before the run.
-    let mut image = Image {
-        roots: roots.clone(),
-        prealloc: sc.host.prealloc,
-        maxphyaddr: sc.machine.cpu.maxphyaddr,
-        host_page: sc.host.backing.page_size(),
-        zero_page: matches!(sc.host.backing, ScBacking::Anon4k | ScBacking::Thp),
-        ..Image::default()
-    };
+    // The guest's tables, byte for byte as the simulator built them.
+    let mut tables: Vec<(u64, [u64; 512])> = Vec::new();
     for &frame in m.guest_table_frames() {
         let hpa = m
             .guest_ram()
             .gpa_to_hpa(Gpa::new(frame))
             .ok_or_else(|| KvmError::Kvm(format!("guest table {frame:#x} outside guest RAM")))?;
         if let Some(words) = m.memory().frame_words(hpa.frame()) {
-            image.tables.insert(frame >> 12, Box::new(words));
+            tables.push((frame >> 12, words));
         }
-    }
-    image.host_written.push(GDT >> 12);
-    image.host_written.push(TSS >> 12);
-    image.host_written.push(IDT >> 12);
-    image.host_written.push(HANDLER >> 12);
-    for p in 0..(prog.code.len() as u64).div_ceil(4096) {
-        image.host_written.push((CODE >> 12) + p);
-    }
-    for p in 0..(prog.table_bytes.len() as u64).div_ceil(4096) {
-        image.host_written.push((TABLE >> 12) + p);
     }
     // The real run.
     let mem = GuestMem::new(
@@ -548,7 +677,7 @@ pub fn run(sc: &Scenario, watchdog: Duration) -> Result<Outcome, KvmError> {
         backing(sc.host.backing),
         sc.host.prealloc,
     )?;
-    for (gfn, words) in &image.tables {
+    for (gfn, words) in &tables {
         let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
         mem.write(gfn << 12, &bytes)?;
     }
@@ -576,25 +705,10 @@ pub fn run(sc: &Scenario, watchdog: Duration) -> Result<Outcome, KvmError> {
     drop(watchdog);
     drop(guest);
     let real = result?;
-    // The prediction.
-    let mut model = Model::new(image.clone());
-    for &op in &prog.warm {
-        model.step(op);
-    }
-    let before = model.counters.clone();
-    for block in &prog.measured {
-        block.for_each(|op| model.step(op));
-    }
-    let predicted = RealCounters(crate::model::measured(&before, &model.counters));
-    let mut tdp = TdpModel::new(image.clone());
-    for &op in &prog.warm {
-        tdp.step(op);
-    }
-    let tdp_before = tdp.counters.clone();
-    for block in &prog.measured {
-        block.for_each(|op| tdp.step(op));
-    }
-    let tdp_predicted = RealCounters(crate::model::measured(&tdp_before, &tdp.counters));
+    // The predictions: the core's machine replays the same program.
+    let predicted = predict(m, &spaces, &prog)?;
+    let (tdp, tdp_spaces) = machine_for(sc, Mode::Ept, Platform::Hardware, &prog)?;
+    let tdp_predicted = predict(tdp, &tdp_spaces, &prog)?;
     Ok(Outcome {
         real,
         shadow: predicted,

@@ -38,7 +38,16 @@ fn level(edit: &Edit) -> Level {
 /// Builds the machine of a scenario.
 pub fn build(sc: &Scenario) -> Result<Built, Diagnostic> {
     let mut cfg = sc.machine.clone();
-    cfg.shadow.host_page = sc.host.backing.page_size();
+    cfg.host = pagewalk_core::HostConfig {
+        backing: sc.host.backing,
+        prealloc: sc.host.prealloc,
+        stage2: if sc.host.auto_stage2 {
+            sc.host.stage2
+        } else {
+            pagewalk_core::Stage2Fill::Prefilled
+        },
+        platform: sc.host.platform,
+    };
     let first = sc.spaces.first().map_or(Default::default(), |s| {
         s.maps.first().map_or(Default::default(), |m| m.pos)
     });
@@ -94,9 +103,16 @@ pub fn build(sc: &Scenario) -> Result<Built, Diagnostic> {
                 .map_err(|e| at(map.pos, e))?;
         }
     }
+    // Stage 2: filled now (a scenario about the pure 2D walk asks for it), or left to KVM's
+    // TDP MMU to fill on demand, as real KVM does; `auto_stage2 = false` leaves only the
+    // explicit mappings.
     if sc.machine.mode.is_nested() && sc.host.auto_stage2 {
-        m.back_stage2(sc.host.stage2_page, sc.host.stage2_flags)
-            .map_err(|e| at(first, e))?;
+        match sc.host.stage2 {
+            pagewalk_core::Stage2Fill::Prefilled => m
+                .back_stage2(sc.host.stage2_page, sc.host.stage2_flags)
+                .map_err(|e| at(first, e))?,
+            pagewalk_core::Stage2Fill::OnDemand => m.set_stage2_flags(sc.host.stage2_flags),
+        }
     }
     for edit in &sc.host.edits {
         let hpa = m

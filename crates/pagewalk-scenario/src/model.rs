@@ -5,41 +5,7 @@ use crate::diag::Pos;
 use pagewalk_core::{AccessKind, MachineConfig, PageSize, PteFlags};
 use serde::Serialize;
 
-/// How the host backs guest RAM, as QEMU and Linux would.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Backing {
-    /// Anonymous memory in 4 KiB pages (THP off).
-    Anon4k,
-    /// Transparent huge pages: anonymous memory with `madvise(MADV_HUGEPAGE)`, 2 MiB where the
-    /// kernel can.
-    Thp,
-    /// hugetlbfs with 2 MiB pages (`-mem-path /dev/hugepages`, `vm.nr_hugepages`).
-    Hugetlb2m,
-    /// hugetlbfs with 1 GiB pages.
-    Hugetlb1g,
-}
-
-impl Backing {
-    /// The host page size this backing gives.
-    pub fn page_size(self) -> PageSize {
-        match self {
-            Backing::Anon4k => PageSize::Size4K,
-            Backing::Thp | Backing::Hugetlb2m => PageSize::Size2M,
-            Backing::Hugetlb1g => PageSize::Size1G,
-        }
-    }
-
-    /// The name used in scenario files.
-    pub fn name(self) -> &'static str {
-        match self {
-            Backing::Anon4k => "4K",
-            Backing::Thp => "thp",
-            Backing::Hugetlb2m => "hugetlb-2M",
-            Backing::Hugetlb1g => "hugetlb-1G",
-        }
-    }
-}
+pub use pagewalk_core::Backing;
 
 /// How to change an entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -144,6 +110,10 @@ pub struct Host {
     pub backing: Backing,
     /// Whether guest RAM is touched before the guest runs (QEMU's `-mem-prealloc`).
     pub prealloc: bool,
+    /// When stage-2 entries are made: on demand by KVM's TDP MMU, or all before the run.
+    pub stage2: pagewalk_core::Stage2Fill,
+    /// How the guest's kernel runs (hardware virtualization, or PVM).
+    pub platform: pagewalk_core::Platform,
     /// Page size of the automatic stage-2 mappings.
     pub stage2_page: PageSize,
     /// Map every guest-physical page the guest uses in stage 2 automatically.
@@ -238,9 +208,9 @@ pub enum Op {
         space: usize,
         /// Bit 63: keep this PCID's entries.
         noflush: bool,
-        /// On real KVM: the guest executes MOV CR3 itself (through its CPL-0 trampoline)
-        /// rather than the host loading CR3 with KVM_SET_SREGS. The simulator treats both
-        /// alike.
+        /// The guest executes MOV CR3 itself (`via = "guest"`), rather than the host loading
+        /// CR3 with KVM_SET_SREGS while the vCPU is out (`via = "host"`, the default): the
+        /// two differ for the hypervisor (an unchanged CR3 loaded by the host does nothing).
         from_guest: bool,
     },
     /// INVLPG.

@@ -60,6 +60,8 @@ const COST_KEYS: &[&str] = &[
 const HOST_KEYS: &[&str] = &[
     "backing",
     "prealloc",
+    "stage2",
+    "platform",
     "stage2_page",
     "auto_stage2",
     "stage2_flags",
@@ -182,7 +184,7 @@ fn read_scenario(top: &Obj<'_, '_, '_>) -> Option<Scenario> {
     };
     let host = match top.table("host") {
         Some(h) => read_host(&h, &machine),
-        None => default_host(&machine, Backing::Anon4k),
+        None => default_host(&machine, Backing::Anon4K),
     };
     let mut spaces: Vec<Space> = top
         .tables_or_one("space")
@@ -436,6 +438,8 @@ fn default_host(machine: &MachineConfig, backing: Backing) -> Host {
     Host {
         backing,
         prealloc: false,
+        stage2: pagewalk_core::Stage2Fill::OnDemand,
+        platform: pagewalk_core::Platform::Hardware,
         stage2_page: backing.page_size(),
         auto_stage2: true,
         stage2_flags: stage2_flags(machine.mode),
@@ -468,16 +472,34 @@ fn read_host(h: &Obj<'_, '_, '_>, machine: &MachineConfig) -> Host {
         .choice(
             "backing",
             &[
-                ("4K", Backing::Anon4k),
+                ("4K", Backing::Anon4K),
                 ("thp", Backing::Thp),
-                ("hugetlb-2M", Backing::Hugetlb2m),
-                ("hugetlb-1G", Backing::Hugetlb1g),
+                ("hugetlb-2M", Backing::Hugetlb2M),
+                ("hugetlb-1G", Backing::Hugetlb1G),
             ],
         )
-        .unwrap_or(Backing::Anon4k);
+        .unwrap_or(Backing::Anon4K);
     let mut host = default_host(machine, backing);
     if let Some(b) = h.bool("prealloc") {
         host.prealloc = b;
+    }
+    if let Some(f) = h.choice(
+        "stage2",
+        &[
+            ("on-demand", pagewalk_core::Stage2Fill::OnDemand),
+            ("prefilled", pagewalk_core::Stage2Fill::Prefilled),
+        ],
+    ) {
+        host.stage2 = f;
+    }
+    if let Some(p) = h.choice(
+        "platform",
+        &[
+            ("hardware", pagewalk_core::Platform::Hardware),
+            ("pvm", pagewalk_core::Platform::Pvm),
+        ],
+    ) {
+        host.platform = p;
     }
     if let Some(p) = h.choice("stage2_page", PAGE_SIZES) {
         host.stage2_page = p;

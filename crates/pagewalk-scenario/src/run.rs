@@ -195,9 +195,17 @@ impl Session {
         }
         match entry.op {
             Op::VmExit { .. } => self.machine.vm_exit_and_entry(sink),
-            Op::Cr3 { space, noflush, .. } => {
+            Op::Cr3 {
+                space,
+                noflush,
+                from_guest,
+            } => {
                 let id = self.spaces[space.min(self.spaces.len() - 1)];
-                self.machine.mov_cr3(id, noflush, sink)
+                if from_guest || !self.machine.config().mode.is_virtualized() {
+                    self.machine.mov_cr3(id, noflush, sink)
+                } else {
+                    self.machine.host_load_cr3(id, sink)
+                }
             }
             Op::Invlpg { gva } => self.machine.invlpg(Gva::new(gva), sink),
             Op::Invpcid { kind, pcid, gva } => {
@@ -271,38 +279,6 @@ pub struct Report {
     pub passed: usize,
     /// Expectations that failed.
     pub failures: Vec<Failure>,
-}
-
-fn sub(a: &Counters, b: &Counters) -> Counters {
-    let mut d = *a;
-    macro_rules! minus {
-        ($($f:ident),*) => { $( d.$f = a.$f - b.$f; )* };
-    }
-    minus!(
-        accesses,
-        tlb_hits,
-        tlb_l1_hits,
-        tlb_l2_hits,
-        tlb_misses,
-        walks,
-        guest_refs,
-        host_refs,
-        pwc_hits,
-        ad_updates,
-        page_faults,
-        ept_violations,
-        ept_misconfigs,
-        vm_exits,
-        shadow_faults,
-        shadow_pages,
-        shadow_fills,
-        emulated_writes,
-        hypervisor_refs,
-        resync_changes,
-        tlb_flushes,
-        tlb_entries_flushed
-    );
-    d
 }
 
 fn fault_kind(o: &Outcome) -> FaultKind {
@@ -410,7 +386,7 @@ pub fn run_with_progress(
             steps.push(StepReport {
                 index: a.step(),
                 label: entry.label.clone(),
-                counters: sub(&counters, &before),
+                counters: counters.since(&before),
                 last: last.take(),
             });
             after.push(counters);
