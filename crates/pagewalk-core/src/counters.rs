@@ -485,6 +485,7 @@ impl EventSink for Counters {
                     self.host_zero_page_maps += 1
                 }
                 (HostPageState::Unallocated, _) => self.host_page_faults += 1,
+                (HostPageState::ReadOnly, HostPageState::Allocated) => {}
                 (HostPageState::ZeroPage, HostPageState::Allocated) => self.host_cow_breaks += 1,
                 _ => {}
             },

@@ -122,6 +122,9 @@ pub enum ExitReason {
     KernelEntry,
     /// PVM: the guest's kernel returns to user mode (IRETQ, emulated).
     KernelReturn,
+    /// PVM: one more exit when a guest MOV CR3 loads a shadow root that is not among the
+    /// cached ones (measured on this host; the mechanism is not identified).
+    RootLoad,
 }
 
 impl ExitReason {
@@ -137,6 +140,7 @@ impl ExitReason {
             ExitReason::HostCr3 => "the host loads a new CR3 (KVM_SET_SREGS)",
             ExitReason::KernelEntry => "the guest enters its kernel (PVM emulates CPL 0)",
             ExitReason::KernelReturn => "the guest's kernel returns to user mode (PVM)",
+            ExitReason::RootLoad => "PVM loads a shadow root that was not cached",
         }
     }
 }

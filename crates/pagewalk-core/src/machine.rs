@@ -1182,6 +1182,37 @@ impl Machine {
         }
     }
 
+    /// Under shadow paging, KVM switches to the root of the CR3 just loaded (`kvm_set_cr3`,
+    /// `kvm_mmu_new_pgd`) and asks for a TLB flush. A root among the cached ones is synced
+    /// before the coming entry, and the flushes coalesce. Any other root is loaded only after
+    /// an entry has serviced the flush (`kvm_mmu_reload`), and the sync of its unsync pages
+    /// needs a second flush (measured on this host); on PVM a guest MOV CR3 to such a root
+    /// also takes one more exit (measured; the mechanism is not identified).
+    fn shadow_new_root<K: EventSink>(
+        &mut self,
+        old: Gpa,
+        by_guest: bool,
+        sink: &mut K,
+    ) -> Result<(), MachineError> {
+        let cr3 = self.cr3;
+        let Some(sh) = self.shadow.as_mut() else {
+            return Ok(());
+        };
+        let cached = sh.switch_root(old, cr3, by_guest);
+        sh.flush_request = true;
+        if !cached {
+            self.entry(sink);
+            if by_guest && self.cfg.host.platform == Platform::Pvm {
+                self.exit(ExitReason::RootLoad, sink);
+            }
+        }
+        if let Some(sh) = self.shadow.as_mut() {
+            sh.root(&mut self.mem, &self.ram, cr3, sink)?;
+            sh.sync_root(&mut self.mem, &self.ram, cr3, sink)?;
+        }
+        Ok(())
+    }
+
     /// The host loads the guest's CR3 for address space `space` while the vCPU is out
     /// (KVM_SET_SREGS after an I/O exit: one exit). An unchanged CR3 does nothing at all
     /// (measured on this host); a new one requests a TLB flush and, under shadow paging,
@@ -1207,15 +1238,13 @@ impl Machine {
                 pcid: if self.cfg.cpu.pcide { pcid } else { 0 },
                 noflush: false,
             });
+            let old = self.cr3;
             self.cr3 = cr3;
             self.pcid = pcid;
             self.refresh_tag();
             self.current = space.0;
             self.flush_request = true;
-            if let Some(sh) = self.shadow.as_mut() {
-                sh.root(&mut self.mem, &self.ram, cr3, sink)?;
-                sh.sync_all(&mut self.mem, &self.ram, sink)?;
-            }
+            self.shadow_new_root(old, false, sink)?;
         }
         self.entry(sink);
         Ok(())
@@ -1292,7 +1321,7 @@ impl Machine {
         if let Some(sh) = self.shadow.as_mut() {
             if std::mem::take(&mut sh.sync_request) {
                 // Syncing writes only existing shadow frames: no limit can be hit.
-                let _ = sh.sync_all(&mut self.mem, &self.ram, sink);
+                let _ = sh.sync_root(&mut self.mem, &self.ram, self.cr3, sink);
             }
             flush |= std::mem::take(&mut sh.flush_request);
         }
@@ -1352,17 +1381,12 @@ impl Machine {
         if self.cfg.mode == Mode::Shadow {
             self.kernel_op_begin(ExitReason::Cr3Write, sink);
         }
+        let old = self.cr3;
         self.cr3 = cr3;
         self.pcid = pcid;
         self.refresh_tag();
         self.current = space.0;
-        if let Some(sh) = self.shadow.as_mut() {
-            // kvm_set_cr3: the new root (made or found), the unsync pages synced, and a TLB
-            // flush requested for the entry.
-            sh.root(&mut self.mem, &self.ram, cr3, sink)?;
-            sh.sync_all(&mut self.mem, &self.ram, sink)?;
-            sh.flush_request = true;
-        }
+        self.shadow_new_root(old, true, sink)?;
         if !noflush {
             let tag = self.tag();
             let removed = self.tlb.invalidate(|e| {

@@ -116,11 +116,11 @@ enum GuestOp {
 }
 
 /// Replays one action of the guest program on the core's machine.
-fn replay(
+fn replay<K: pagewalk_core::EventSink>(
     m: &mut Machine,
     spaces: &[SpaceId],
     op: GuestOp,
-    c: &mut Counters,
+    c: &mut K,
 ) -> Result<(), MachineError> {
     let space = |s: usize| spaces[s.min(spaces.len() - 1)];
     match op {

@@ -24,6 +24,10 @@ pub enum HostPageState {
     Unallocated,
     /// Read before any write: the host's shared zero page, mapped read-only.
     ZeroPage,
+    /// A page of its own, mapped read-only in the host because it was only read: a private
+    /// hugetlbfs mapping (`hugetlb_no_page` maps a read fault read-only; the first write
+    /// makes it writable in place, `hugetlb_wp`, with no copy and no MMU-notifier zap).
+    ReadOnly,
     /// A page of its own: a private 4 KiB page, a THP, or a hugetlbfs page (by the backing).
     Allocated,
 }
@@ -34,6 +38,7 @@ impl HostPageState {
         match self {
             HostPageState::Unallocated => "not allocated",
             HostPageState::ZeroPage => "the shared zero page",
+            HostPageState::ReadOnly => "a page of its own, read-only until written",
             HostPageState::Allocated => "a page of its own",
         }
     }
@@ -108,22 +113,23 @@ impl HostMemory {
 
     /// KVM needs the host page behind `gfn` to map it (`hva_to_pfn`): a fault in the host's
     /// own tables if it does not exist. Returns the state the page is mapped in: a read of an
-    /// untouched page of a backing with a zero page gets the zero page (to be mapped
-    /// read-only); anything else gets a page of its own. A write to the zero page is handled
-    /// by [`HostMemory::copy_on_write`] first.
+    /// untouched anonymous page gets the zero page and a read of an untouched hugetlbfs page
+    /// a read-only page of its own (both mapped read-only by KVM); a write gets a writable
+    /// page of its own. A write to the zero page is handled by
+    /// [`HostMemory::copy_on_write`] first.
     pub fn fault_in<K: EventSink>(&mut self, gfn: Gfn, write: bool, sink: &mut K) -> HostPageState {
-        match self.state(gfn) {
-            HostPageState::Unallocated => {
-                let to = if write || !self.cfg.backing.has_zero_page() {
-                    HostPageState::Allocated
-                } else {
-                    HostPageState::ZeroPage
-                };
-                self.set(gfn, to, sink);
-                to
+        let to = match (self.state(gfn), write) {
+            (HostPageState::Unallocated | HostPageState::ReadOnly, true) => {
+                HostPageState::Allocated
             }
-            s => s,
-        }
+            (HostPageState::Unallocated, false) if self.cfg.backing.has_zero_page() => {
+                HostPageState::ZeroPage
+            }
+            (HostPageState::Unallocated, false) => HostPageState::ReadOnly,
+            (s, _) => s,
+        };
+        self.set(gfn, to, sink);
+        to
     }
 
     /// A write to a page the host has as its zero page: the host copies it (`do_wp_page`),

@@ -128,6 +128,10 @@ const W: u64 = PteFlags::WRITABLE.bits();
 const A: u64 = PteFlags::ACCESSED.bits();
 const D: u64 = PteFlags::DIRTY.bits();
 const PS: u64 = PteFlags::HUGE_PAGE.bits();
+/// A bit the hardware ignores (bit 9 is available to software in IA-32e entries) where KVM
+/// notes that the host page was writable when the entry was made
+/// (`shadow_host_writable_mask`), so a later sync may grant write access.
+const HOST_WRITABLE: u64 = 1 << 9;
 
 /// The shadow MMU.
 #[derive(Clone, Debug)]
@@ -148,6 +152,8 @@ pub(crate) struct ShadowMmu {
     pub flush_request: bool,
     /// A sync of unsync pages is requested for the next VM entry (`KVM_REQ_MMU_SYNC`).
     pub sync_request: bool,
+    /// The cached previous roots (`mmu->prev_roots`, most recent first).
+    prev_roots: Vec<Gpa>,
 }
 
 impl ShadowMmu {
@@ -163,6 +169,7 @@ impl ShadowMmu {
             rmap: FxHashMap::default(),
             flush_request: false,
             sync_request: false,
+            prev_roots: Vec::new(),
         }
     }
 
@@ -549,8 +556,17 @@ impl ShadowMmu {
             let existed = self.pages.contains_key(&child_key);
             let (child, _) = self.get_sp(mem, ram, child_key, sink)?;
             if self.link(mem, sp, level, gva, child, sink)? && existed {
-                // Relinking a shadow page with unsync pages below it makes KVM sync the
-                // roots before the next entry (`kvm_mmu_find_shadow_page`).
+                // Relinking a shadow page that was found in KVM's hash
+                // (`kvm_mmu_find_shadow_page`): an unsync page gets its entries synced in
+                // place (it stays unsync), and one with unsync pages below it makes KVM sync
+                // the root before the next entry.
+                if self.pages.get(&child_key).is_some_and(|c| c.unsync) {
+                    for i in 0..512 {
+                        if self.sync_entry(mem, ram, child_key, child, i, sink)? {
+                            self.flush_request = true;
+                        }
+                    }
+                }
                 if self.has_unsync_children(mem, child) {
                     self.sync_request = true;
                 }
@@ -585,6 +601,9 @@ impl ShadowMmu {
             return Ok(FaultFix::Fixed);
         };
         let mut spte = leaf_spte(hpa.raw(), rights, size);
+        if host_writable {
+            spte |= HOST_WRITABLE;
+        }
         let mut writable = rights.writable && host_writable;
         let mut emulate = false;
         let frame = Gfn::new(frame_gpa >> 12);
@@ -649,7 +668,7 @@ impl ShadowMmu {
                 break;
             }
             let rights = upper.and_entry(gpte, self.cpu.nxe);
-            let mut spte = leaf_spte(hpa.raw(), rights, PageSize::Size4K);
+            let mut spte = leaf_spte(hpa.raw(), rights, PageSize::Size4K) | HOST_WRITABLE;
             if rights.writable && gpte & D != 0 && !self.is_protected(gfn) {
                 spte |= W | D;
             }
@@ -703,7 +722,7 @@ impl ShadowMmu {
                 let Some(hpa) = ram.gpa_to_hpa(Gpa::new(g.raw() << 12)) else {
                     return Ok(());
                 };
-                let mut spte = leaf_spte(hpa.raw(), rights, PageSize::Size4K);
+                let mut spte = leaf_spte(hpa.raw(), rights, PageSize::Size4K) | HOST_WRITABLE;
                 if rights.writable && !self.is_protected(g) {
                     spte |= W | D;
                 }
@@ -730,7 +749,10 @@ impl ShadowMmu {
             return Ok(false);
         }
         if cur & P != 0 {
+            // A link to a shadow page of another role (a direct page made for other rights):
+            // unlinked, and the TLB flushed (`validate_direct_spte`).
             self.drop_spte(mem, at, level, sink);
+            self.flush_request = true;
         }
         self.set_spte(mem, at, level, child | SPTE_TABLE, false, sink)?;
         if let Some(key) = self.by_frame.get(&(child >> 12)).copied() {
@@ -933,17 +955,21 @@ impl ShadowMmu {
             return Ok(true);
         }
         let rights = Rights::unpack(key.access).and_entry(gpte, self.cpu.nxe);
-        let mut new = leaf_spte(host.raw(), rights, PageSize::Size4K);
-        // Writable only if the guest entry is dirty, the old entry was writable at the host
-        // level, and the frame is not a shadowed table (make_spte, no unsync here).
-        if rights.writable && gpte & D != 0 && !self.is_protected(Gfn::new(gfn)) {
+        let host_writable = spte & HOST_WRITABLE != 0;
+        let mut new = leaf_spte(host.raw(), rights, PageSize::Size4K) | (spte & HOST_WRITABLE);
+        // Writable only if the guest entry is dirty, the host page was writable when the entry
+        // was made, and the frame is not a shadowed table (make_spte, no unsync here).
+        if rights.writable && host_writable && gpte & D != 0 && !self.is_protected(Gfn::new(gfn))
+        {
             new |= W | D;
         }
         if new == spte {
             return Ok(false);
         }
         self.set_spte(mem, at, Level::L1, new, false, sink)?;
-        Ok(true)
+        // `mmu_spte_update` asks for a flush when the entry loses write access; a change of
+        // U/S or NX alone is left for the guest's own flush (measured on this project's host).
+        Ok(spte & W != 0 && new & W == 0)
     }
 
     fn sync_page<K: EventSink>(
@@ -973,20 +999,40 @@ impl ShadowMmu {
         Ok(flush)
     }
 
-    /// `kvm_mmu_sync_roots`: write-protect every unsync table again, then bring its shadow
-    /// pages in sync; requests a flush if anything changed.
-    pub fn sync_all<K: EventSink>(
+    /// The unsync shadow pages reachable from a shadow page.
+    fn unsync_below(&self, mem: &PhysMemory, sp: u64, out: &mut Vec<SpKey>) {
+        let Some(&key) = self.by_frame.get(&(sp >> 12)) else {
+            return;
+        };
+        if self.pages.get(&key).is_some_and(|p| p.unsync) && !out.contains(&key) {
+            out.push(key);
+        }
+        if key.level == Level::L1 {
+            return;
+        }
+        for i in 0..512u64 {
+            let e = mem.read_u64(Hpa::new(sp + 8 * i));
+            if e & P != 0 && e & PS == 0 {
+                self.unsync_below(mem, address_field(e, 52), out);
+            }
+        }
+    }
+
+    /// `kvm_mmu_sync_roots` for the root of `cr3`: write-protect every unsync table below it
+    /// again, then bring those shadow pages in sync (`mmu_sync_children`); requests a flush if
+    /// anything changed. Unsync pages under other roots stay unsync.
+    pub fn sync_root<K: EventSink>(
         &mut self,
         mem: &mut PhysMemory,
         ram: &GuestRam,
+        cr3: Gpa,
         sink: &mut K,
     ) -> Result<(), BuildError> {
-        let mut unsync: Vec<SpKey> = self
-            .pages
-            .iter()
-            .filter(|(_, sp)| sp.unsync)
-            .map(|(k, _)| *k)
-            .collect();
+        let Some(root) = self.root_of(cr3) else {
+            return Ok(());
+        };
+        let mut unsync = Vec::new();
+        self.unsync_below(mem, root.raw(), &mut unsync);
         if unsync.is_empty() {
             return Ok(());
         }
@@ -1006,9 +1052,52 @@ impl ShadowMmu {
         Ok(())
     }
 
+    /// A new CR3 (KVM's `kvm_mmu_new_pgd`): a guest MOV CR3 keeps the old root among up to
+    /// three cached previous roots and finds the new one there if it can
+    /// (`cached_root_find_and_keep_current`); a host KVM_SET_SREGS drops them all
+    /// (`kvm_mmu_reset_context`). Returns whether the new root was cached.
+    pub fn switch_root(&mut self, old: Gpa, new: Gpa, by_guest: bool) -> bool {
+        if !by_guest {
+            self.prev_roots.clear();
+            return false;
+        }
+        if old == new {
+            return true;
+        }
+        let cached = if let Some(i) = self.prev_roots.iter().position(|&r| r == new) {
+            self.prev_roots.remove(i);
+            true
+        } else {
+            false
+        };
+        self.prev_roots.insert(0, old);
+        self.prev_roots.truncate(3);
+        cached
+    }
+
     /// Guest INVLPG (`kvm_mmu_invlpg`): every unsync shadow page on the path of `gva` gets
     /// that entry brought in sync (the page stays unsync). Returns whether an entry changed.
     pub fn invlpg<K: EventSink>(
+        &mut self,
+        mem: &mut PhysMemory,
+        ram: &GuestRam,
+        cr3: Gpa,
+        gva: Gva,
+        sink: &mut K,
+    ) -> Result<bool, BuildError> {
+        // Every root KVM has loaded: the current one and the cached previous ones
+        // (`KVM_MMU_ROOTS_ALL`).
+        let mut changed = false;
+        let roots: Vec<Gpa> = std::iter::once(cr3)
+            .chain(self.prev_roots.iter().copied())
+            .collect();
+        for r in roots {
+            changed |= self.invlpg_root(mem, ram, r, gva, sink)?;
+        }
+        Ok(changed)
+    }
+
+    fn invlpg_root<K: EventSink>(
         &mut self,
         mem: &mut PhysMemory,
         ram: &GuestRam,
