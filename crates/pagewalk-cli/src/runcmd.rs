@@ -3,8 +3,8 @@
 use anyhow::Result;
 use console::style;
 use indicatif::{ProgressBar, ProgressStyle};
-use pagewalk_core::COUNTER_KEYS;
-use pagewalk_scenario::{load, run_with_progress, Report};
+use pagewalk_core::{Counters, Fault, PteFlags, COUNTER_KEYS, KVM_STATS};
+use pagewalk_scenario::{load, run_with_progress, Report, StepReport};
 use serde_json::{json, Map, Value};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -12,12 +12,65 @@ use std::path::PathBuf;
 /// Runs with more actions than this get a progress bar on a terminal.
 const PROGRESS_FROM: u64 = 2_000_000;
 
-fn counters_json(r: &Report) -> Value {
+fn counters_json(c: &Counters) -> Value {
     let mut m = Map::new();
-    for k in COUNTER_KEYS {
-        m.insert(k.to_owned(), json!(r.counters.get(k).unwrap_or(0)));
+    for (k, v) in c.entries() {
+        m.insert(k.to_owned(), json!(v));
     }
     Value::Object(m)
+}
+
+/// A fault as data: its kind, #PF error code or exit qualification, and the addresses.
+fn fault_json(f: &Fault) -> Value {
+    match *f {
+        Fault::PageFault { gva, code, level } => json!({
+            "kind": "page_fault", "error_code": code.bits(), "gva": gva.to_string(),
+            "level": level.number(), "text": f.to_string(),
+        }),
+        Fault::EptViolation { gpa, gva, qual, level } => json!({
+            "kind": "ept_violation", "qualification": qual.bits(), "gva": gva.to_string(),
+            "gpa": gpa.to_string(), "level": level.number(), "text": f.to_string(),
+        }),
+        Fault::EptMisconfig { gpa, level } => json!({
+            "kind": "ept_misconfig", "gpa": gpa.to_string(), "level": level.number(),
+            "text": f.to_string(),
+        }),
+        Fault::NestedPageFault { gpa, code, final_translation, level } => json!({
+            "kind": "nested_page_fault", "error_code": code.bits(), "gpa": gpa.to_string(),
+            "final_translation": final_translation, "level": level.number(),
+            "text": f.to_string(),
+        }),
+        Fault::NonCanonical { gva } => json!({
+            "kind": "general_protection", "gva": gva.to_string(), "text": f.to_string(),
+        }),
+    }
+}
+
+/// One trace entry: its counters, the last access's result, and the A/D flags of each guest
+/// entry on that access's path after the step.
+fn step_json(s: &StepReport) -> Value {
+    let a = PteFlags::ACCESSED.bits();
+    let d = PteFlags::DIRTY.bits();
+    json!({
+        "index": s.index + 1,
+        "label": s.label,
+        "gva": s.last_gva.map(|g| g.to_string()),
+        "hpa": s.last.and_then(|o| o.result.ok()).map(|h| h.to_string()),
+        "fault": s.last.and_then(|o| o.result.err()).map(|f| fault_json(&f)),
+        "tlb": s.last.map(|o| match o.tlb_hit {
+            Some(l) => format!("{l:?}").to_lowercase(),
+            None => "miss".to_owned(),
+        }),
+        "path": s.path.iter().map(|&(level, gpa, e)| json!({
+            "level": level.number(),
+            "table": level.table_name(),
+            "entry_gpa": gpa.to_string(),
+            "entry": format!("{e:#x}"),
+            "accessed": e & a != 0,
+            "dirty": e & d != 0,
+        })).collect::<Vec<_>>(),
+        "counters": counters_json(&s.counters),
+    })
 }
 
 pub fn run(files: &[PathBuf], as_json: bool) -> Result<u8> {
@@ -66,7 +119,8 @@ pub fn run(files: &[PathBuf], as_json: bool) -> Result<u8> {
             out.push(json!({
                 "file": file,
                 "name": report.name,
-                "counters": counters_json(&report),
+                "counters": counters_json(&report.counters),
+                "steps": report.steps.iter().map(step_json).collect::<Vec<_>>(),
                 "expectations": {
                     "passed": report.passed,
                     "failed": report.failures.len(),
@@ -107,6 +161,27 @@ fn print_report(file: &str, r: &Report) {
         }
     }
     let c = &r.counters;
+    let kvm: Vec<String> = KVM_STATS
+        .iter()
+        .filter(|(_, key)| !matches!(*key, "vm_exits"))
+        .filter_map(|&(name, key)| {
+            let v = c.get(key).unwrap_or(0);
+            (v != 0).then(|| format!("{name} {v}"))
+        })
+        .collect();
+    if !kvm.is_empty() {
+        println!("  {:<width$}  {}", "KVM's counters", kvm.join(", "));
+    }
+    let host: Vec<String> = ["host_page_faults", "host_zero_page_maps", "host_cow_breaks"]
+        .iter()
+        .filter_map(|&k| {
+            let v = c.get(k).unwrap_or(0);
+            (v != 0).then(|| format!("{k} {v}"))
+        })
+        .collect();
+    if !host.is_empty() {
+        println!("  {:<width$}  {}", "host memory", host.join(", "));
+    }
     if c.cycles() > 0 {
         println!(
             "  {:<width$}  tlb {} + walks {} + vm exits {} + hypervisor {}",

@@ -268,6 +268,11 @@ fn ept_machine(cfg_ad: bool) -> Machine {
         MachineConfig {
             mode: Mode::Ept,
             ept_ad: cfg_ad,
+            // The test builds stage 2 itself: no TDP MMU to fix the violations.
+            host: HostConfig {
+                stage2: Stage2Fill::Prefilled,
+                ..HostConfig::default()
+            },
             ..Default::default()
         },
         VA,
@@ -403,6 +408,10 @@ fn ept_faults_at_every_level() {
                     MachineConfig {
                         mode: Mode::Ept,
                         stage2_levels: levels,
+                        host: HostConfig {
+                            stage2: Stage2Fill::Prefilled,
+                            ..HostConfig::default()
+                        },
                         ..Default::default()
                     },
                     VA,

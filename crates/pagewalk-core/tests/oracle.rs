@@ -117,7 +117,14 @@ fn oracle(maps: &[Mapping], gva: u64, a: Access, host_base: u64) -> Result<Hpa, 
     Ok(Hpa::new(host_base + m.gpa + (gva - m.gva)))
 }
 
-fn build(maps: &[Mapping], mode: Mode, host: PageSize, tlb: bool, pwc: bool) -> Machine {
+fn build(
+    maps: &[Mapping],
+    mode: Mode,
+    host: PageSize,
+    tlb: bool,
+    pwc: bool,
+    lazy: bool,
+) -> Machine {
     let mut cfg = presets::OneMapping {
         mode,
         host_page: host,
@@ -126,14 +133,19 @@ fn build(maps: &[Mapping], mode: Mode, host: PageSize, tlb: bool, pwc: bool) -> 
         ..Default::default()
     }
     .config();
-    cfg.shadow.host_page = host;
+    if lazy {
+        // Host pages allocated on first touch (zero pages, copy on write) and stage 2 filled
+        // on demand by the TDP MMU: the final translations must be the same.
+        cfg.host.prealloc = false;
+        cfg.host.stage2 = Stage2Fill::OnDemand;
+    }
     let mut m = Machine::new(cfg).unwrap();
     let s = m.current_space();
     for map in maps {
         m.map(s, Gva::new(map.gva), Gpa::new(map.gpa), map.size, map.flags)
             .unwrap();
     }
-    if mode.is_nested() {
+    if mode.is_nested() && !lazy {
         m.back_stage2(host, stage2_flags(mode)).unwrap();
     }
     m
@@ -166,9 +178,10 @@ proptest! {
         host in prop_oneof![Just(PageSize::Size4K), Just(PageSize::Size2M), Just(PageSize::Size1G)],
         tlb in any::<bool>(),
         pwc in any::<bool>(),
+        lazy in any::<bool>(),
     ) {
         prop_assume!(!maps.is_empty());
-        let mut m = build(&maps, mode, host, tlb, pwc);
+        let mut m = build(&maps, mode, host, tlb, pwc, lazy);
         let base = if mode == Mode::Native { 0 } else { Layout::default().host_ram_base };
         // Two rounds: the second one runs with warm TLBs, caches and shadow tables.
         for round in 0..2 {
@@ -197,7 +210,7 @@ proptest! {
     ) {
         prop_assume!(!maps.is_empty());
         let run = || {
-            let mut m = build(&maps, mode, PageSize::Size4K, true, true);
+            let mut m = build(&maps, mode, PageSize::Size4K, true, true, true);
             let mut rec = Recorder::new(CostModel::default());
             for (gva, a) in probes(&maps, &picks).into_iter().zip(accesses.iter().copied()) {
                 m.access(Gva::new(gva), a, &mut rec).unwrap();
@@ -217,8 +230,8 @@ proptest! {
         mode in prop_oneof![Just(Mode::Native), Just(Mode::Ept), Just(Mode::Shadow)],
     ) {
         prop_assume!(!maps.is_empty());
-        let mut m1 = build(&maps, mode, PageSize::Size4K, true, true);
-        let mut m2 = build(&maps, mode, PageSize::Size4K, true, true);
+        let mut m1 = build(&maps, mode, PageSize::Size4K, true, true, true);
+        let mut m2 = build(&maps, mode, PageSize::Size4K, true, true, true);
         let mut rec = Recorder::new(CostModel::default());
         let mut direct = Counters::new(CostModel::default());
         for (gva, a) in probes(&maps, &picks).into_iter().zip(accesses.iter().copied()) {

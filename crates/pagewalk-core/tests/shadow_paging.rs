@@ -91,6 +91,12 @@ fn a_clean_page_is_mapped_read_only_until_written() {
     let mut m = common::mapped(
         MachineConfig {
             mode: Mode::Shadow,
+            // Host pages exist (-mem-prealloc): only the guest's D flag makes the read map
+            // read-only, not the host's zero page.
+            host: HostConfig {
+                prealloc: true,
+                ..HostConfig::default()
+            },
             ..Default::default()
         },
         VA,
@@ -114,6 +120,88 @@ fn a_clean_page_is_mapped_read_only_until_written() {
     );
     let (_, c) = go(&mut m, VA, Access::USER_WRITE);
     assert_eq!(c.shadow_faults, 0);
+}
+
+/// Anonymous memory never written: the read maps the host's zero page read-only; the write
+/// copies it (the MMU notifier zaps the entry, KVM retries), then maps the new page: three
+/// shadow faults, as real KVM counts them (`scenarios/kvm-read-then-write.toml`).
+#[test]
+fn a_read_of_untouched_memory_maps_the_zero_page_and_a_write_copies_it() {
+    let mut m = shadow(ShadowConfig::default());
+    let (_, c) = go(&mut m, VA, Access::USER_READ);
+    assert_eq!((c.pf_taken, c.pf_fixed, c.host_zero_page_maps), (1, 1, 1));
+    assert_eq!(
+        m.host_page(Gpa::new(DATA_GPA)),
+        HostPageState::ZeroPage,
+        "the read got the zero page"
+    );
+    let (o, c) = go(&mut m, VA, Access::USER_WRITE);
+    assert!(o.result.is_ok());
+    assert_eq!(
+        (c.pf_taken, c.pf_fixed, c.host_cow_breaks, c.tlb_flush),
+        (2, 1, 1, 1),
+        "copy on write: a retried fault, a flush, then the fixed one"
+    );
+    assert_eq!(m.host_page(Gpa::new(DATA_GPA)), HostPageState::Allocated);
+    let (_, c) = go(&mut m, VA, Access::USER_WRITE);
+    assert_eq!(c.pf_taken, 0);
+}
+
+/// CR0.WP = 0 under shadow paging (the case of issue "One KVM in the core", measured on
+/// real KVM): a user read of a writable page whose D flag is clear maps it read-only; KVM
+/// keeps the real CR0.WP set while it shadows, so the supervisor write still faults, and KVM
+/// sets D in the guest's PTE. Walking the shadow tables with the guest's WP = 0 would let
+/// the write through the read-only entry and leave D clear.
+#[test]
+fn with_cr0_wp_clear_a_supervisor_write_still_exits_and_sets_the_guest_d_flag() {
+    let mut cfg = MachineConfig {
+        mode: Mode::Shadow,
+        host: HostConfig {
+            prealloc: true,
+            ..HostConfig::default()
+        },
+        ..Default::default()
+    };
+    cfg.cpu.wp = false;
+    let mut m = common::mapped(cfg, VA, GUEST_FLAGS - PteFlags::DIRTY);
+    let s = m.current_space();
+    let (o, c) = go(&mut m, VA, Access::USER_READ);
+    assert!(o.result.is_ok());
+    assert_eq!(c.pf_fixed, 1);
+    let write = Access::new(AccessKind::Write, Privilege::Supervisor);
+    let (o, c) = go(&mut m, VA, write);
+    assert!(o.result.is_ok(), "WP = 0 lets the supervisor write: {o:?}");
+    assert_eq!((c.vm_exits, c.pf_fixed), (1, 1), "the write exits to KVM");
+    let pte = m
+        .read_guest(m.guest_entry_gpa(s, Gva::new(VA), Level::L1).unwrap())
+        .unwrap();
+    assert_ne!(pte & PteFlags::DIRTY.bits(), 0, "KVM set the guest's D flag");
+}
+
+/// With CR0.WP = 0 a supervisor write to a page the guest maps read-only is allowed; KVM
+/// makes a writable supervisor-only shadow entry for it (`FNAME(page_fault)`), so a later
+/// user read of that page faults again.
+#[test]
+fn with_cr0_wp_clear_a_supervisor_write_to_a_read_only_page_gets_a_supervisor_entry() {
+    let mut cfg = MachineConfig {
+        mode: Mode::Shadow,
+        host: HostConfig {
+            prealloc: true,
+            ..HostConfig::default()
+        },
+        ..Default::default()
+    };
+    cfg.cpu.wp = false;
+    let mut m = common::mapped(cfg, VA, GUEST_FLAGS - PteFlags::WRITABLE);
+    let write = Access::new(AccessKind::Write, Privilege::Supervisor);
+    let (o, _) = go(&mut m, VA, write);
+    assert!(o.result.is_ok());
+    let leaf = m.shadow_path(Gva::new(VA)).last().copied().unwrap().2;
+    assert_ne!(leaf & PteFlags::WRITABLE.bits(), 0);
+    assert_eq!(leaf & PteFlags::USER.bits(), 0);
+    let (o, c) = go(&mut m, VA, Access::USER_READ);
+    assert!(o.result.is_ok());
+    assert_eq!(c.pf_taken, 1, "the user read finds a supervisor entry and exits");
 }
 
 #[test]
@@ -275,14 +363,15 @@ fn cr3_switch_builds_a_second_root_and_shares_nothing_by_accident() {
 #[test]
 fn guest_large_page_on_small_host_pages_uses_a_direct_shadow_page() {
     for (host, leaf_size, direct) in [
-        (PageSize::Size4K, PageSize::Size4K, true),
-        (PageSize::Size2M, PageSize::Size2M, false),
+        (Backing::Anon4K, PageSize::Size4K, true),
+        (Backing::Hugetlb2M, PageSize::Size2M, false),
     ] {
         let mut m = Machine::new(MachineConfig {
             mode: Mode::Shadow,
-            shadow: ShadowConfig {
-                host_page: host,
-                ..ShadowConfig::default()
+            host: HostConfig {
+                backing: host,
+                prealloc: true,
+                ..HostConfig::default()
             },
             ..Default::default()
         })

@@ -208,9 +208,10 @@ pub enum Op {
         space: usize,
         /// Bit 63: keep this PCID's entries.
         noflush: bool,
-        /// The guest executes MOV CR3 itself (`via = "guest"`), rather than the host loading
-        /// CR3 with KVM_SET_SREGS while the vCPU is out (`via = "host"`, the default): the
-        /// two differ for the hypervisor (an unchanged CR3 loaded by the host does nothing).
+        /// The guest executes MOV CR3 itself (`via = "guest"`, the default), rather than the
+        /// host loading CR3 with KVM_SET_SREGS while the vCPU is out (`via = "host"`): the two
+        /// differ for the hypervisor (a host load drops KVM's cached roots, and an unchanged
+        /// CR3 loaded by the host does nothing at all).
         from_guest: bool,
     },
     /// INVLPG.

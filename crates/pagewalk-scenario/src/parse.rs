@@ -906,7 +906,7 @@ fn read_step(t: &Obj<'_, '_, '_>, spaces: &[Space], machine: &MachineConfig) -> 
             let space = space_ref(t, spaces, true);
             let from_guest = t
                 .choice("via", &[("host", false), ("guest", true)])
-                .unwrap_or(false);
+                .unwrap_or(true);
             Some(Op::Cr3 {
                 space: space?,
                 noflush: t.bool("noflush").unwrap_or(false),

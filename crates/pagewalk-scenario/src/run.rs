@@ -264,6 +264,12 @@ pub struct StepReport {
     pub counters: Counters,
     /// The last access's outcome, if the entry made accesses.
     pub last: Option<Outcome>,
+    /// The last access's address.
+    pub last_gva: Option<Gva>,
+    /// The guest entries on the last access's path after the step (level, guest-physical
+    /// address of the entry, value), top first: their A/D flags show what the walk (or the
+    /// hypervisor) set.
+    pub path: Vec<(Level, pagewalk_core::Gpa, u64)>,
 }
 
 /// The result of a whole run.
@@ -315,9 +321,14 @@ fn check_step(x: &StepExpect, r: &StepReport, pos: Pos, out: &mut Vec<Failure>) 
     }
     if let Some(f) = x.fault {
         let got = last.map(|o| fault_kind(&o));
+        let what = match last.map(|o| o.result) {
+            Some(Err(fault)) => fault.to_string(),
+            Some(Ok(h)) => format!("no fault (HPA {h})"),
+            None => "no access".to_owned(),
+        };
         check(
             got == Some(f),
-            format!("step {n}: expected fault {f:?}, got {got:?}"),
+            format!("step {n}: expected fault {f:?}, got {what}"),
         );
     }
     if let Some(code) = x.error_code {
@@ -376,18 +387,21 @@ pub fn run_with_progress(
     let mut before = counters;
     let mut steps = Vec::with_capacity(session.scenario().trace.len());
     let mut after: Vec<Counters> = Vec::with_capacity(steps.capacity());
-    let mut last: Option<Outcome> = None;
+    let mut last: Option<(Gva, Outcome)> = None;
     while let Some(a) = session.next(&mut counters).map_err(fail)? {
-        if let Action::Access { outcome, .. } = a {
-            last = Some(outcome);
+        if let Action::Access { gva, outcome, .. } = a {
+            last = Some((gva, outcome));
         }
         if session.step() != a.step() {
             let entry = &session.scenario().trace[a.step()];
+            let last = last.take();
             steps.push(StepReport {
                 index: a.step(),
                 label: entry.label.clone(),
                 counters: counters.since(&before),
-                last: last.take(),
+                last: last.map(|(_, o)| o),
+                last_gva: last.map(|(g, _)| g),
+                path: last.map_or_else(Vec::new, |(g, _)| session.machine().guest_path(g)),
             });
             after.push(counters);
             before = counters;
