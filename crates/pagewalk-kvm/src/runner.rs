@@ -172,18 +172,9 @@ fn predict(mut m: Machine, spaces: &[SpaceId], prog: &Program) -> Result<RealCou
     if let Some(e) = err {
         return Err(fail(e));
     }
-    Ok(kvm_counters(&c.since(&before)))
+    Ok(crate::predicted(&c.since(&before)))
 }
 
-/// The core's counters under KVM's names: the one list [`pagewalk_core::KVM_STATS`].
-pub(crate) fn kvm_counters(c: &Counters) -> RealCounters {
-    RealCounters(
-        pagewalk_core::KVM_STATS
-            .iter()
-            .map(|&(kvm, core)| (kvm.to_owned(), c.get(core).unwrap_or(0)))
-            .collect(),
-    )
-}
 
 /// Whether this host's KVM is PVM (guest CPL 0 emulated): read from the loaded modules.
 fn platform_here() -> Platform {

@@ -64,7 +64,9 @@ fn every_runnable_bundled_scenario_matches_kvm() {
             Err(e) => panic!("{}: {e}", path.display()),
         }
     }
-    assert!(ran >= 10, "only {ran} scenarios ran on KVM");
+    // With the hugetlb pool filled (scripts/test.sh does it as root) 79 run here; without it
+    // the hugetlbfs ones are skipped, loudly.
+    assert!(ran >= 50, "only {ran} scenarios ran on KVM");
     assert!(mismatches.is_empty(), "{mismatches:#?}");
 }
 
