@@ -133,6 +133,8 @@ counters! {
     shadow_pages: Count,
     /// Shadow entries written by the hypervisor.
     shadow_fills: Count,
+    /// Stage-2 entries made on demand by the hypervisor's TDP MMU.
+    stage2_fills: Count,
     /// Guest page-table writes trapped and emulated by the hypervisor.
     emulated_writes: Count,
     /// Guest-table references made by the hypervisor in software.
@@ -273,9 +275,11 @@ impl Counters {
         self.vm_exits * self.cost.vm_exit
     }
 
-    /// Cycles of hypervisor work: software walks, shadow-table updates, emulation.
+    /// Cycles of hypervisor work: software walks, shadow- and stage-2-table updates,
+    /// emulation.
     pub const fn cycles_hypervisor(&self) -> u64 {
-        (self.hypervisor_refs + self.shadow_fills + self.resync_changes) * self.cost.hypervisor_ref
+        (self.hypervisor_refs + self.shadow_fills + self.stage2_fills + self.resync_changes)
+            * self.cost.hypervisor_ref
             + (self.shadow_pages + self.emulated_writes) * self.cost.emulation
     }
 
@@ -491,7 +495,10 @@ impl EventSink for Counters {
             },
             Event::EmulatedWrite { .. } => self.mmu_pte_write += 1,
             Event::HypervisorInvlpg { .. } => self.invlpg += 1,
-            Event::Stage2Fill { size, .. } => self.stage2_leaf(size, true),
+            Event::Stage2Fill { size, .. } => {
+                self.stage2_fills += 1;
+                self.stage2_leaf(size, true);
+            }
             Event::Stage2Zap { size, .. } => self.stage2_leaf(size, false),
             Event::TlbDirtyRewalk
             | Event::NestedBegin { .. }
