@@ -553,7 +553,8 @@ fn program(
                 body.trampoline(crate::codegen::cmd::MOV_CR3);
                 measured.push((at, Block::One(GuestOp::GuestCr3(space))));
             }
-            _ => {
+            // `runnable` rejects these first, with the reason.
+            Op::Invpcid { .. } | Op::Invvpid { .. } | Op::Invept { .. } | Op::SetAc { .. } => {
                 return Err(KvmError::NotRunnable(format!(
                     "trace entry {} cannot run on the KVM runtime",
                     i + 1

@@ -269,7 +269,14 @@ impl Op {
             Op::Random { count, .. } => count,
             Op::WorkingSet { pages, rounds, .. } => pages.saturating_mul(rounds),
             Op::VmExit { count } => count,
-            _ => 1,
+            Op::Access { .. }
+            | Op::Cr3 { .. }
+            | Op::Invlpg { .. }
+            | Op::Invpcid { .. }
+            | Op::Invvpid { .. }
+            | Op::Invept { .. }
+            | Op::PteWrite { .. }
+            | Op::SetAc { .. } => 1,
         }
     }
 }

@@ -177,7 +177,14 @@ impl Session {
                 start.wrapping_add((i % pages.max(1)).wrapping_mul(stride)),
                 access_of(kind, user),
             )),
-            _ => None,
+            Op::VmExit { .. }
+            | Op::Cr3 { .. }
+            | Op::Invlpg { .. }
+            | Op::Invpcid { .. }
+            | Op::Invvpid { .. }
+            | Op::Invept { .. }
+            | Op::PteWrite { .. }
+            | Op::SetAc { .. } => None,
         };
         if let Some((gva, access)) = access {
             let outcome = self
@@ -235,7 +242,12 @@ impl Session {
                 self.machine.set_ac(value);
                 Ok(())
             }
-            _ => Ok(()),
+            // Accesses returned above.
+            Op::Access { .. }
+            | Op::Sequential { .. }
+            | Op::Strided { .. }
+            | Op::Random { .. }
+            | Op::WorkingSet { .. } => Ok(()),
         }
         .map_err(err)?;
         self.done += 1;
