@@ -114,6 +114,22 @@ bitflags! {
     }
 }
 
+bitflags! {
+    /// The rights a translation's stage 2 grants, combined over the stage-2 walks of its final
+    /// address: EPT's bits 2:0 as they are (Intel SDM vol. 3, "EPT Translation Mechanism"),
+    /// NPT's rights mapped onto them (AMD APM vol. 2, "Nested Paging": a user entry is readable,
+    /// R/W makes it writable, NX takes execute away). All set without stage 2.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub struct Stage2Rights: u8 {
+        /// Reads allowed.
+        const READ = 1;
+        /// Writes allowed.
+        const WRITE = 1 << 1;
+        /// Instruction fetches allowed.
+        const EXECUTE = 1 << 2;
+    }
+}
+
 /// Bits 51:12 of an entry: the physical address of a 4 KiB table or page.
 pub const ADDR_MASK_4K: u64 = 0x000f_ffff_ffff_f000;
 

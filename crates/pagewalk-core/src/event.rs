@@ -99,6 +99,16 @@ pub enum FlushCause {
     Hypervisor,
 }
 
+/// Where a hardware walk starts, in its own address space.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "space", content = "addr", rename_all = "snake_case")]
+pub enum WalkRoot {
+    /// The guest's CR3: a guest-physical address (the physical address itself natively).
+    Guest(Gpa),
+    /// The hypervisor's shadow root, in host memory.
+    Host(Hpa),
+}
+
 /// Why a VM exit happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -218,10 +228,11 @@ pub enum Event {
     WalkBegin {
         /// The structure walked.
         table: TableKind,
-        /// The root (CR3, EPTP or shadow root).
-        root: u64,
-        /// The address translated.
-        addr: u64,
+        /// The root: the guest's CR3 (a guest-physical address; physical natively), or the
+        /// hypervisor's shadow root (host-physical).
+        root: WalkRoot,
+        /// The linear address translated.
+        gva: Gva,
     },
     /// A stage-2 walk starts for a guest-physical address.
     NestedBegin {
@@ -464,14 +475,18 @@ impl Event {
                 "paging-structure cache hit for the {} entry -> next table at {next:#x}",
                 table.table_name(level)
             ),
-            Event::WalkBegin { table, root, addr } => {
+            Event::WalkBegin { table, root, gva } => {
                 let what = match table {
                     TableKind::Guest => "page walk",
                     TableKind::Ept => "EPT walk",
                     TableKind::Npt => "NPT walk",
                     TableKind::Shadow => "shadow-table walk",
                 };
-                format!("{what} of {addr:#x} from root {root:#x}")
+                let root = match root {
+                    WalkRoot::Guest(g) => format!("CR3 = GPA {g}"),
+                    WalkRoot::Host(h) => format!("shadow root at HPA {h}"),
+                };
+                format!("{what} of GVA {gva} from {root}")
             }
             Event::NestedBegin { gpa, purpose } => match purpose {
                 NestedPurpose::GuestTable { level } => format!(

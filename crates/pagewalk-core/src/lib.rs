@@ -55,10 +55,10 @@ pub use config::{
 pub use counters::{
     CostModel, CounterKind, Counters, COUNTER_KEYS, DERIVED_COUNTERS, KVM_STATS, STORED_COUNTERS,
 };
-pub use entry::{EptFlags, EptViolationQual, PfErrorCode, PteFlags};
+pub use entry::{EptFlags, EptViolationQual, PfErrorCode, PteFlags, Stage2Rights};
 pub use event::{
     Event, EventSink, ExitReason, FaultOutcome, FlushCause, NestedPurpose, Recorder, TableKind,
-    TlbLevel,
+    TlbLevel, WalkRoot,
 };
 pub use fault::Fault;
 pub use machine::{Machine, MachineError, Outcome, SpaceId};

@@ -133,8 +133,8 @@ pub struct TlbEntry {
     pub hpa: Hpa,
     /// Guest (stage-1) rights, packed by [`Rights::pack`].
     pub rights: u8,
-    /// Stage-2 rights: bit 0 read, 1 write, 2 execute (all set without stage 2).
-    pub stage2: u8,
+    /// Stage-2 rights (all set without stage 2).
+    pub stage2: crate::Stage2Rights,
     /// The dirty flag was 1 in the leaf (both dimensions with EPT A/D).
     pub dirty: bool,
     /// G=1 with CR4.PGE.
@@ -453,7 +453,7 @@ mod tests {
             size: PageSize::Size4K,
             guest_size: PageSize::Size4K,
             rights: Rights::ALL,
-            stage2: 7,
+            stage2: crate::Stage2Rights::all(),
             dirty: true,
             global,
         };

@@ -36,7 +36,7 @@ pub struct Translation {
     /// Combined guest rights.
     pub rights: Rights,
     /// Combined stage-2 rights.
-    pub stage2: u8,
+    pub stage2: crate::Stage2Rights,
     /// The leaf's dirty flag after the walk.
     pub dirty: bool,
     /// A global translation.
@@ -935,8 +935,11 @@ pub(crate) fn walk_stage1<S: Stage2, K: EventSink>(
     let addr = gva.raw();
     sink.event(&Event::WalkBegin {
         table: w.table,
-        root: w.root,
-        addr,
+        root: match w.table {
+            TableKind::Shadow => crate::event::WalkRoot::Host(Hpa::new(w.root)),
+            _ => crate::event::WalkRoot::Guest(Gpa::new(w.root)),
+        },
+        gva,
     });
     let pf = |code: PfErrorCode, level: Level| Fault::PageFault { gva, code, level };
     let base_code = error_code_bits(access, w.ctl);
@@ -1049,7 +1052,7 @@ pub(crate) fn walk_stage1<S: Stage2, K: EventSink>(
         size,
         guest_size,
         rights,
-        stage2: fin.rights,
+        stage2: crate::Stage2Rights::from_bits_truncate(fin.rights),
         dirty: path.value[last] & PteFlags::DIRTY.bits() != 0,
         global: w.cpu.pge && leaf & PteFlags::GLOBAL.bits() != 0,
     })

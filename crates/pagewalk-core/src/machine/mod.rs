@@ -182,12 +182,12 @@ pub const fn default_stage2_flags(mode: Mode) -> u64 {
 }
 
 fn stage2_allows(e: TlbEntry, access: Access) -> bool {
-    let need = match access.kind {
-        crate::AccessKind::Read => 0b001,
-        crate::AccessKind::Write => 0b010,
-        crate::AccessKind::Fetch => 0b100,
-    };
-    e.stage2 & need != 0
+    use crate::Stage2Rights as S;
+    e.stage2.contains(match access.kind {
+        crate::AccessKind::Read => S::READ,
+        crate::AccessKind::Write => S::WRITE,
+        crate::AccessKind::Fetch => S::EXECUTE,
+    })
 }
 
 fn stage1<'a>(
