@@ -606,7 +606,7 @@ impl App {
         };
         let head = match frame.action {
             Action::Access { gva, access, .. } => format!("{access} of {gva}"),
-            Action::Event { step } => p
+            Action::Event { step, .. } => p
                 .scenario
                 .trace
                 .get(step)

@@ -388,7 +388,9 @@ impl FaultClass {
         match result {
             Ok(_) => FaultClass::NoFault,
             Err(Fault::PageFault { .. }) => FaultClass::PageFault,
-            Err(Fault::NonCanonical { .. }) => FaultClass::GeneralProtection,
+            Err(Fault::NonCanonical { .. } | Fault::Cr3Reserved { .. }) => {
+                FaultClass::GeneralProtection
+            }
             Err(_) => FaultClass::Stage2,
         }
     }

@@ -43,6 +43,9 @@ fn fault_json(f: &Fault) -> Value {
         Fault::NonCanonical { gva } => json!({
             "kind": "general_protection", "gva": gva.to_string(), "text": f.to_string(),
         }),
+        Fault::Cr3Reserved { cr3 } => json!({
+            "kind": "general_protection", "cr3": format!("{cr3:#x}"), "text": f.to_string(),
+        }),
     }
 }
 

@@ -428,7 +428,7 @@ impl EventSink for Counters {
                     self.ept_violations += 1
                 }
                 crate::Fault::EptMisconfig { .. } => self.ept_misconfigs += 1,
-                crate::Fault::NonCanonical { .. } => {}
+                crate::Fault::NonCanonical { .. } | crate::Fault::Cr3Reserved { .. } => {}
             },
             Event::Flush { removed, cause } => {
                 self.tlb_flushes += 1;

@@ -55,6 +55,13 @@ pub enum Fault {
         /// The address.
         gva: Gva,
     },
+    /// MOV to CR3 with bit 63 set while CR4.PCIDE = 0: bit 63 is reserved then, and the
+    /// instruction raises #GP(0) (Intel SDM vol. 3, "Use of CR3 with 4-Level Paging and
+    /// 5-Level Paging and CR4.PCIDE = 0"; vol. 2, "MOV—Move to/from Control Registers").
+    Cr3Reserved {
+        /// The value the guest tried to load.
+        cr3: u64,
+    },
 }
 
 impl Fault {
@@ -136,6 +143,10 @@ impl fmt::Display for Fault {
                 level.table_name()
             ),
             Fault::NonCanonical { gva } => write!(f, "#GP: {gva} is not canonical"),
+            Fault::Cr3Reserved { cr3 } => write!(
+                f,
+                "#GP(0): MOV to CR3 of {cr3:#x} sets bit 63, which is reserved while CR4.PCIDE = 0"
+            ),
         }
     }
 }

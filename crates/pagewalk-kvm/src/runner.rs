@@ -132,7 +132,7 @@ fn replay<K: pagewalk_core::EventSink>(
             m.kernel_round_trip(c);
             Ok(())
         }
-        GuestOp::GuestCr3(s) => m.mov_cr3(space(s), false, c),
+        GuestOp::GuestCr3(s) => m.mov_cr3(space(s), false, c).map(drop),
         GuestOp::Invlpg(gva) => m.invlpg(Gva::new(gva), c),
         GuestOp::PteWrite {
             alias,

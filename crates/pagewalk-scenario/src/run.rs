@@ -31,6 +31,8 @@ pub enum Action {
     Event {
         /// Trace entry (0-based).
         step: usize,
+        /// A fault the operation raised (a MOV to CR3 with a reserved bit).
+        fault: Option<Fault>,
     },
 }
 
@@ -38,7 +40,7 @@ impl Action {
     /// The trace entry the action belongs to.
     pub fn step(&self) -> usize {
         match *self {
-            Action::Access { step, .. } | Action::Event { step } => step,
+            Action::Access { step, .. } | Action::Event { step, .. } => step,
         }
     }
 }
@@ -124,7 +126,7 @@ impl Session {
         if total == 0 {
             self.step += 1;
             self.within = 0;
-            return Ok(Some(Action::Event { step }));
+            return Ok(Some(Action::Event { step, fault: None }));
         }
         let err = |e: pagewalk_core::MachineError| {
             Diagnostic::new(pos, e.to_string()).hint("this trace entry cannot run on this machine")
@@ -200,6 +202,7 @@ impl Session {
                 outcome,
             }));
         }
+        let mut fault = None;
         match entry.op {
             Op::VmExit { .. } => self.machine.vm_exit_and_entry(sink),
             Op::Cr3 {
@@ -209,7 +212,9 @@ impl Session {
             } => {
                 let id = self.spaces[space.min(self.spaces.len() - 1)];
                 if from_guest || !self.machine.config().mode.is_virtualized() {
-                    self.machine.mov_cr3(id, noflush, sink)
+                    self.machine
+                        .mov_cr3(id, noflush, sink)
+                        .map(|f| fault = f)
                 } else {
                     self.machine.host_load_cr3(id, sink)
                 }
@@ -252,7 +257,7 @@ impl Session {
         .map_err(err)?;
         self.done += 1;
         self.advance(total);
-        Ok(Some(Action::Event { step }))
+        Ok(Some(Action::Event { step, fault }))
     }
 }
 
@@ -306,7 +311,7 @@ fn fault_kind(o: &Outcome) -> FaultKind {
         Err(Fault::EptViolation { .. }) => FaultKind::EptViolation,
         Err(Fault::EptMisconfig { .. }) => FaultKind::EptMisconfig,
         Err(Fault::NestedPageFault { .. }) => FaultKind::NestedPageFault,
-        Err(Fault::NonCanonical { .. }) => FaultKind::GeneralProtection,
+        Err(Fault::NonCanonical { .. } | Fault::Cr3Reserved { .. }) => FaultKind::GeneralProtection,
     }
 }
 
@@ -399,10 +404,22 @@ pub fn run_with_progress(
     let mut before = counters;
     let mut steps = Vec::with_capacity(session.scenario().trace.len());
     let mut after: Vec<Counters> = Vec::with_capacity(steps.capacity());
-    let mut last: Option<(Gva, Outcome)> = None;
+    let mut last: Option<(Option<Gva>, Outcome)> = None;
     while let Some(a) = session.next(&mut counters).map_err(fail)? {
-        if let Action::Access { gva, outcome, .. } = a {
-            last = Some((gva, outcome));
+        match a {
+            Action::Access { gva, outcome, .. } => last = Some((Some(gva), outcome)),
+            Action::Event {
+                fault: Some(f), ..
+            } => {
+                last = Some((
+                    None,
+                    Outcome {
+                        result: Err(f),
+                        tlb_hit: None,
+                    },
+                ))
+            }
+            Action::Event { .. } => {}
         }
         if session.step() != a.step() {
             let entry = &session.scenario().trace[a.step()];
@@ -412,8 +429,10 @@ pub fn run_with_progress(
                 label: entry.label.clone(),
                 counters: counters.since(&before),
                 last: last.map(|(_, o)| o),
-                last_gva: last.map(|(g, _)| g),
-                path: last.map_or_else(Vec::new, |(g, _)| session.machine().guest_path(g)),
+                last_gva: last.and_then(|(g, _)| g),
+                path: last
+                    .and_then(|(g, _)| g)
+                    .map_or_else(Vec::new, |g| session.machine().guest_path(g)),
             });
             after.push(counters);
             before = counters;

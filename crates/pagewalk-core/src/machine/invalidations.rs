@@ -15,11 +15,25 @@ impl Machine {
         space: SpaceId,
         noflush: bool,
         sink: &mut K,
-    ) -> Result<(), MachineError> {
+    ) -> Result<Option<Fault>, MachineError> {
         let s = self.space(space)?;
         let (cr3, pcid) = (Gpa::new(s.tables.root()), s.pcid);
         let pcide = self.cfg.cpu.pcide;
-        let noflush = noflush && pcide;
+        if noflush && !pcide {
+            // Bit 63 is reserved without PCIDE: #GP(0), nothing is loaded. Under shadow paging
+            // the write exits first and KVM injects the #GP (`kvm_set_cr3` fails).
+            let fault = Fault::Cr3Reserved {
+                cr3: cr3.raw() | 1 << 63,
+            };
+            if self.cfg.mode == Mode::Shadow {
+                self.kernel_op_begin(ExitReason::Cr3Write, sink);
+                sink.event(&Event::Fault { fault });
+                self.entry(sink);
+            } else {
+                sink.event(&Event::Fault { fault });
+            }
+            return Ok(Some(fault));
+        }
         sink.event(&Event::Cr3Load {
             cr3,
             pcid: if pcide { pcid } else { 0 },
@@ -49,7 +63,7 @@ impl Machine {
         if self.cfg.mode == Mode::Shadow {
             self.entry(sink);
         }
-        Ok(())
+        Ok(None)
     }
 
     /// INVLPG by the guest (Intel SDM vol. 3, "INVLPG"): the TLB entries for the page of
