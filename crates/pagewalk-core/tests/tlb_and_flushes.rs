@@ -133,8 +133,13 @@ fn pcid_keeps_other_processes_entries() {
             Ok(Hpa::new(DATA_GPA + 0x7000)),
             "the other process sees its own page"
         );
-        // Back to A with the no-flush bit: with PCID its entry is still there.
-        m.mov_cr3(a, true, &mut Counters::default()).unwrap();
+        // Back to A with the no-flush bit: with PCID its entry is still there; without PCID
+        // bit 63 is reserved, the MOV raises #GP(0) and loads nothing.
+        let gp = m.mov_cr3(a, true, &mut Counters::default()).unwrap();
+        assert_eq!(gp.is_some(), !pcide, "pcide={pcide}: {gp:?}");
+        if !pcide {
+            m.mov_cr3(a, false, &mut Counters::default()).unwrap();
+        }
         let (o, _) = access(&mut m, VA);
         assert_eq!(o.tlb_hit.is_some(), pcide, "pcide={pcide}");
         assert_eq!(o.result, Ok(Hpa::new(DATA_GPA)));
