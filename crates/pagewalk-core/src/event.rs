@@ -99,6 +99,33 @@ pub enum FlushCause {
     Hypervisor,
 }
 
+/// The three kinds of cached paging-structure mapping (Intel SDM vol. 3, "Information That
+/// May Be Cached"): what a paging-structure-cache hit skipped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CachedMapping {
+    /// Linear address bits -> the next table (no EPT: natively, and shadow tables), tagged
+    /// by VPID and PCID.
+    Linear,
+    /// Guest-physical address bits -> the next EPT/NPT table, tagged by the EPT root.
+    GuestPhysical,
+    /// Linear address bits -> the host-physical address of the next *guest* table under
+    /// EPT/NPT, tagged by VPID, PCID and EPT root: a hit skips the guest levels above and the
+    /// stage-2 walk of that table's address.
+    Combined,
+}
+
+impl CachedMapping {
+    /// A short description.
+    pub const fn describe(self) -> &'static str {
+        match self {
+            CachedMapping::Linear => "linear mapping",
+            CachedMapping::GuestPhysical => "guest-physical mapping",
+            CachedMapping::Combined => "combined mapping: no stage-2 walk for that table",
+        }
+    }
+}
+
 /// Where a hardware walk starts, in its own address space.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "space", content = "addr", rename_all = "snake_case")]
@@ -221,7 +248,10 @@ pub enum Event {
         table: TableKind,
         /// The level of the cached entry.
         level: Level,
-        /// The table the cached entry points to.
+        /// What the cached entry maps (Intel SDM vol. 3, "Information That May Be Cached").
+        mapping: CachedMapping,
+        /// The table the cached entry points to (host-physical, but guest-physical for the
+        /// guest tables of a two-dimensional walk in a cache that keeps them so).
         next: u64,
     },
     /// A hardware walk starts.
@@ -471,8 +501,14 @@ impl Event {
             Event::TlbDirtyRewalk => {
                 "TLB entry has D=0 and this is a write: walk again to set the dirty flag".to_owned()
             }
-            Event::PwcHit { table, level, next } => format!(
-                "paging-structure cache hit for the {} entry -> next table at {next:#x}",
+            Event::PwcHit {
+                table,
+                level,
+                mapping,
+                next,
+            } => format!(
+                "paging-structure cache hit ({}) for the {} entry -> next table at HPA {next:#x}",
+                mapping.describe(),
                 table.table_name(level)
             ),
             Event::WalkBegin { table, root, gva } => {

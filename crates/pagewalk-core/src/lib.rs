@@ -57,7 +57,7 @@ pub use counters::{
 };
 pub use entry::{EptFlags, EptViolationQual, PfErrorCode, PteFlags, Stage2Rights};
 pub use event::{
-    Event, EventSink, ExitReason, FaultOutcome, FlushCause, NestedPurpose, Recorder, TableKind,
+    CachedMapping, Event, EventSink, ExitReason, FaultOutcome, FlushCause, NestedPurpose, Recorder, TableKind,
     TlbLevel, WalkRoot,
 };
 pub use fault::Fault;

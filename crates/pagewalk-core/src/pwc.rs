@@ -37,7 +37,9 @@ struct PwcEntry {
     prefix: u64,
     tag: Tag,
     next: u64,
+    next_gpa: u64,
     rights: u8,
+    stage2: u8,
     stamp: u64,
 }
 
@@ -46,10 +48,17 @@ struct PwcEntry {
 pub struct PwcHit {
     /// Level of the cached entry (the walk continues one below).
     pub level: Level,
-    /// Physical address of the next table (guest-physical for a guest cache under EPT/NPT).
+    /// Address of the next table where the walk reads it: host-physical (a combined
+    /// mapping under EPT/NPT; the table itself natively and for shadow tables) or, in the
+    /// stage-2 cache, the next EPT/NPT table.
     pub next: u64,
+    /// The next table's guest-physical address (the same as `next` but in a combined
+    /// mapping).
+    pub next_gpa: u64,
     /// Rights combined down to and including the cached entry.
     pub rights: u8,
+    /// Stage-2 rights of the next table's page (a combined mapping; all set otherwise).
+    pub stage2: u8,
 }
 
 /// The caches of one dimension: one fully-associative array per cacheable level (2..=5).
@@ -98,15 +107,36 @@ impl Pwc {
                 return Some(PwcHit {
                     level,
                     next: e.next,
+                    next_gpa: e.next_gpa,
                     rights: e.rights,
+                    stage2: e.stage2,
                 });
             }
         }
         None
     }
 
-    /// Remembers a non-leaf entry at `level` for `addr`.
+    /// Remembers a non-leaf entry at `level` for `addr`: a linear mapping (natively), or a
+    /// guest-physical one (in the stage-2 cache): the next table's address and the rights.
     pub fn insert(&mut self, level: Level, addr: u64, tag: Tag, next: u64, rights: u8) {
+        self.insert_combined(level, addr, tag, next, next, rights, 0b111);
+    }
+
+    /// Remembers a combined mapping (Intel SDM vol. 3, "Information That May Be Cached"):
+    /// linear-address bits to the host-physical address of the next guest table, with its
+    /// guest-physical address and the stage-2 rights of its page, tagged VPID, PCID and EPT
+    /// root, so that a hit reads that table with no stage-2 walk.
+    #[allow(clippy::too_many_arguments)]
+    pub fn insert_combined(
+        &mut self,
+        level: Level,
+        addr: u64,
+        tag: Tag,
+        next: u64,
+        next_gpa: u64,
+        rights: u8,
+        stage2: u8,
+    ) {
         if !self.enabled || level.number() < 2 {
             return;
         }
@@ -115,7 +145,9 @@ impl Pwc {
             prefix: Self::prefix(level, addr),
             tag,
             next,
+            next_gpa,
             rights,
+            stage2,
             stamp: self.clock,
         };
         let arr = &mut self.levels[level.number() as usize - 2];
@@ -137,6 +169,22 @@ impl Pwc {
         for arr in &mut self.levels {
             let before = arr.len();
             arr.retain(|e| !remove(e.tag));
+            n += (before - arr.len()) as u32;
+        }
+        n
+    }
+
+    /// Drops the entries that would be used for `addr` and whose tag satisfies `remove`
+    /// (what an EPT violation invalidates); returns how many went.
+    pub fn invalidate_addr(&mut self, addr: u64, mut remove: impl FnMut(Tag) -> bool) -> u32 {
+        let mut n = 0;
+        for (i, arr) in self.levels.iter_mut().enumerate() {
+            let Some(level) = Level::from_number(i as u8 + 2) else {
+                continue;
+            };
+            let prefix = Self::prefix(level, addr);
+            let before = arr.len();
+            arr.retain(|e| !(e.prefix == prefix && remove(e.tag)));
             n += (before - arr.len()) as u32;
         }
         n

@@ -2,7 +2,7 @@
 //! two-dimensional grid of a nested walk built from its events.
 
 use crate::addr::{Gva, Level, Levels, PageSize};
-use crate::event::{Event, NestedPurpose, TableKind};
+use crate::event::{CachedMapping, Event, NestedPurpose, TableKind};
 use serde::Serialize;
 
 /// One bit field of a linear address.
@@ -85,8 +85,15 @@ pub struct WalkGrid {
     pub columns: Vec<String>,
     /// Every reference.
     pub cells: Vec<GridCell>,
-    /// Rows whose stage-2 walk started below the top thanks to a paging-structure cache.
+    /// Rows whose stage-2 walk started below the top thanks to a guest-physical mapping in
+    /// the stage-2 paging-structure cache.
     pub pwc_rows: Vec<usize>,
+    /// Rows whose guest table was reached through a combined mapping: read at its
+    /// host-physical address with no stage-2 walk at all.
+    pub combined_rows: Vec<usize>,
+    /// The guest-dimension cache hit that let the walk skip the guest levels above its first
+    /// row, if any: what kind of mapping served it, and the level of the cached entry.
+    pub guest_cache: Option<(CachedMapping, Level)>,
     /// (g+1)(h+1)-1 for the configured levels: the cost of a walk with no cache at all.
     pub full_walk: u32,
 }
@@ -114,6 +121,9 @@ pub fn walk_grid(
     let mut rows: Vec<String> = Vec::new();
     let mut cells = Vec::new();
     let mut pwc_rows = Vec::new();
+    let mut combined_rows = Vec::new();
+    let mut guest_cache = None;
+    let mut combined_next = false;
     let mut row: Option<usize> = None;
     let mut number = 0u32;
     for (i, e) in events.iter().enumerate() {
@@ -129,6 +139,24 @@ pub fn walk_grid(
                 if let Some(r) = row {
                     pwc_rows.push(r);
                 }
+            }
+            Event::PwcHit { mapping, level, .. } => {
+                guest_cache = Some((mapping, level));
+                combined_next = mapping == CachedMapping::Combined;
+            }
+            Event::TableRead { table, level, .. } if !table.is_stage2() && combined_next => {
+                combined_next = false;
+                number += 1;
+                rows.push(format!("{} entry", level.table_name()));
+                let r = rows.len() - 1;
+                combined_rows.push(r);
+                row = Some(r);
+                cells.push(GridCell {
+                    row: r,
+                    col: None,
+                    number,
+                    event: i,
+                });
             }
             Event::TableRead { table, level, .. } => {
                 number += 1;
@@ -158,6 +186,8 @@ pub fn walk_grid(
             .collect(),
         cells,
         pwc_rows,
+        combined_rows,
+        guest_cache,
         full_walk: (g + 1) * (h + 1) - 1,
     })
 }

@@ -185,6 +185,11 @@ pub(crate) trait Stage2 {
     /// Whether guest page-table reads are writes for stage 2.
     fn table_reads_are_writes(&self) -> bool;
 
+    /// No second dimension (natively, and for shadow tables).
+    fn is_identity(&self) -> bool {
+        false
+    }
+
     /// One stage-2 walk for a guest-physical address, without its framing events.
     fn walk<K: EventSink>(
         &mut self,
@@ -225,6 +230,10 @@ pub(crate) struct Identity;
 impl Stage2 for Identity {
     fn table_reads_are_writes(&self) -> bool {
         false
+    }
+
+    fn is_identity(&self) -> bool {
+        true
     }
 
     #[inline(always)]
@@ -380,9 +389,13 @@ struct WalkStart {
     level: Level,
     /// The cached rights, packed as the cache keeps them, on a hit.
     cached: Option<u8>,
+    /// A combined mapping: the next guest table's host-physical address and the stage-2
+    /// rights of its page (`table` is then its guest-physical address).
+    combined: Option<(u64, u8)>,
 }
 
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn walk_start<K: EventSink>(
     pwc: &mut Pwc,
     levels: Levels,
@@ -390,6 +403,7 @@ fn walk_start<K: EventSink>(
     addr: u64,
     tag: Tag,
     table: TableKind,
+    mapping: crate::event::CachedMapping,
     sink: &mut K,
 ) -> WalkStart {
     match pwc.lookup(levels, addr, tag) {
@@ -397,18 +411,22 @@ fn walk_start<K: EventSink>(
             sink.event(&Event::PwcHit {
                 table,
                 level: hit.level,
+                mapping,
                 next: hit.next,
             });
+            let combined = mapping == crate::event::CachedMapping::Combined;
             WalkStart {
-                table: hit.next,
+                table: hit.next_gpa,
                 level: hit.level.below().unwrap_or(Level::L1),
                 cached: Some(hit.rights),
+                combined: combined.then_some((hit.next, hit.stage2)),
             }
         }
         None => WalkStart {
             table: root,
             level: levels.top(),
             cached: None,
+            combined: None,
         },
     }
 }
@@ -452,6 +470,7 @@ impl Stage2 for Ept<'_> {
             addr,
             self.tag,
             TableKind::Ept,
+            crate::event::CachedMapping::GuestPhysical,
             sink,
         );
         let mut table = at.table;
@@ -669,6 +688,7 @@ impl Stage2 for Npt<'_> {
             addr,
             self.tag,
             TableKind::Npt,
+            crate::event::CachedMapping::GuestPhysical,
             sink,
         );
         let mut table = at.table;
@@ -944,9 +964,15 @@ pub(crate) fn walk_stage1<S: Stage2, K: EventSink>(
     let pf = |code: PfErrorCode, level: Level| Fault::PageFault { gva, code, level };
     let base_code = error_code_bits(access, w.ctl);
     let table_write = s2.table_reads_are_writes();
-    let at = walk_start(pwc, w.levels, w.root, addr, w.tag, w.table, sink);
+    let mapping = if s2.is_identity() {
+        crate::event::CachedMapping::Linear
+    } else {
+        crate::event::CachedMapping::Combined
+    };
+    let at = walk_start(pwc, w.levels, w.root, addr, w.tag, w.table, mapping, sink);
     let mut table = at.table;
     let mut level = at.level;
+    let mut combined = at.combined;
     let mut acc = at.cached.map_or(RightsAcc::ALL, |r| {
         RightsAcc::from_rights(Rights::unpack(r))
     });
@@ -955,17 +981,25 @@ pub(crate) fn walk_stage1<S: Stage2, K: EventSink>(
     let guest_size = loop {
         let index = level.index(addr);
         let entry_gpa = Gpa::new(table + 8 * index as u64);
-        let t = s2.translate(
-            mem,
-            entry_gpa,
-            Stage2Access {
-                write: table_write,
-                fetch: false,
-                purpose: NestedPurpose::GuestTable { level },
-                gva,
+        let t = match combined.take() {
+            // A combined mapping gave this table's host-physical address: no stage-2 walk.
+            Some((hpa, rights)) => Stage2Ok {
+                hpa: Hpa::new(hpa + 8 * index as u64),
+                size: PageSize::Size4K,
+                rights,
             },
-            sink,
-        )?;
+            None => s2.translate(
+                mem,
+                entry_gpa,
+                Stage2Access {
+                    write: table_write,
+                    fetch: false,
+                    purpose: NestedPurpose::GuestTable { level },
+                    gva,
+                },
+                sink,
+            )?,
+        };
         // The table's frame and the offset in it, kept apart for the read (see `read_entry`).
         let e = mem.read_entry(t.hpa.raw() & !0xfff, t.hpa.raw() & 0xff8);
         sink.event(&Event::TableRead {
@@ -1033,12 +1067,21 @@ pub(crate) fn walk_stage1<S: Stage2, K: EventSink>(
         path.set_bits(i, mem, w.table, bits, sink);
     }
     if pwc.enabled() {
+        // Natively (and for shadow tables) a linear mapping to the next table; under EPT/NPT
+        // a combined one, to the host-physical address the walk found for it.
         let mut r = start;
         for i in 0..last {
             r.add(path.value[i]);
-            let next = path.value[i] & w.addr_mask;
             let packed = r.rights(w.cpu.nxe).pack();
-            pwc.insert(path.level(i), addr, w.tag, next, packed);
+            pwc.insert_combined(
+                path.level(i),
+                addr,
+                w.tag,
+                path.hpa[i + 1] & !0xfff,
+                path.gpa[i + 1] & !0xfff,
+                packed,
+                path.s2_rights[i + 1],
+            );
         }
     }
     let size = if fin.size < guest_size {

@@ -146,14 +146,73 @@ fn paging_structure_caches_cut_references() {
     let mut first = Counters::default();
     m.access(Gva::new(GVA), Access::USER_READ, &mut first)
         .unwrap();
-    let mut second = Counters::default();
+    let mut second = Recorder::default();
     m.access(Gva::new(GVA + 8), Access::USER_READ, &mut second)
         .unwrap();
     // The first walk already finds its own upper stage-2 entries cached (all guest tables sit
-    // in one 2 MiB region); the second hits the guest PDE cache and the stage-2 PDE cache:
-    // one guest reference, one stage-2 reference for it, one for the final address.
+    // in one 2 MiB region). The second hits a combined mapping for the guest PDE: the PT is
+    // read at its host-physical address with no stage-2 walk; then the data's guest-physical
+    // address is walked from the cached EPT PDE (a guest-physical mapping): 2 references.
     assert!(first.memory_refs() < 24, "{}", first.memory_refs());
-    assert_eq!(second.memory_refs(), 3);
-    assert_eq!(second.guest_refs, 1);
-    assert!(second.pwc_hits >= 3);
+    let c = second.counters;
+    assert_eq!((c.memory_refs(), c.guest_refs, c.host_refs), (2, 1, 1));
+    let kinds: Vec<CachedMapping> = second
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::PwcHit { mapping, .. } => Some(*mapping),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [CachedMapping::Combined, CachedMapping::GuestPhysical]
+    );
+    let grid = view::walk_grid(&second.events, Levels::Four, Levels::Four).unwrap();
+    assert_eq!(grid.rows, ["PT entry", "data page"]);
+    assert_eq!(grid.combined_rows, [0]);
+    assert_eq!(grid.pwc_rows, [1]);
+    assert_eq!(grid.guest_cache, Some((CachedMapping::Combined, Level::L2)));
+    // Natively the same cache holds linear mappings.
+    let mut native = OneMapping {
+        tlb: false,
+        pwc: true,
+        ..OneMapping::default()
+    }
+    .build(Gva::new(GVA))
+    .unwrap();
+    native
+        .access(Gva::new(GVA), Access::USER_READ, &mut Counters::default())
+        .unwrap();
+    let mut r = Recorder::default();
+    native.access(Gva::new(GVA + 8), Access::USER_READ, &mut r).unwrap();
+    assert!(r.events.iter().any(|e| matches!(
+        e,
+        Event::PwcHit {
+            mapping: CachedMapping::Linear,
+            ..
+        }
+    )));
+    assert_eq!(r.counters.memory_refs(), 1);
+}
+
+/// INVEPT drops the combined mappings of its EPT root along with the guest-physical ones
+/// (Intel SDM vol. 3, "INVEPT"): the next walk is cold in both dimensions again.
+#[test]
+fn invept_drops_combined_mappings() {
+    let spec = OneMapping {
+        mode: Mode::Ept,
+        tlb: false,
+        pwc: true,
+        ..OneMapping::default()
+    };
+    let mut m = spec.build(Gva::new(GVA)).unwrap();
+    let mut cold = Counters::default();
+    m.access(Gva::new(GVA), Access::USER_READ, &mut cold).unwrap();
+    m.invept(1, &mut Counters::default()).unwrap();
+    let mut again = Counters::default();
+    m.access(Gva::new(GVA + 8), Access::USER_READ, &mut again)
+        .unwrap();
+    assert_eq!(again.memory_refs(), cold.memory_refs(), "as cold as the first walk");
+    assert_eq!(again.pwc_hits, cold.pwc_hits);
 }

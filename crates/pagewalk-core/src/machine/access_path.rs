@@ -149,6 +149,7 @@ impl Machine {
                 }
                 _ => return Ok(self.stage2_exit(f, None, sink)),
             };
+            self.invalidate_after_stage2_fault(f);
             sink.event(&Event::Fault { fault: f });
             self.exit(ExitReason::Stage2Fault, sink);
             let (Some(tdp), Some(s2)) = (self.tdp.as_mut(), self.stage2.as_ref()) else {
@@ -353,12 +354,38 @@ impl Machine {
         }
     }
 
+    /// "An EPT violation invalidates any guest-physical mappings (associated with the
+    /// current EP4TA) that would be used to translate the guest-physical address that caused
+    /// the EPT violation. If that guest-physical address was the translation of a linear
+    /// address, the EPT violation also invalidates any combined mappings for that linear
+    /// address" (Intel SDM vol. 3, "Operations that Invalidate Cached Mappings"); an NPF is
+    /// treated alike.
+    fn invalidate_after_stage2_fault(&mut self, f: Fault) {
+        let (gpa, gva) = match f {
+            Fault::EptViolation { gpa, gva, qual, .. } => (
+                gpa,
+                qual.contains(crate::EptViolationQual::GLA_VALID)
+                    .then_some(gva),
+            ),
+            Fault::NestedPageFault { gpa, .. } => (gpa, None),
+            _ => return,
+        };
+        let root = self.stage2_tag.ept_root_frame();
+        self.pwc_stage2
+            .invalidate_addr(gpa.raw(), |t| t.ept_root_frame() == root);
+        if let Some(gva) = gva {
+            let tag = self.tag();
+            self.pwc.invalidate_addr(gva.raw(), |t| t == tag);
+        }
+    }
+
     pub(super) fn stage2_exit<K: EventSink>(
         &mut self,
         f: Fault,
         hit: Option<TlbLevel>,
         sink: &mut K,
     ) -> Outcome {
+        self.invalidate_after_stage2_fault(f);
         let out = self.fault(f, hit, sink);
         let reason = if matches!(f, Fault::EptMisconfig { .. }) {
             ExitReason::EptMisconfig
