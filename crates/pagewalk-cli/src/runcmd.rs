@@ -27,7 +27,12 @@ fn fault_json(f: &Fault) -> Value {
             "kind": "page_fault", "error_code": code.bits(), "gva": gva.to_string(),
             "level": level.number(), "text": f.to_string(),
         }),
-        Fault::EptViolation { gpa, gva, qual, level } => json!({
+        Fault::EptViolation {
+            gpa,
+            gva,
+            qual,
+            level,
+        } => json!({
             "kind": "ept_violation", "qualification": qual.bits(), "gva": gva.to_string(),
             "gpa": gpa.to_string(), "level": level.number(), "text": f.to_string(),
         }),
@@ -35,7 +40,12 @@ fn fault_json(f: &Fault) -> Value {
             "kind": "ept_misconfig", "gpa": gpa.to_string(), "level": level.number(),
             "text": f.to_string(),
         }),
-        Fault::NestedPageFault { gpa, code, final_translation, level } => json!({
+        Fault::NestedPageFault {
+            gpa,
+            code,
+            final_translation,
+            level,
+        } => json!({
             "kind": "nested_page_fault", "error_code": code.bits(), "gpa": gpa.to_string(),
             "final_translation": final_translation, "level": level.number(),
             "text": f.to_string(),

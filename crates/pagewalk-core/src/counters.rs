@@ -230,8 +230,14 @@ pub const DERIVED_COUNTERS: [(&str, &str); 6] = [
         "Page-table memory references by hardware walkers (guest_refs + host_refs).",
     ),
     ("cycles", "All cycles, by the cost model."),
-    ("cycles_tlb", "Cycles in TLB and paging-structure-cache hits."),
-    ("cycles_walk", "Cycles in hardware walks: references and A/D updates."),
+    (
+        "cycles_tlb",
+        "Cycles in TLB and paging-structure-cache hits.",
+    ),
+    (
+        "cycles_walk",
+        "Cycles in hardware walks: references and A/D updates.",
+    ),
     ("cycles_vm_exit", "Cycles in VM exits and the entries back."),
     (
         "cycles_hypervisor",
@@ -302,11 +308,8 @@ impl Counters {
     /// Every counter as (key, value): first the [`COUNTER_KEYS`] of `pagewalk run`'s
     /// summary, then the rest of the stored ones, then the rest of the derived ones.
     pub fn entries(&self) -> Vec<(&'static str, u64)> {
-        let all: Vec<(&'static str, u64)> = self
-            .stored()
-            .into_iter()
-            .chain(self.derived())
-            .collect();
+        let all: Vec<(&'static str, u64)> =
+            self.stored().into_iter().chain(self.derived()).collect();
         let mut out: Vec<(&'static str, u64)> = COUNTER_KEYS
             .iter()
             .filter_map(|k| all.iter().find(|(n, _)| n == k).copied())

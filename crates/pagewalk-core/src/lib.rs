@@ -49,21 +49,21 @@ pub use access::{check_rights, Access, AccessKind, Privilege, Rights, RightsCont
 pub use addr::{Gfn, Gpa, Gva, Hfn, Hpa, Level, Levels, PageSize};
 pub use builder::{BuildError, TableBuilder, TableFormat};
 pub use config::{
-    Backing, CpuConfig, HostConfig, Layout, MachineConfig, Mode, Platform, ShadowConfig, Stage2Fill,
-    Vendor,
+    Backing, CpuConfig, HostConfig, Layout, MachineConfig, Mode, Platform, ShadowConfig,
+    Stage2Fill, Vendor,
 };
 pub use counters::{
     CostModel, CounterKind, Counters, COUNTER_KEYS, DERIVED_COUNTERS, KVM_STATS, STORED_COUNTERS,
 };
 pub use entry::{EptFlags, EptViolationQual, PfErrorCode, PteFlags, Stage2Rights};
 pub use event::{
-    CachedMapping, Event, EventSink, ExitReason, FaultOutcome, FlushCause, NestedPurpose, Recorder, TableKind,
-    TlbLevel, WalkRoot,
+    CachedMapping, Event, EventSink, ExitReason, FaultOutcome, FlushCause, NestedPurpose, Recorder,
+    TableKind, TlbLevel, WalkRoot,
 };
 pub use fault::Fault;
+pub use hypervisor::{HostMemory, HostPageState, ShadowPageInfo, SpKey};
 pub use machine::{Machine, MachineError, Outcome, SpaceId};
 pub use memory::{GuestRam, Memslot, PhysMemory};
 pub use pwc::PwcConfig;
-pub use hypervisor::{HostMemory, HostPageState, ShadowPageInfo, SpKey};
 pub use tlb::{Tag, TlbArrayConfig, TlbArrayId, TlbConfig, TlbEntry, TlbSlot};
 pub use walk::Translation;

@@ -175,7 +175,11 @@ fn with_cr0_wp_clear_a_supervisor_write_still_exits_and_sets_the_guest_d_flag() 
     let pte = m
         .read_guest(m.guest_entry_gpa(s, Gva::new(VA), Level::L1).unwrap())
         .unwrap();
-    assert_ne!(pte & PteFlags::DIRTY.bits(), 0, "KVM set the guest's D flag");
+    assert_ne!(
+        pte & PteFlags::DIRTY.bits(),
+        0,
+        "KVM set the guest's D flag"
+    );
 }
 
 /// With CR0.WP = 0 a supervisor write to a page the guest maps read-only is allowed; KVM
@@ -201,7 +205,10 @@ fn with_cr0_wp_clear_a_supervisor_write_to_a_read_only_page_gets_a_supervisor_en
     assert_eq!(leaf & PteFlags::USER.bits(), 0);
     let (o, c) = go(&mut m, VA, Access::USER_READ);
     assert!(o.result.is_ok());
-    assert_eq!(c.pf_taken, 1, "the user read finds a supervisor entry and exits");
+    assert_eq!(
+        c.pf_taken, 1,
+        "the user read finds a supervisor entry and exits"
+    );
 }
 
 #[test]
@@ -221,10 +228,7 @@ fn guest_page_fault_is_injected() {
 
 #[test]
 fn pte_write_is_emulated_without_unsync() {
-    let mut m = shadow(ShadowConfig {
-        unsync: false,
-        ..ShadowConfig::default()
-    });
+    let mut m = shadow(ShadowConfig { unsync: false });
     let s = m.current_space();
     go(&mut m, VA, Access::USER_READ);
     let new = (DATA_GPA + 0x40_0000) | GUEST_FLAGS.bits();
@@ -399,10 +403,7 @@ fn guest_large_page_on_small_host_pages_uses_a_direct_shadow_page() {
 
 #[test]
 fn writing_a_page_table_through_a_data_mapping_is_emulated() {
-    let mut m = shadow(ShadowConfig {
-        unsync: false,
-        ..ShadowConfig::default()
-    });
+    let mut m = shadow(ShadowConfig { unsync: false });
     let s = m.current_space();
     go(&mut m, VA, Access::USER_READ);
     // Map the guest's own PT page at another address, writable.

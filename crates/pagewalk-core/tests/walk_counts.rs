@@ -185,7 +185,9 @@ fn paging_structure_caches_cut_references() {
         .access(Gva::new(GVA), Access::USER_READ, &mut Counters::default())
         .unwrap();
     let mut r = Recorder::default();
-    native.access(Gva::new(GVA + 8), Access::USER_READ, &mut r).unwrap();
+    native
+        .access(Gva::new(GVA + 8), Access::USER_READ, &mut r)
+        .unwrap();
     assert!(r.events.iter().any(|e| matches!(
         e,
         Event::PwcHit {
@@ -208,11 +210,16 @@ fn invept_drops_combined_mappings() {
     };
     let mut m = spec.build(Gva::new(GVA)).unwrap();
     let mut cold = Counters::default();
-    m.access(Gva::new(GVA), Access::USER_READ, &mut cold).unwrap();
+    m.access(Gva::new(GVA), Access::USER_READ, &mut cold)
+        .unwrap();
     m.invept(1, &mut Counters::default()).unwrap();
     let mut again = Counters::default();
     m.access(Gva::new(GVA + 8), Access::USER_READ, &mut again)
         .unwrap();
-    assert_eq!(again.memory_refs(), cold.memory_refs(), "as cold as the first walk");
+    assert_eq!(
+        again.memory_refs(),
+        cold.memory_refs(),
+        "as cold as the first walk"
+    );
     assert_eq!(again.pwc_hits, cold.pwc_hits);
 }

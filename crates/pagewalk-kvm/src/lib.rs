@@ -259,7 +259,12 @@ mod tests {
         let p = predicted(&c);
         assert_eq!(p.get("pf_taken"), 15);
         assert_eq!(
-            (p.get("pf_fixed"), p.get("pf_spurious"), p.get("pf_emulate"), p.get("pf_guest")),
+            (
+                p.get("pf_fixed"),
+                p.get("pf_spurious"),
+                p.get("pf_emulate"),
+                p.get("pf_guest")
+            ),
             (1, 2, 3, 4)
         );
         assert_eq!((p.get("mmu_cache_miss"), p.get("exits")), (6, 7));

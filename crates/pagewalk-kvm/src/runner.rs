@@ -156,7 +156,8 @@ fn replay<K: pagewalk_core::EventSink>(
 /// a snapshot, the measured actions, and the difference (gauges as their level).
 fn predict(mut m: Machine, spaces: &[SpaceId], prog: &Program) -> Result<RealCounters, KvmError> {
     let mut c = Counters::default();
-    let fail = |e: MachineError| KvmError::Kvm(format!("the model could not replay the guest: {e}"));
+    let fail =
+        |e: MachineError| KvmError::Kvm(format!("the model could not replay the guest: {e}"));
     for &op in &prog.warm {
         replay(&mut m, spaces, op, &mut c).map_err(fail)?;
     }
@@ -174,7 +175,6 @@ fn predict(mut m: Machine, spaces: &[SpaceId], prog: &Program) -> Result<RealCou
     }
     Ok(crate::predicted(&c.since(&before)))
 }
-
 
 /// Whether this host's KVM is PVM (guest CPL 0 emulated): read from the loaded modules.
 fn platform_here() -> Platform {

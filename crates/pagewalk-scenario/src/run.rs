@@ -212,9 +212,7 @@ impl Session {
             } => {
                 let id = self.spaces[space.min(self.spaces.len() - 1)];
                 if from_guest || !self.machine.config().mode.is_virtualized() {
-                    self.machine
-                        .mov_cr3(id, noflush, sink)
-                        .map(|f| fault = f)
+                    self.machine.mov_cr3(id, noflush, sink).map(|f| fault = f)
                 } else {
                     self.machine.host_load_cr3(id, sink)
                 }
@@ -408,9 +406,7 @@ pub fn run_with_progress(
     while let Some(a) = session.next(&mut counters).map_err(fail)? {
         match a {
             Action::Access { gva, outcome, .. } => last = Some((Some(gva), outcome)),
-            Action::Event {
-                fault: Some(f), ..
-            } => {
+            Action::Event { fault: Some(f), .. } => {
                 last = Some((
                     None,
                     Outcome {

@@ -83,10 +83,7 @@ impl HostMemory {
         if self.cfg.prealloc {
             return HostPageState::Allocated;
         }
-        self.pages
-            .get(&self.base(gfn))
-            .copied()
-            .unwrap_or_default()
+        self.pages.get(&self.base(gfn)).copied().unwrap_or_default()
     }
 
     fn set<K: EventSink>(&mut self, gfn: Gfn, to: HostPageState, sink: &mut K) {

@@ -343,7 +343,10 @@ impl ShadowMmu {
         sink: &mut K,
     ) -> Result<bool, BuildError> {
         let mut changed = false;
-        let Some(hfn) = ram.gpa_to_hpa(Gpa::new(gfn.raw() << 12)).map(|h| h.frame().raw()) else {
+        let Some(hfn) = ram
+            .gpa_to_hpa(Gpa::new(gfn.raw() << 12))
+            .map(|h| h.frame().raw())
+        else {
             return Ok(false);
         };
         let gfn = Gfn::new(hfn);
@@ -843,7 +846,11 @@ impl ShadowMmu {
             return Ok(());
         }
         sink.event(&Event::EmulatedWrite { gpa: Some(gpa) });
-        let keys = self.of_gfn.get(&gpa.frame().raw()).cloned().unwrap_or_default();
+        let keys = self
+            .of_gfn
+            .get(&gpa.frame().raw())
+            .cloned()
+            .unwrap_or_default();
         let index = (gpa.raw() & 0xfff) / 8;
         for k in keys {
             let Some(sp) = self.pages.get_mut(&k) else {
@@ -959,8 +966,7 @@ impl ShadowMmu {
         let mut new = leaf_spte(host.raw(), rights, PageSize::Size4K) | (spte & HOST_WRITABLE);
         // Writable only if the guest entry is dirty, the host page was writable when the entry
         // was made, and the frame is not a shadowed table (make_spte, no unsync here).
-        if rights.writable && host_writable && gpte & D != 0 && !self.is_protected(Gfn::new(gfn))
-        {
+        if rights.writable && host_writable && gpte & D != 0 && !self.is_protected(Gfn::new(gfn)) {
             new |= W | D;
         }
         if new == spte {

@@ -52,7 +52,12 @@ impl Machine {
 
     /// The TLB lookup: the whole access on a hit, kept small so it inlines.
     #[inline(always)]
-    pub(super) fn probe_tlb<K: EventSink>(&mut self, gva: Gva, access: Access, sink: &mut K) -> Probe {
+    pub(super) fn probe_tlb<K: EventSink>(
+        &mut self,
+        gva: Gva,
+        access: Access,
+        sink: &mut K,
+    ) -> Probe {
         if !self.tlb.enabled() {
             return Probe::Walk;
         }

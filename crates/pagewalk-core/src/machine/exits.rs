@@ -117,7 +117,11 @@ impl Machine {
     /// counts it while shadow pages exist; measured on this project's host).
     pub(super) fn kernel_exit<K: EventSink>(&mut self, reason: ExitReason, sink: &mut K) {
         self.exit(reason, sink);
-        if self.shadow.as_ref().is_some_and(ShadowMmu::has_indirect_pages) {
+        if self
+            .shadow
+            .as_ref()
+            .is_some_and(ShadowMmu::has_indirect_pages)
+        {
             sink.event(&Event::EmulatedWrite { gpa: None });
         }
     }

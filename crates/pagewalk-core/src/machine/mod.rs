@@ -10,11 +10,11 @@ use crate::config::{CpuConfig, MachineConfig, Mode, Platform, Stage2Fill, Vendor
 use crate::entry::{EptFlags, PteFlags};
 use crate::event::{Event, EventSink, ExitReason, FaultOutcome, FlushCause, TableKind, TlbLevel};
 use crate::fault::Fault;
-use crate::memory::{GuestRam, Memslot, PhysMemory};
-use crate::pwc::Pwc;
 use crate::hypervisor::shadow::{FaultFix, ShadowMmu, ShadowPageInfo};
 use crate::hypervisor::tdp::{TdpFix, TdpMmu};
 use crate::hypervisor::{HostMemory, HostPageState};
+use crate::memory::{GuestRam, Memslot, PhysMemory};
+use crate::pwc::Pwc;
 use crate::tlb::{Tag, Tlb, TlbEntry, TlbSlot};
 use crate::walk::{walk_stage1, Ept, EptChecks, Identity, Npt, ReservedMasks, Stage1, Translation};
 use crate::{Gfn, Hfn};
@@ -25,7 +25,6 @@ mod exits;
 mod inspect;
 mod invalidations;
 mod setup;
-
 
 /// Errors from building or driving a machine (misuse, limits), never architectural faults.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -41,12 +41,11 @@ impl Machine {
                 Pool::new(lay.shadow_tables.0, lay.shadow_tables.1),
             )
         });
-        let tdp = (cfg.mode.is_nested() && cfg.host.stage2 == Stage2Fill::OnDemand).then(|| {
-            TdpMmu {
+        let tdp =
+            (cfg.mode.is_nested() && cfg.host.stage2 == Stage2Fill::OnDemand).then(|| TdpMmu {
                 flags: default_stage2_flags(cfg.mode),
                 flush_request: false,
-            }
-        });
+            });
         // The host's view of nested tables: AMD rules, NX and 1 GiB pages available.
         let npt_host = CpuConfig {
             vendor: Vendor::Amd,
