@@ -630,8 +630,11 @@ impl App {
                         <th scope="col">{"guest entry"}</th></tr></thead>
                     <tbody>
                     { for g.rows.iter().enumerate().map(|(r, name)| html! {
-                        <tr><th scope="row">{ name }
-                            if g.pwc_rows.contains(&r) { <span class="pwc" title="a paging-structure cache skipped the upper stage-2 levels">{" PWC"}</span> }
+                        <tr class={classes!(g.retry_rows.contains(&r).then_some("retry"))}><th scope="row">{ name }
+                            if g.pwc_rows.contains(&r) { <span class="pwc" title="a guest-physical mapping in the paging-structure cache skipped the upper stage-2 levels">{" PWC"}</span> }
+                            if g.combined_rows.contains(&r) { <span class="pwc" title="a combined mapping in the paging-structure cache gave this guest table's host-physical address: no stage-2 walk">{" combined"}</span> }
+                            if g.retry_rows.contains(&r) { <span class="retry-mark" title="the walk starts again after the VM exit">{" again"}</span> }
+                            if g.violation_rows.contains(&r) { <span class="exit-mark" title="EPT violation: a VM exit; the hypervisor maps the page in stage 2 and the guest retries">{" violation → exit"}</span> }
                         </th>
                         { for (0..=g.columns.len()).map(|col| {
                             let colv = (col < g.columns.len()).then_some(col);
@@ -648,7 +651,13 @@ impl App {
                     }) }
                     </tbody>
                 </table>
-                <p class="formula">{ format!("{} references; a walk with no cache makes (g+1)(h+1)-1 = {}", g.cells.len(), g.full_walk) }</p>
+                <p class="formula">{
+                    if g.walks > 1 {
+                        format!("{} references in {} walks ({} ended in a stage-2 fault and a VM exit); one walk with no cache makes (g+1)(h+1)-1 = {}", g.cells.len(), g.walks, g.violation_rows.len(), g.full_walk)
+                    } else {
+                        format!("{} references; a walk with no cache makes (g+1)(h+1)-1 = {}", g.cells.len(), g.full_walk)
+                    }
+                }</p>
             }
             if let Some(v) = &frame.shadow {
                 <div class="shadow-view">

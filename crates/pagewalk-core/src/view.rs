@@ -94,6 +94,13 @@ pub struct WalkGrid {
     /// The guest-dimension cache hit that let the walk skip the guest levels above its first
     /// row, if any: what kind of mapping served it, and the level of the cached entry.
     pub guest_cache: Option<(CachedMapping, Level)>,
+    /// Rows whose stage-2 walk ended in an EPT violation / NPF: a VM exit, after which the
+    /// hypervisor (KVM's TDP MMU) may have mapped the page and the walk starts again.
+    pub violation_rows: Vec<usize>,
+    /// Rows that begin a walk made again after a VM exit.
+    pub retry_rows: Vec<usize>,
+    /// Hardware walks in the access (more than one when stage-2 faults were fixed).
+    pub walks: u32,
     /// (g+1)(h+1)-1 for the configured levels: the cost of a walk with no cache at all.
     pub full_walk: u32,
 }
@@ -124,16 +131,34 @@ pub fn walk_grid(
     let mut combined_rows = Vec::new();
     let mut guest_cache = None;
     let mut combined_next = false;
+    let mut violation_rows = Vec::new();
+    let mut retry_rows = Vec::new();
+    let mut walks = 0u32;
+    let mut retry_next = false;
     let mut row: Option<usize> = None;
     let mut number = 0u32;
     for (i, e) in events.iter().enumerate() {
         match *e {
+            Event::WalkBegin { .. } => {
+                walks += 1;
+                retry_next = walks > 1;
+            }
+            Event::Fault {
+                fault: crate::Fault::EptViolation { .. } | crate::Fault::NestedPageFault { .. },
+            } => {
+                if let Some(r) = row {
+                    violation_rows.push(r);
+                }
+            }
             Event::NestedBegin { purpose, .. } => {
                 rows.push(match purpose {
                     NestedPurpose::GuestTable { level } => format!("{} entry", level.table_name()),
                     NestedPurpose::FinalAddress => "data page".into(),
                 });
                 row = Some(rows.len() - 1);
+                if std::mem::take(&mut retry_next) {
+                    retry_rows.push(rows.len() - 1);
+                }
             }
             Event::PwcHit { table, .. } if table.is_stage2() => {
                 if let Some(r) = row {
@@ -149,6 +174,9 @@ pub fn walk_grid(
                 number += 1;
                 rows.push(format!("{} entry", level.table_name()));
                 let r = rows.len() - 1;
+                if std::mem::take(&mut retry_next) {
+                    retry_rows.push(r);
+                }
                 combined_rows.push(r);
                 row = Some(r);
                 cells.push(GridCell {
@@ -188,6 +216,9 @@ pub fn walk_grid(
         pwc_rows,
         combined_rows,
         guest_cache,
+        violation_rows,
+        retry_rows,
+        walks,
         full_walk: (g + 1) * (h + 1) - 1,
     })
 }
