@@ -226,7 +226,7 @@ pub fn check_rights(rights: Rights, access: Access, ctl: RightsControl) -> Optio
 
 /// The W/R, U/S and I/D bits of a #PF error code for an access.
 ///
-/// Intel SDM vol. 3, "Interrupt 14—Page-Fault Exception": I/D is set for an instruction
+/// Intel SDM vol. 3, "Interrupt 14—Page-Fault Exception (#PF)": I/D is set for an instruction
 /// fetch only when IA32_EFER.NXE or CR4.SMEP is 1; P and RSVD are added by the caller.
 pub const fn error_code_bits(access: Access, ctl: RightsControl) -> PfErrorCode {
     let mut bits = 0;

@@ -288,7 +288,7 @@ impl Gva {
     /// Whether the address is canonical for 48-bit (4-level) or 57-bit (5-level, LA57) linear
     /// addresses: bits 63 down to the top implemented bit are all equal.
     ///
-    /// Intel SDM vol. 3, "Canonical Addressing"; a non-canonical access raises #GP, not #PF.
+    /// Intel SDM vol. 1, "Canonical Addressing"; a non-canonical access raises #GP, not #PF.
     pub const fn is_canonical(self, levels: Levels) -> bool {
         let bits = levels.address_bits();
         let shifted = (self.0 as i64) << (64 - bits) >> (64 - bits);

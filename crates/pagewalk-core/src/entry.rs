@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 bitflags! {
     /// Bits of an IA-32e paging-structure entry (PML5E, PML4E, PDPTE, PDE, PTE).
     ///
-    /// Intel SDM vol. 3, "Formats of Paging-Structure Entries" (tables "Format of a 4-Level
+    /// Intel SDM vol. 3, "4-Level Paging and 5-Level Paging" (tables "Format of a 4-Level
     /// PML4 Entry" through "Format of a Page-Table Entry that Maps a 4-KByte Page"). AMD NPT
     /// uses the same format for stage 2 (AMD APM vol. 2, "Nested Paging").
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -145,7 +145,7 @@ pub const fn physical_mask(maxphyaddr: u8) -> u64 {
 
 /// Bits MAXPHYADDR..=51, reserved in every entry format.
 ///
-/// Intel SDM vol. 3, "Formats of Paging-Structure Entries": "Reserved (must be 0)" above
+/// Intel SDM vol. 3, "4-Level Paging and 5-Level Paging": "Reserved (must be 0)" above
 /// M = MAXPHYADDR; AMD APM vol. 2, "Long-Mode Page Translation" names the same rule.
 pub const fn high_reserved_bits(maxphyaddr: u8) -> u64 {
     ADDR_MASK_4K & !physical_mask(maxphyaddr)

@@ -50,7 +50,7 @@ pub enum Fault {
         /// The NPT level of the faulting entry.
         level: Level,
     },
-    /// A non-canonical linear address: #GP, not #PF. Intel SDM vol. 3, "Canonical Addressing".
+    /// A non-canonical linear address: #GP, not #PF. Intel SDM vol. 1, "Canonical Addressing".
     NonCanonical {
         /// The address.
         gva: Gva,

@@ -101,7 +101,7 @@ fn reserved_mask(entry: u64, level: Level, cpu: &CpuConfig) -> u64 {
 
 /// Whether an IA-32e entry sets a reserved bit at its level.
 ///
-/// Intel SDM vol. 3, "Formats of Paging-Structure Entries" and "Page-Fault Exceptions"
+/// Intel SDM vol. 3, "4-Level Paging and 5-Level Paging" and "Page-Fault Exceptions"
 /// (RSVD): bits at or above MAXPHYADDR; XD without EFER.NXE; PS in a PML5E/PML4E; PS in a
 /// PDPTE without 1 GiB-page support; the offset bits of a large page above PAT. On AMD, bit 8
 /// of a PML5E/PML4E is reserved too (AMD APM vol. 2, "Long-Mode Page Translation").

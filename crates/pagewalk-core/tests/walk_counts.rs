@@ -199,7 +199,7 @@ fn paging_structure_caches_cut_references() {
 }
 
 /// INVEPT drops the combined mappings of its EPT root along with the guest-physical ones
-/// (Intel SDM vol. 3, "INVEPT"): the next walk is cold in both dimensions again.
+/// (Intel SDM vol. 3, "INVEPT—Invalidate Translations Derived from EPT"): the next walk is cold in both dimensions again.
 #[test]
 fn invept_drops_combined_mappings() {
     let spec = OneMapping {

@@ -222,8 +222,8 @@ impl Machine {
         sink.event(&Event::VmExit { reason });
         if !self.cfg.vpid {
             // Without VPID, VM exits and entries invalidate all linear and combined mappings
-            // of VPID 0 (Intel SDM vol. 3, "VPID and VM Transitions" / "Caching Translation
-            // Information"); guest-physical (stage-2) caches survive.
+            // of VPID 0 (Intel SDM vol. 3, "Operations that Invalidate Cached Mappings");
+            // guest-physical (stage-2) mappings survive.
             let removed = self.tlb.invalidate(|e| e.tag.vpid() == 0);
             self.pwc.invalidate(|t| t.vpid() == 0);
             sink.event(&Event::Flush {

@@ -66,7 +66,7 @@ impl Machine {
         Ok(None)
     }
 
-    /// INVLPG by the guest (Intel SDM vol. 3, "INVLPG"): the TLB entries for the page of
+    /// INVLPG by the guest (Intel SDM vol. 2, "INVLPG—Invalidate TLB Entries"): the TLB entries for the page of
     /// `gva` (global ones too) in the current PCID, and all paging-structure-cache entries of
     /// the current PCID. Under shadow paging it exits and the hypervisor syncs that entry.
     pub fn invlpg<K: EventSink>(&mut self, gva: Gva, sink: &mut K) -> Result<(), MachineError> {
@@ -94,7 +94,7 @@ impl Machine {
         Ok(())
     }
 
-    /// INVPCID (Intel SDM vol. 3, "INVPCID"): type 0 one address in `pcid` (not global),
+    /// INVPCID (Intel SDM vol. 2, "INVPCID—Invalidate Process-Context Identifier"): type 0 one address in `pcid` (not global),
     /// type 1 all of `pcid` (not global), type 2 everything including globals, type 3
     /// everything except globals.
     pub fn invpcid<K: EventSink>(
@@ -130,7 +130,7 @@ impl Machine {
         Ok(())
     }
 
-    /// INVVPID by the hypervisor (Intel SDM vol. 3, "INVVPID"): type 0 one address of `vpid`,
+    /// INVVPID by the hypervisor (Intel SDM vol. 3, "INVVPID—Invalidate Translations Based on VPID"): type 0 one address of `vpid`,
     /// 1 all of `vpid`, 2 all VPIDs but 0, 3 all of `vpid` except globals.
     pub fn invvpid<K: EventSink>(
         &mut self,
@@ -167,7 +167,7 @@ impl Machine {
         Ok(())
     }
 
-    /// INVEPT by the hypervisor (Intel SDM vol. 3, "INVEPT"): type 1 the guest-physical and
+    /// INVEPT by the hypervisor (Intel SDM vol. 3, "INVEPT—Invalidate Translations Derived from EPT"): type 1 the guest-physical and
     /// combined mappings of this EPT root, type 2 those of every EPT root.
     pub fn invept<K: EventSink>(&mut self, kind: u8, sink: &mut K) -> Result<(), MachineError> {
         let Some(root) = self.stage2_root() else {
