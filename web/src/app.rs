@@ -63,6 +63,10 @@ pub enum Msg {
     RefsInput(String),
     /// The text of a `pagewalk kvm run --json` file.
     KvmJson(String),
+    /// Open a reading page.
+    OpenPage(String),
+    /// The URL fragment changed (a link was followed, or Back).
+    Hash(String),
 }
 
 fn window_fragment() -> String {
@@ -107,6 +111,21 @@ impl Model {
 /// The app.
 pub struct App {
     model: Model,
+    /// Keeps the `hashchange` listener alive as long as the app.
+    _on_hash: Option<wasm_bindgen::closure::Closure<dyn Fn()>>,
+}
+
+/// Listens for changes of the URL fragment (a followed link, Back and Forward).
+fn listen_hash(cb: Callback<String>) -> Option<wasm_bindgen::closure::Closure<dyn Fn()>> {
+    use wasm_bindgen::JsCast;
+    let window = web_sys::window()?;
+    let closure = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
+        cb.emit(window_fragment());
+    });
+    window
+        .add_event_listener_with_callback("hashchange", closure.as_ref().unchecked_ref())
+        .ok()?;
+    Some(closure)
 }
 
 impl Component for App {
@@ -148,7 +167,11 @@ impl Component for App {
         if let Some(p) = model.player.as_mut() {
             p.seek(link.step);
         }
-        App { model }
+        let on_hash = listen_hash(_ctx.link().callback(Msg::Hash));
+        App {
+            model,
+            _on_hash: on_hash,
+        }
     }
 
     fn update(&mut self, ctx: &Context<Self>, msg: Self::Message) -> bool {
@@ -161,9 +184,45 @@ impl Component for App {
                         scenario: Some(name.clone()),
                         text: None,
                         step: 0,
+                        page: None,
                     };
                     m.load(&format!("{name}.toml"), t);
                 }
+            }
+            Msg::OpenPage(slug) => {
+                m.playing = false;
+                m._ticker = None;
+                m.link.page = Some(slug);
+                set_fragment(&link_fragment(&m.link));
+                return true;
+            }
+            Msg::Hash(fragment) => {
+                let link = parse_link(&fragment);
+                if link == m.link {
+                    return false;
+                }
+                m.sub = None;
+                m.playing = false;
+                m._ticker = None;
+                if link.page.is_some() {
+                    m.link.page = link.page;
+                    return true;
+                }
+                let source = match (&link.text, &link.scenario) {
+                    (Some(t), _) => Some(("edited.toml".to_owned(), t.clone())),
+                    (None, Some(n)) => bundled(n).map(|t| (format!("{n}.toml"), t.to_owned())),
+                    (None, None) => None,
+                };
+                if let Some((name, text)) = source {
+                    m.link = link.clone();
+                    m.load(&name, &text);
+                    if let Some(p) = m.player.as_mut() {
+                        p.seek(link.step);
+                    }
+                } else {
+                    m.link.page = None;
+                }
+                return true;
             }
             Msg::Edit(t) => {
                 m.text = t;
@@ -183,6 +242,7 @@ impl Component for App {
                     scenario: None,
                     text: Some(m.text.clone()),
                     step: 0,
+                    page: None,
                 };
                 let t = m.text.clone();
                 m.load("edited.toml", &t);
@@ -307,6 +367,9 @@ impl Component for App {
                 <div class="columns">
                     <nav class="gallery" aria-label="Scenarios">{ self.gallery(ctx) }</nav>
                     <main>
+                    if let Some(page) = self.model.link.page.as_deref().and_then(crate::pages::page) {
+                        { self.page(page) }
+                    } else {
                         { self.title() }
                         { self.controls(ctx) }
                         { self.predict(ctx) }
@@ -322,6 +385,7 @@ impl Component for App {
                         </div>
                         { self.editor(ctx) }
                         { self.kvm(ctx) }
+                    }
                     </main>
                 </div>
             </div>
@@ -330,10 +394,34 @@ impl Component for App {
 }
 
 impl App {
+    fn page(&self, page: &crate::pages::Page) -> Html {
+        let html = crate::pages::render(page.markdown, &|s| bundled(s).is_some());
+        html! {
+            <article class="reading" aria-label={page.title}>
+                { Html::from_html_unchecked(AttrValue::from(html)) }
+            </article>
+        }
+    }
+
     fn gallery(&self, ctx: &Context<Self>) -> Html {
         let groups = Rc::new(gallery());
         html! {
             <>
+            <div class="topic">
+                <h2>{"reading"}</h2>
+                <ul>
+                { for crate::pages::PAGES.iter().map(|p| {
+                    let slug = p.slug.to_owned();
+                    let onclick = ctx.link().callback(move |_| Msg::OpenPage(slug.clone()));
+                    let current = self.model.link.page.as_deref() == Some(p.slug);
+                    html! {
+                        <li class={classes!(current.then_some("current"))}>
+                            <button {onclick}>{ p.title }</button>
+                        </li>
+                    }
+                }) }
+                </ul>
+            </div>
             { for groups.iter().map(|(topic, items)| html! {
                 <div class="topic">
                     <h2>{ topic }</h2>

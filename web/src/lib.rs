@@ -8,4 +8,5 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod pages;
 pub mod state;

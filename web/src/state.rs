@@ -569,6 +569,8 @@ pub struct Link {
     pub text: Option<String>,
     /// The step to open at.
     pub step: usize,
+    /// A reading page shown instead of a scenario (`#page=post-claims`).
+    pub page: Option<String>,
 }
 
 /// Parses a URL fragment (with or without the leading `#`).
@@ -580,6 +582,7 @@ pub fn parse_link(fragment: &str) -> Link {
             "scenario" => link.scenario = Some(decode(v)),
             "text" => link.text = Some(decode(v)),
             "step" => link.step = v.parse().unwrap_or(0),
+            "page" => link.page = Some(decode(v)),
             _ => {}
         }
     }
@@ -588,6 +591,9 @@ pub fn parse_link(fragment: &str) -> Link {
 
 /// The fragment for a link.
 pub fn link_fragment(link: &Link) -> String {
+    if let Some(p) = &link.page {
+        return format!("#page={}", encode(p));
+    }
     let mut parts = Vec::new();
     if let Some(s) = &link.scenario {
         parts.push(format!("scenario={}", encode(s)));

@@ -1,0 +1,131 @@
+//! Reading pages of the app: markdown from `docs/` (the same text as the repository's docs),
+//! rendered with `pulldown-cmark`. Links to other docs become plain text (the app has only
+//! these pages), links between pages stay in the app, and a bundled scenario's file name in
+//! code (`ept-24-references.toml`) becomes a link that opens it.
+
+use pulldown_cmark::{html, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
+
+/// A page: its slug (in `#page=SLUG`), its title, its markdown.
+pub struct Page {
+    /// The name in the URL.
+    pub slug: &'static str,
+    /// The title in the gallery.
+    pub title: &'static str,
+    /// The text.
+    pub markdown: &'static str,
+}
+
+/// Every page.
+pub const PAGES: [Page; 1] = [Page {
+    slug: "post-claims",
+    title: "What the post says, and what holds today",
+    markdown: include_str!("../../docs/post-claims.md"),
+}];
+
+/// The page of a slug.
+pub fn page(slug: &str) -> Option<&'static Page> {
+    PAGES.iter().find(|p| p.slug == slug)
+}
+
+/// The bundled scenario a code span names, if any: `name.toml` or `scenarios/name.toml`.
+fn scenario_of(code: &str, bundled: &dyn Fn(&str) -> bool) -> Option<String> {
+    let stem = code
+        .trim_start_matches("scenarios/")
+        .strip_suffix(".toml")?;
+    bundled(stem).then(|| stem.to_owned())
+}
+
+/// Renders a page's markdown to HTML; `bundled` says whether a scenario name exists.
+pub fn render(markdown: &str, bundled: &dyn Fn(&str) -> bool) -> String {
+    let mut opts = Options::empty();
+    opts.insert(Options::ENABLE_TABLES);
+    let mut skip_link_end = 0usize;
+    let events: Vec<Event> = Parser::new_ext(markdown, opts)
+        .flat_map(|e| -> Vec<Event> {
+            match e {
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }) => {
+                    let dest = dest_url.to_string();
+                    if let Some(slug) = dest.strip_suffix(".md").filter(|s| page(s).is_some()) {
+                        vec![Event::Start(Tag::Link {
+                            link_type,
+                            dest_url: CowStr::from(format!("#page={slug}")),
+                            title,
+                            id,
+                        })]
+                    } else if dest.ends_with(".md") || dest.contains(".md#") {
+                        skip_link_end += 1;
+                        vec![]
+                    } else {
+                        vec![Event::Start(Tag::Link {
+                            link_type,
+                            dest_url,
+                            title,
+                            id,
+                        })]
+                    }
+                }
+                Event::End(TagEnd::Link) if skip_link_end > 0 => {
+                    skip_link_end -= 1;
+                    vec![]
+                }
+                Event::Code(code) => match scenario_of(&code, bundled) {
+                    Some(stem) => vec![
+                        Event::Start(Tag::Link {
+                            link_type: LinkType::Inline,
+                            dest_url: CowStr::from(format!("#scenario={stem}&step=0")),
+                            title: CowStr::from("open this lesson"),
+                            id: CowStr::from(""),
+                        }),
+                        Event::Code(code),
+                        Event::End(TagEnd::Link),
+                    ],
+                    None => vec![Event::Code(code)],
+                },
+                // The app shows text it ships, but never raw HTML from a file.
+                Event::Html(h) | Event::InlineHtml(h) => vec![Event::Text(h)],
+                other => vec![other],
+            }
+        })
+        .collect();
+    let mut out = String::new();
+    html::push_html(&mut out, events.into_iter());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scenario_names_become_links_and_doc_links_become_text() {
+        let html = render(
+            "See `ept-24-references.toml` and [the glossary](glossary.md), and [this](post-claims.md).\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",
+            &|s| s == "ept-24-references",
+        );
+        assert!(
+            html.contains("href=\"#scenario=ept-24-references&amp;step=0\""),
+            "{html}"
+        );
+        assert!(
+            html.contains("the glossary") && !html.contains("glossary.md"),
+            "{html}"
+        );
+        assert!(html.contains("href=\"#page=post-claims\""), "{html}");
+        assert!(html.contains("<table>"), "{html}");
+        assert!(!render("<script>x</script>", &|_| false).contains("<script>"));
+    }
+
+    #[test]
+    fn every_page_renders_and_names_bundled_scenarios_that_exist() {
+        for p in PAGES {
+            let html = render(p.markdown, &|s| crate::state::bundled(s).is_some());
+            assert!(html.len() > 1000, "{}", p.slug);
+            assert!(html.contains("#scenario="), "{} links no lesson", p.slug);
+        }
+    }
+}
