@@ -769,8 +769,12 @@ mod tests {
             scenario: None,
             text: Some("schema = 1\nname = \"a & b\"".into()),
             step: 2,
+            page: None,
         };
         assert_eq!(parse_link(&link_fragment(&edited)), edited);
+        let page = parse_link("#page=post-claims");
+        assert_eq!(page.page.as_deref(), Some("post-claims"));
+        assert_eq!(parse_link(&link_fragment(&page)), page);
     }
 
     #[test]
