@@ -36,5 +36,17 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
   fi
 fi
 
+# The post pagewalk teaches is in Traditional Chinese: without a CJK font, headless Chromium
+# draws its words as boxes in the screenshots the end-to-end test saves.
+if ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+  echo "installing Debian's fonts-noto-cjk (Chinese text in the browser tests' screenshots)"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get install -y -qq fonts-noto-cjk || { apt-get update -qq && apt-get install -y -qq fonts-noto-cjk; }
+  else
+    echo "fonts-noto-cjk is missing and this is not root: run 'sudo apt-get install fonts-noto-cjk'" >&2
+    exit 1
+  fi
+fi
+
 # Trunk builds with --offline; make sure every crate the wasm build needs is downloaded.
 cargo fetch --quiet

@@ -40,8 +40,15 @@ grep -q 'data-line="5" data-column="8"' <<<"$dom" || fail "no inline error at 5:
 grep -q 'cannot be "eptt"' <<<"$dom" || fail "the error message is missing"
 echo "ok: a broken file shows its error at line 5, column 8"
 
+dom=$(chrome --dump-dom "http://127.0.0.1:$port/#page=post-claims")
+grep -q 'What the post says, and what holds today' <<<"$dom" || fail "the post-claims page did not open"
+grep -q 'href="#scenario=workload-under-ept&amp;step=0"' <<<"$dom" || fail "the post-claims page does not link its lessons"
+grep -q '32 - 2 = 10' <<<"$dom" || fail "the post-claims page lacks the RAM-for-VMs example"
+echo "ok: #page=post-claims shows the post's claims with links to lessons"
+
 mkdir -p target/e2e
 chrome --screenshot=target/e2e/ept-walk.png --window-size=1400,1000 "http://127.0.0.1:$port/#scenario=ept-24-references&step=1" >/dev/null
 [ -s target/e2e/ept-walk.png ] || fail "no screenshot"
 echo "ok: screenshot in target/e2e/ept-walk.png"
-echo "3 passed, 0 failed"
+chrome --screenshot=target/e2e/post-claims.png --window-size=1400,1000 "http://127.0.0.1:$port/#page=post-claims" >/dev/null
+echo "4 passed, 0 failed"

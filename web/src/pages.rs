@@ -57,7 +57,9 @@ pub fn render(markdown: &str, bundled: &dyn Fn(&str) -> bool) -> String {
                             title,
                             id,
                         })]
-                    } else if dest.ends_with(".md") || dest.contains(".md#") {
+                    } else if dest.ends_with(".md") || dest.contains(".md#") || dest.starts_with('#')
+                    {
+                        // Other docs, and anchors (the URL fragment is the app's route).
                         skip_link_end += 1;
                         vec![]
                     } else {
@@ -104,7 +106,7 @@ mod tests {
     #[test]
     fn scenario_names_become_links_and_doc_links_become_text() {
         let html = render(
-            "See `ept-24-references.toml` and [the glossary](glossary.md), and [this](post-claims.md).\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",
+            "See `ept-24-references.toml` and [the glossary](glossary.md), and [this](post-claims.md), [below](#x).\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",
             &|s| s == "ept-24-references",
         );
         assert!(
