@@ -40,6 +40,12 @@ grep -q 'data-line="5" data-column="8"' <<<"$dom" || fail "no inline error at 5:
 grep -q 'cannot be "eptt"' <<<"$dom" || fail "the error message is missing"
 echo "ok: a broken file shows its error at line 5, column 8"
 
+dom=$(chrome --dump-dom "http://127.0.0.1:$port/")
+grep -q 'How a CPU and a hypervisor translate memory' <<<"$dom" || fail "a first visit does not open the start page"
+for space in GVA GPA HVA HPA; do grep -q "<b>$space</b>" <<<"$dom" || fail "the start page lacks $space"; done
+grep -q 'memslots' <<<"$dom" || fail "the start page does not say which structure maps GPA to HVA"
+echo "ok: a first visit opens the start page with the four address spaces and their maps"
+
 dom=$(chrome --dump-dom "http://127.0.0.1:$port/#page=post-claims")
 grep -q 'What the post says, and what holds today' <<<"$dom" || fail "the post-claims page did not open"
 grep -q 'href="#scenario=workload-under-ept&amp;step=0"' <<<"$dom" || fail "the post-claims page does not link its lessons"
@@ -50,5 +56,8 @@ mkdir -p target/e2e
 chrome --screenshot=target/e2e/ept-walk.png --window-size=1400,1000 "http://127.0.0.1:$port/#scenario=ept-24-references&step=1" >/dev/null
 [ -s target/e2e/ept-walk.png ] || fail "no screenshot"
 echo "ok: screenshot in target/e2e/ept-walk.png"
+chrome --screenshot=target/e2e/start.png --window-size=1400,1000 "http://127.0.0.1:$port/" >/dev/null
+chrome --screenshot=target/e2e/start-phone.png --window-size=390,844 "http://127.0.0.1:$port/" >/dev/null
+chrome --screenshot=target/e2e/lesson-phone.png --window-size=390,844 "http://127.0.0.1:$port/#scenario=ept-24-references&step=1" >/dev/null
 chrome --screenshot=target/e2e/post-claims.png --window-size=1400,1000 "http://127.0.0.1:$port/#page=post-claims" >/dev/null
-echo "4 passed, 0 failed"
+echo "5 passed, 0 failed"

@@ -133,7 +133,11 @@ impl Component for App {
     type Properties = ();
 
     fn create(_ctx: &Context<Self>) -> Self {
-        let link = parse_link(&window_fragment());
+        let mut link = parse_link(&window_fragment());
+        if link.scenario.is_none() && link.text.is_none() && link.page.is_none() {
+            // A first visit starts at the beginning, not in a lesson.
+            link.page = Some("start".into());
+        }
         let mut model = Model {
             link: link.clone(),
             text: String::new(),
@@ -367,7 +371,9 @@ impl Component for App {
                 <div class="columns">
                     <nav class="gallery" aria-label="Scenarios">{ self.gallery(ctx) }</nav>
                     <main>
-                    if let Some(page) = self.model.link.page.as_deref().and_then(crate::pages::page) {
+                    if self.model.link.page.as_deref() == Some("start") {
+                        { self.start(ctx) }
+                    } else if let Some(page) = self.model.link.page.as_deref().and_then(crate::pages::page) {
                         { self.page(page) }
                     } else {
                         { self.title() }
@@ -394,6 +400,60 @@ impl Component for App {
 }
 
 impl App {
+    /// The start page: the four address spaces and what maps each to the next, what the
+    /// panels show, the keys, and the path through the lessons.
+    fn start(&self, ctx: &Context<Self>) -> Html {
+        html! {
+            <article class="reading start">
+                <h2>{"How a CPU and a hypervisor translate memory"}</h2>
+                <p>{"A program in a virtual machine uses addresses that pass through four address spaces before they reach a byte of RAM. Each step has its own map, kept by someone else. pagewalk shows every step a CPU and KVM take, reference by reference, and checks its model of KVM against the real /dev/kvm."}</p>
+                <figure class="spaces" aria-label="The four address spaces">
+                    <ol class="chain">
+                        <li class="space"><b>{"GVA"}</b><span>{"guest virtual"}</span><small>{"what a guest program uses"}</small></li>
+                        <li class="map">{"guest page tables"}<small>{"kept by the guest kernel; root in CR3"}</small></li>
+                        <li class="space"><b>{"GPA"}</b><span>{"guest physical"}</span><small>{"what the guest thinks is RAM"}</small></li>
+                        <li class="map">{"memslots"}<small>{"kept by the VMM (QEMU): guest RAM is its memory"}</small></li>
+                        <li class="space"><b>{"HVA"}</b><span>{"host virtual"}</span><small>{"the VMM process's addresses"}</small></li>
+                        <li class="map">{"host page tables"}<small>{"kept by the host kernel; change with swap, KSM, THP, compaction"}</small></li>
+                        <li class="space"><b>{"HPA"}</b><span>{"host physical"}</span><small>{"where the byte is"}</small></li>
+                    </ol>
+                    <figcaption>
+                        <p><b>{"What the CPU walks."}</b>{" The CPU cannot read the middle two maps, so KVM composes them into tables it can walk: under EPT (Intel) or NPT (AMD), stage-2 tables map GPA → HPA and the CPU walks the guest's tables and those, a two-dimensional walk of up to 24 references (35 with 5 levels); under shadow paging, shadow tables map GVA → HPA directly, and KVM keeps them in step with the guest's tables in software."}</p>
+                        <p><b>{"When the host changes its mind."}</b>{" If the host moves or frees the page behind an HVA (swap, KSM, compaction, THP), an MMU notifier tells KVM, which drops its stage-2 or shadow entries; the guest's next touch faults and KVM maps the page again."}</p>
+                    </figcaption>
+                </figure>
+                <h3>{"What the panels show"}</h3>
+                <ul>
+                    <li><b>{"The walk"}</b>{": for a two-dimensional walk, a grid whose rows are the guest entries read and whose columns are the stage-2 levels walked for each, every reference numbered in the order the hardware makes it; below it, every event of the access in order (TLB lookups, table reads, faults, VM exits, what the hypervisor did)."}</li>
+                    <li><b>{"Counters"}</b>{": what happened so far, folded from those events; KVM's own statistics come from the same events."}</li>
+                    <li><b>{"Address"}</b>{": the bits of the address, split into the indexes each level uses."}</li>
+                    <li><b>{"TLB"}</b>{": the cached translations, with the array and slot that hold them and their tags (VPID, PCID)."}</li>
+                    <li><b>{"Shadow view"}</b>{" (shadow paging): the guest's entries beside the hypervisor's shadow entries."}</li>
+                </ul>
+                <h3>{"Keys"}</h3>
+                <p>{"→ next access, ← previous, ↓ / ↑ one event of the access at a time, space play or pause, End run to the end."}</p>
+                <h3>{"The path"}</h3>
+                <p>{"The lessons follow the post pagewalk teaches. Start with the first; each lesson's page says what to look at."}</p>
+                <ol class="path">
+                { for gallery().into_iter().filter(|(_, e)| !e.is_empty()).map(|(topic, entries)| {
+                    let first = entries[0].name.clone();
+                    let onclick = ctx.link().callback(move |_: MouseEvent| Msg::Open(first.clone()));
+                    html! {
+                        <li>
+                            <b>{ topic }</b>{": "}
+                            <button class="linkish" {onclick}>{ &entries[0].title }</button>
+                            if entries.len() > 1 {
+                                <small>{ format!(" and {} more", entries.len() - 1) }</small>
+                            }
+                        </li>
+                    }
+                }) }
+                </ol>
+                <p>{"Also: "}<a href="#page=post-claims">{"what the post says, and what holds today"}</a>{"."}</p>
+            </article>
+        }
+    }
+
     fn page(&self, page: &crate::pages::Page) -> Html {
         let html = crate::pages::render(page.markdown, &|s| bundled(s).is_some());
         html! {
@@ -410,6 +470,9 @@ impl App {
             <div class="topic">
                 <h2>{"reading"}</h2>
                 <ul>
+                <li class={classes!((self.model.link.page.as_deref() == Some("start")).then_some("current"))}>
+                    <button onclick={ctx.link().callback(|_| Msg::OpenPage("start".into()))}>{"Start here: four addresses"}</button>
+                </li>
                 { for crate::pages::PAGES.iter().map(|p| {
                     let slug = p.slug.to_owned();
                     let onclick = ctx.link().callback(move |_| Msg::OpenPage(slug.clone()));

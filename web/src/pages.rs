@@ -57,7 +57,9 @@ pub fn render(markdown: &str, bundled: &dyn Fn(&str) -> bool) -> String {
                             title,
                             id,
                         })]
-                    } else if dest.ends_with(".md") || dest.contains(".md#") || dest.starts_with('#')
+                    } else if dest.ends_with(".md")
+                        || dest.contains(".md#")
+                        || dest.starts_with('#')
                     {
                         // Other docs, and anchors (the URL fragment is the app's route).
                         skip_link_end += 1;

@@ -640,6 +640,143 @@ pub fn bundled(name: &str) -> Option<&'static str> {
     BUNDLED.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
 
+/// The lessons in the order of the post pagewalk teaches, grouped by the topic a reader
+/// would name: addresses and the native walk, the TLB, page faults, shadow paging, EPT/NPT,
+/// VPID, PCID, huge pages and the host's set-up, then KVM's MMU in depth. Every bundled
+/// scenario is in exactly one group (a test checks it).
+pub const PATH: &[(&str, &[&str])] = &[
+    (
+        "Addresses and the page walk",
+        &["native-walk-and-tlb-hit", "five-level-paging"],
+    ),
+    ("The TLB", &["stale-tlb-and-invlpg", "tlb-reach-4k-vs-2m"]),
+    ("Page faults", &["page-fault-error-codes"]),
+    (
+        "Shadow paging",
+        &["shadow-paging-basics", "workload-under-shadow"],
+    ),
+    (
+        "EPT and NPT: the two-dimensional walk",
+        &[
+            "ept-24-references",
+            "nested-5-level-35-references",
+            "npt-nested-walk",
+            "paging-structure-caches",
+            "ept-violation",
+            "ept-misconfiguration",
+            "workload-under-ept",
+        ],
+    ),
+    (
+        "VPID: TLB entries across VM exits",
+        &["vpid-off", "vpid-on"],
+    ),
+    (
+        "PCID: TLB entries across process switches",
+        &["two-processes-pcid-off", "two-processes-pcid-on"],
+    ),
+    (
+        "Huge pages and the host's memory",
+        &[
+            "nested-huge-pages-guest",
+            "nested-huge-pages-host",
+            "guest-2m-pages-backing-4k",
+            "guest-2m-pages-backing-thp",
+            "guest-2m-pages-backing-hugetlb-2m",
+            "mem-prealloc",
+        ],
+    ),
+    (
+        "KVM's MMU in depth: first touches and prefetch",
+        &[
+            "kvm-read-then-write",
+            "kvm-touch-across-512-pages",
+            "kvm-5000-pages",
+            "kvm-prefetch-and-accessed-bits",
+            "kvm-prefetch-hole-at-0",
+            "kvm-prefetch-hole-at-1",
+            "kvm-prefetch-hole-at-3",
+            "kvm-prefetch-hole-at-6",
+            "kvm-prefetch-hole-at-7",
+            "kvm-prefetch-accessed-clear-at-1",
+            "kvm-prefetch-accessed-clear-at-3-and-6",
+            "kvm-prefetch-reserved-bit-hole",
+            "kvm-prefetch-dirty-clear-read-vs-write",
+            "kvm-prefetch-read-only-ptes",
+            "kvm-prefetch-zero-page-neighbours",
+            "kvm-prefetch-hole-no-prealloc",
+        ],
+    ),
+    (
+        "KVM's MMU in depth: huge pages on the host",
+        &[
+            "kvm-thp-4k-read-then-write",
+            "kvm-thp-2m-guest-read-then-write",
+            "kvm-thp-2m-guest-dirty-clear-prealloc",
+            "kvm-hugetlb-4k-read-then-write",
+            "kvm-hugetlb-4k-read-then-write-prealloc",
+            "kvm-hugetlb-4k-write-first",
+            "kvm-hugetlb-2m-guest-read-then-write",
+            "kvm-hugetlb-2m-guest-dirty-clear",
+            "kvm-hugetlb-2m-guest-dirty-clear-prealloc",
+            "kvm-guest-2m-on-4k-host-read-then-write",
+            "kvm-guest-2m-dirty-clear-on-4k-host",
+        ],
+    ),
+    (
+        "KVM's MMU in depth: the guest's faults",
+        &[
+            "kvm-guest-page-faults",
+            "kvm-fault-write-read-only",
+            "kvm-fault-not-present-holes",
+            "kvm-fault-supervisor-page",
+            "kvm-fault-supervisor-pde",
+            "kvm-fault-reserved-bits",
+            "kvm-fault-1g-pdpte-no-gbpages",
+            "kvm-fault-pml4e-bit8-amd",
+        ],
+    ),
+    (
+        "KVM's MMU in depth: guest page-table writes",
+        &[
+            "kvm-pte-writes-at-each-level",
+            "kvm-flood-pde-three-writes",
+            "kvm-flood-pde-with-accesses-between",
+            "kvm-flood-pde-access-other-region",
+            "kvm-flood-pdpte",
+            "kvm-flood-pml4e",
+            "kvm-pde-clear-writable",
+            "kvm-pde-clear-user",
+            "kvm-pde-set-nx",
+            "kvm-pdpte-clear-writable",
+            "kvm-pde-write-relinks-unsync-table",
+            "kvm-unsync-clear-writable-invlpg",
+            "kvm-unsync-clear-user-invlpg",
+            "kvm-unsync-set-nx-invlpg",
+            "kvm-unsync-change-address-invlpg",
+            "kvm-unsync-writable-restored",
+            "kvm-unsync-clear-writable-guest-cr3",
+        ],
+    ),
+    (
+        "KVM's MMU in depth: address spaces and CR3",
+        &[
+            "kvm-three-address-spaces",
+            "kvm-guest-cr3-three-spaces",
+            "kvm-guest-cr3-five-spaces",
+            "kvm-guest-cr3-four-spaces-mixed-host",
+            "kvm-guest-cr3-same-pages-three-spaces",
+            "kvm-guest-cr3-shared-leaf-table",
+            "kvm-guest-cr3-resyncs",
+            "kvm-guest-cr3-unsync-left-behind",
+            "kvm-guest-cr3-unsync-synced-on-return",
+            "kvm-guest-cr3-evicted-root-resync",
+            "kvm-guest-cr3-pte-write-from-other-space",
+            "kvm-host-cr3-pte-write-from-other-space",
+        ],
+    ),
+];
+
 /// One gallery entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
@@ -653,20 +790,34 @@ pub struct Entry {
 
 /// Bundled scenarios grouped by topic, in file order.
 pub fn gallery() -> Vec<(String, Vec<Entry>)> {
-    let mut groups: Vec<(String, Vec<Entry>)> = Vec::new();
-    for (name, text) in BUNDLED {
-        let Ok(s) = parse(name, text) else { continue };
-        let entry = Entry {
-            name: (*name).to_owned(),
-            title: s.name.clone(),
-            lesson: s.lesson.clone(),
-        };
-        match groups.iter_mut().find(|(t, _)| *t == s.topic) {
-            Some((_, v)) => v.push(entry),
-            None => groups.push((s.topic.clone(), vec![entry])),
-        }
+    PATH.iter()
+        .map(|(topic, names)| {
+            let entries = names
+                .iter()
+                .filter_map(|name| {
+                    let text = bundled(name)?;
+                    let s = parse(name, text).ok()?;
+                    Some(Entry {
+                        name: (*name).to_owned(),
+                        title: s.name.clone(),
+                        lesson: s.lesson.clone(),
+                    })
+                })
+                .collect();
+            ((*topic).to_owned(), entries)
+        })
+        .collect()
+}
+
+/// The lesson after (`forward`) or before a bundled scenario on the path.
+pub fn next_lesson(name: &str, forward: bool) -> Option<&'static str> {
+    let all: Vec<&'static str> = PATH.iter().flat_map(|(_, n)| n.iter().copied()).collect();
+    let i = all.iter().position(|n| *n == name)?;
+    if forward {
+        all.get(i + 1).copied()
+    } else {
+        i.checked_sub(1).and_then(|j| all.get(j).copied())
     }
-    groups
 }
 
 /// The default cost model, for empty counters.
@@ -758,6 +909,23 @@ mod tests {
         p.run_to_end();
         assert_eq!(p.frames.len(), RECORD_LIMIT);
         assert_eq!(p.counters().accesses, 43008);
+    }
+
+    #[test]
+    fn the_path_holds_every_bundled_scenario_once() {
+        let mut on_path: Vec<&str> = PATH.iter().flat_map(|(_, n)| n.iter().copied()).collect();
+        let count = on_path.len();
+        on_path.sort_unstable();
+        on_path.dedup();
+        assert_eq!(on_path.len(), count, "a lesson is on the path twice");
+        let mut all: Vec<&str> = BUNDLED.iter().map(|(n, _)| *n).collect();
+        all.sort_unstable();
+        assert_eq!(on_path, all, "every bundled scenario, and only those");
+        assert_eq!(
+            next_lesson("native-walk-and-tlb-hit", true),
+            Some("five-level-paging")
+        );
+        assert_eq!(next_lesson("native-walk-and-tlb-hit", false), None);
     }
 
     #[test]
