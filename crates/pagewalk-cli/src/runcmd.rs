@@ -230,7 +230,7 @@ fn print_report(file: &str, r: &Report) {
 pub fn check(files: &[PathBuf]) -> Result<u8> {
     let mut invalid = false;
     for path in files {
-        match load(path) {
+        match pagewalk_scenario::check(path) {
             Ok(s) => println!(
                 "{} {} ({}, {} trace entries, {} actions)",
                 style("ok").green(),

@@ -49,43 +49,58 @@ pub use model::Scenario;
 pub use parse::parse;
 pub use run::{run, run_with_progress, Action, Failure, Report, Session, StepReport};
 
-/// Reads and validates a scenario file from disk.
+/// Reads and validates a scenario file from disk. At most [`parse::MAX_FILE_BYTES`] are
+/// read, whatever the file is (a FIFO, `/dev/zero` or a process substitution has no size to
+/// check first).
 pub fn load(path: &std::path::Path) -> Result<Scenario, Diagnostics> {
+    use std::io::Read;
     let file = path.display().to_string();
-    let meta = std::fs::metadata(path);
-    if let Ok(m) = &meta {
-        if m.len() > parse::MAX_FILE_BYTES as u64 {
-            return Err(Diagnostics {
-                file,
-                items: vec![Diagnostic::new(
-                    Pos { line: 1, col: 1 },
-                    format!(
-                        "the file is {} bytes; the limit is {}",
-                        m.len(),
-                        parse::MAX_FILE_BYTES
-                    ),
-                )],
-            });
-        }
+    let fail = |message: String, hint: &str| Diagnostics {
+        file: file.clone(),
+        items: vec![Diagnostic::new(Pos { line: 1, col: 1 }, message).hint(hint)],
+    };
+    if path.is_dir() {
+        return Err(fail(
+            "this is a directory, not a scenario file".into(),
+            "name a .toml file",
+        ));
     }
-    let src = std::fs::read(path).map_err(|e| Diagnostics {
-        file: file.clone(),
-        items: vec![Diagnostic::new(
-            Pos { line: 1, col: 1 },
-            format!("cannot read the file: {e}"),
-        )
-        .hint("check the path")],
-    })?;
-    let src = String::from_utf8(src).map_err(|e| Diagnostics {
-        file: file.clone(),
-        items: vec![Diagnostic::new(
-            Pos { line: 1, col: 1 },
+    let mut src = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| {
+            f.take(parse::MAX_FILE_BYTES as u64 + 1)
+                .read_to_end(&mut src)
+        })
+        .map_err(|e| fail(format!("cannot read the file: {e}"), "check the path"))?;
+    if src.len() > parse::MAX_FILE_BYTES {
+        return Err(fail(
+            format!(
+                "the file is larger than the limit of {} bytes",
+                parse::MAX_FILE_BYTES
+            ),
+            "a scenario file describes a machine and a trace; patterns (`strided`, `random`, `working_set`) keep long traces short",
+        ));
+    }
+    let src = String::from_utf8(src).map_err(|e| {
+        fail(
             format!(
                 "the file is not UTF-8 text (bad byte at offset {})",
                 e.utf8_error().valid_up_to()
             ),
+            "scenario files are TOML text",
         )
-        .hint("scenario files are TOML text")],
     })?;
     parse(&file, &src)
+}
+
+/// What `pagewalk check` does: [`load`], then build the machine exactly as a run does
+/// ([`lower::build`]), so that every error a run can report before its first step is
+/// reported here too, from the same code.
+pub fn check(path: &std::path::Path) -> Result<Scenario, Diagnostics> {
+    let sc = load(path)?;
+    lower::build(&sc).map_err(|d| Diagnostics {
+        file: path.display().to_string(),
+        items: vec![d],
+    })?;
+    Ok(sc)
 }

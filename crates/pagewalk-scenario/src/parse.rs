@@ -281,13 +281,15 @@ fn array_geometry(o: &Obj<'_, '_, '_>, key: &str) -> Option<TlbArrayConfig> {
     let parsed = s.split_once(['x', 'X']).and_then(|(a, b)| {
         let sets: u16 = a.trim().parse().ok()?;
         let ways: u8 = b.trim().parse().ok()?;
-        (sets <= 4096 && ways <= 32).then_some(TlbArrayConfig::new(sets, ways))
+        let absent = sets == 0 && ways == 0;
+        let some = (1..=4096).contains(&sets) && (1..=32).contains(&ways);
+        (absent || some).then_some(TlbArrayConfig::new(sets, ways))
     });
     if parsed.is_none() {
         o.reader().error(
             &span,
-            format!("`{key}` must be \"SETSxWAYS\", like \"16x4\""),
-            Some("at most 4096 sets and 32 ways; \"0x0\" removes the array".into()),
+            format!("`{key}` must be \"SETSxWAYS\", like \"16x4\", with 1..4096 sets and 1..32 ways"),
+            Some("\"0x0\" removes the array; an array of 0 sets or 0 ways holds nothing".into()),
         );
     }
     parsed
