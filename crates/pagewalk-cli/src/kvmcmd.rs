@@ -13,6 +13,13 @@ pub fn run(files: &[PathBuf], as_json: bool) -> Result<u8> {
             "{}",
             style(format!("pagewalk: KVM is unavailable: {e}")).red()
         );
+        if as_json {
+            let out: Vec<_> = files
+                .iter()
+                .map(|f| json!({"file": f.display().to_string(), "unavailable": format!("KVM is unavailable: {e}")}))
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
         return Ok(3);
     }
     // Compare with the model of the translation this host's KVM uses.
@@ -21,6 +28,7 @@ pub fn run(files: &[PathBuf], as_json: bool) -> Result<u8> {
     let mut invalid = false;
     let mut mismatch = false;
     let mut unavailable = false;
+    let mut guest_failed = false;
     let mut out = Vec::new();
     for path in files {
         let file = path.display().to_string();
@@ -29,6 +37,9 @@ pub fn run(files: &[PathBuf], as_json: bool) -> Result<u8> {
             Err(d) => {
                 invalid = true;
                 eprintln!("{}", style(d.render()).red());
+                if as_json {
+                    out.push(crate::runcmd::diagnostics_json(&d));
+                }
                 continue;
             }
         };
@@ -101,9 +112,20 @@ pub fn run(files: &[PathBuf], as_json: bool) -> Result<u8> {
                     out.push(json!({"file": file, "name": sc.name, "unavailable": e.to_string()}));
                 }
             }
+            Err(e @ KvmError::Guest(_)) => {
+                // The guest crashed or the watchdog stopped it: not bad input.
+                eprintln!("{}", style(format!("{file}: {e}")).red());
+                guest_failed = true;
+                if as_json {
+                    out.push(json!({"file": file, "name": sc.name, "guest_failed": e.to_string()}));
+                }
+            }
             Err(e) => {
                 eprintln!("{}", style(format!("{file}: {e}")).red());
                 invalid = true;
+                if as_json {
+                    out.push(json!({"file": file, "name": sc.name, "error": e.to_string()}));
+                }
             }
         }
     }
@@ -112,6 +134,8 @@ pub fn run(files: &[PathBuf], as_json: bool) -> Result<u8> {
     }
     Ok(if invalid {
         2
+    } else if guest_failed {
+        4
     } else if unavailable {
         3
     } else if mismatch {

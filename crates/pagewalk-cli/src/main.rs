@@ -100,7 +100,9 @@ enum Command {
     /// Run scenarios on real /dev/kvm and show KVM's own counters beside the simulation.
     ///
     /// Exit status: 0 when every compared counter matches, 1 on a mismatch, 2 for an invalid
-    /// file, 3 when KVM is unavailable (with the reason and what to do).
+    /// file, 3 when KVM is unavailable (with the reason and what to do), 4 when a guest
+    /// crashed or the watchdog stopped it. With --json the output is JSON whatever the exit
+    /// status.
     Kvm {
         #[command(subcommand)]
         command: KvmCommand,
@@ -150,6 +152,16 @@ fn address(s: &str) -> Result<u64, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let json = match &cli.command {
+        Command::Run { json, .. }
+        | Command::Walk { json, .. }
+        | Command::Bench { json, .. }
+        | Command::Host { json, .. } => *json,
+        Command::Kvm {
+            command: KvmCommand::Run { json, .. },
+        } => *json,
+        Command::Check { .. } | Command::Explain { .. } => false,
+    };
     let result: Result<u8> = match cli.command {
         Command::Run { json, files } => runcmd::run(&files, json),
         Command::Check { files } => runcmd::check(&files),
@@ -186,6 +198,9 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("pagewalk: {e:#}");
+            if json {
+                println!("{}", serde_json::json!({ "error": format!("{e:#}") }));
+            }
             ExitCode::from(2)
         }
     }

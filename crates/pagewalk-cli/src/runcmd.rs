@@ -12,6 +12,19 @@ use std::path::PathBuf;
 /// Runs with more actions than this get a progress bar on a terminal.
 const PROGRESS_FROM: u64 = 2_000_000;
 
+/// A file's problems as JSON: each with its line, column, message and hint.
+pub fn diagnostics_json(d: &pagewalk_scenario::Diagnostics) -> Value {
+    json!({
+        "file": d.file,
+        "errors": d.items.iter().map(|i| json!({
+            "line": i.pos.line,
+            "column": i.pos.col,
+            "message": i.message,
+            "hint": i.hint,
+        })).collect::<Vec<_>>(),
+    })
+}
+
 fn counters_json(c: &Counters) -> Value {
     let mut m = Map::new();
     for (k, v) in c.entries() {
@@ -98,6 +111,9 @@ pub fn run(files: &[PathBuf], as_json: bool) -> Result<u8> {
             Err(d) => {
                 invalid = true;
                 eprintln!("{}", style(d.render()).red());
+                if as_json {
+                    out.push(diagnostics_json(&d));
+                }
                 continue;
             }
         };
@@ -124,6 +140,9 @@ pub fn run(files: &[PathBuf], as_json: bool) -> Result<u8> {
             Err(d) => {
                 invalid = true;
                 eprintln!("{}", style(d.render()).red());
+                if as_json {
+                    out.push(diagnostics_json(&d));
+                }
                 continue;
             }
         };

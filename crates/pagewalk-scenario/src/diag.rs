@@ -29,22 +29,25 @@ impl Diagnostic {
     pub fn new(pos: Pos, message: impl Into<String>) -> Self {
         Self {
             pos,
-            message: message.into(),
+            message: printable(&message.into()),
             hint: None,
         }
     }
 
     /// Adds a hint.
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
+        self.hint = Some(printable(&hint.into()));
         self
     }
 
     /// `file:line:column: message`, and the hint on a second line.
     pub fn render(&self, file: &str) -> String {
         let mut s = format!(
-            "{file}:{}:{}: {}",
-            self.pos.line, self.pos.col, self.message
+            "{}:{}:{}: {}",
+            printable(file),
+            self.pos.line,
+            self.pos.col,
+            self.message
         );
         if let Some(h) = &self.hint {
             s.push_str("\n  hint: ");
@@ -62,6 +65,28 @@ impl fmt::Display for Diagnostic {
         }
         Ok(())
     }
+}
+
+/// Text from a file (or a file name) made safe to print on one terminal line: control
+/// characters (which could clear or recolour a terminal, or split a message over lines) and
+/// the Unicode bidirectional overrides (which could make text read backwards) are written as
+/// `\u{..}` escapes; everything else, Chinese included, is kept.
+pub fn printable(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if c.is_control() || bidi {
+            match c {
+                '\n' => out.push_str("\\n"),
+                '\t' => out.push_str("\\t"),
+                '\r' => out.push_str("\\r"),
+                _ => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// All the problems of one file.
@@ -166,5 +191,23 @@ mod tests {
             Some("guest_levels")
         );
         assert_eq!(did_you_mean("zzz", &["guest_levels", "mode"]), None);
+    }
+}
+
+#[cfg(test)]
+mod printable_tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped_and_words_kept() {
+        let d = Diagnostic::new(Pos { line: 1, col: 2 }, "cannot be \"\x1b[2Jx\ny\u{202e}\"")
+            .hint("影子頁表\x07");
+        let r = d.render("a\x1b.toml");
+        assert_eq!(
+            r,
+            "a\\u{1b}.toml:1:2: cannot be \"\\u{1b}[2Jx\\ny\\u{202e}\"\n  hint: 影子頁表\\u{7}"
+        );
+        assert!(!r.contains('\x1b'));
+        assert_eq!(r.lines().count(), 2);
     }
 }

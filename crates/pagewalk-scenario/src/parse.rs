@@ -288,7 +288,9 @@ fn array_geometry(o: &Obj<'_, '_, '_>, key: &str) -> Option<TlbArrayConfig> {
     if parsed.is_none() {
         o.reader().error(
             &span,
-            format!("`{key}` must be \"SETSxWAYS\", like \"16x4\", with 1..4096 sets and 1..32 ways"),
+            format!(
+                "`{key}` must be \"SETSxWAYS\", like \"16x4\", with 1..4096 sets and 1..32 ways"
+            ),
             Some("\"0x0\" removes the array; an array of 0 sets or 0 ways holds nothing".into()),
         );
     }
