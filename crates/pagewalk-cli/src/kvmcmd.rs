@@ -57,6 +57,7 @@ pub fn run(files: &[PathBuf], as_json: bool) -> Result<u8> {
                         "not_observable": NOT_OBSERVABLE,
                         "match": all,
                         "tdp_prediction_unverified": o.tdp_unverified.0,
+                        "host_activity": o.host_activity.iter().map(|(k, v)| json!({"counter": k, "delta": v})).collect::<Vec<_>>(),
                     }));
                 } else {
                     println!(
@@ -71,9 +72,25 @@ pub fn run(files: &[PathBuf], as_json: bool) -> Result<u8> {
                         } else {
                             style("X").red().bold()
                         };
+                        let within = if r.tolerance > 0 {
+                            format!(" (within {}: host interrupts)", r.tolerance)
+                        } else {
+                            String::new()
+                        };
                         println!(
-                            "  {:<20} {:>10} {:>10}  {mark}",
+                            "  {:<20} {:>10} {:>10}  {mark}{within}",
                             r.name, r.simulated, r.real
+                        );
+                    }
+                    if !all && !o.host_activity.is_empty() {
+                        let what: Vec<String> = o
+                            .host_activity
+                            .iter()
+                            .map(|(k, v)| format!("{k} +{v}"))
+                            .collect();
+                        println!(
+                            "  {}",
+                            style(format!("the host changed process memory during the run ({}): KVM's MMU notifier may have zapped entries the model keeps, so this mismatch may be host noise", what.join(", "))).yellow()
                         );
                     }
                     println!(

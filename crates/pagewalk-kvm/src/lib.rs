@@ -72,9 +72,11 @@ pub struct Row {
     pub simulated: u64,
     /// KVM's value.
     pub real: u64,
-    /// Whether they agree (exactly; `exits - irq_exits` within one).
+    /// Whether they agree (exactly, but `exits - irq_exits` within `tolerance`).
     #[serde(rename = "match")]
     pub matches: bool,
+    /// How far apart they may be and still match (0: exactly).
+    pub tolerance: u64,
 }
 
 /// Simulator counters that real KVM cannot expose on this host (no PMU, no view of the TLB).
@@ -90,7 +92,9 @@ pub const NOT_OBSERVABLE: [&str; 7] = [
 
 /// Compares every statistic of [`pagewalk_core::KVM_STATS`], the list the core's counters
 /// are folded for. `exits` include the host's interrupts, which come at random, so
-/// `exits - irq_exits` is compared instead, within one.
+/// `exits - irq_exits` is compared instead, within a tolerance that grows with the run: one
+/// exit, plus one per 20,000 (a run of 1.2 million exits measured 16 to 29 apart here, from
+/// host events that `irq_exits` does not count).
 pub fn compare(real: &RealCounters, sim: &RealCounters) -> Vec<Row> {
     let mut rows: Vec<Row> = pagewalk_core::KVM_STATS
         .iter()
@@ -101,17 +105,25 @@ pub fn compare(real: &RealCounters, sim: &RealCounters) -> Vec<Row> {
             simulated: sim.get(k),
             real: real.get(k),
             matches: sim.get(k) == real.get(k),
+            tolerance: 0,
         })
         .collect();
     let s = sim.get("exits");
     let r = real.get("exits").saturating_sub(real.get("irq_exits"));
+    let tolerance = exits_tolerance(r);
     rows.push(Row {
         name: "exits - irq_exits".to_owned(),
         simulated: s,
         real: r,
-        matches: s.abs_diff(r) <= 1,
+        matches: s.abs_diff(r) <= tolerance,
+        tolerance,
     });
     rows
+}
+
+/// How far `exits - irq_exits` may be from the prediction: one, plus one per 20,000.
+pub fn exits_tolerance(exits: u64) -> u64 {
+    1 + exits / 20_000
 }
 
 /// What a KVM run gives.
@@ -125,6 +137,11 @@ pub struct Outcome {
     /// The core's prediction under EPT with stage 2 filled on demand, unverified: no host
     /// here has TDP.
     pub tdp_unverified: RealCounters,
+    /// What the host did to memory while the guest ran (the nonzero deltas of the
+    /// compaction, THP, swap, KSM and migration counters of /proc/vmstat): any of it can
+    /// make KVM fault again where the model does not, so a mismatch beside it is host noise
+    /// with a cause, not a model error.
+    pub host_activity: Vec<(String, u64)>,
 }
 
 /// Runs a scenario's trace on KVM; returns KVM's real counters and the models' predictions.
@@ -177,6 +194,66 @@ pub fn runnable(scenario: &pagewalk_scenario::Scenario) -> Result<(), KvmError> 
     if !scenario.host.edits.is_empty() || !scenario.host.maps.is_empty() {
         return no("explicit stage-2 mappings: this host runs KVM with shadow paging");
     }
+    if scenario.spaces.len() > MAX_SPACES {
+        return no("more than 256 address spaces: the runtime names a space in one byte");
+    }
+    let in_runtime_slot = |gva: u64| pagewalk_core::Level::L4.index(gva) == RUNTIME_PML4_SLOT;
+    for s in &scenario.spaces {
+        if s.maps.iter().any(|m| in_runtime_slot(m.gva))
+            || s.edits.iter().any(|e| in_runtime_slot(e.addr))
+        {
+            return no("a mapping in the top 512 GiB of the address space (PML4 slot 511), where the KVM runtime lives");
+        }
+    }
+    // Every address an access can reach must be canonical: the runtime has no #GP handler, so
+    // a non-canonical access would end the guest with a triple fault.
+    let canonical = |a: u64| pagewalk_core::Gva::new(a).is_canonical(pagewalk_core::Levels::Four);
+    for (i, step) in scenario.trace.iter().enumerate() {
+        let (lo, hi) = match step.op {
+            Op::Access { gva, .. } | Op::Invlpg { gva } => (gva, gva),
+            Op::Sequential { start, length, .. } => {
+                (start, start.wrapping_add(length.saturating_sub(1)))
+            }
+            Op::Strided {
+                start,
+                stride,
+                count,
+                ..
+            }
+            | Op::WorkingSet {
+                start,
+                stride,
+                pages: count,
+                ..
+            } => (
+                start,
+                start.wrapping_add(stride.wrapping_mul(count.saturating_sub(1))),
+            ),
+            Op::Random { start, span, .. } => (start, start.wrapping_add(span.saturating_sub(1))),
+            Op::PteWrite { gva, .. } => {
+                if in_runtime_slot(gva) {
+                    return Err(KvmError::NotRunnable(format!(
+                        "trace entry {}: a guest page-table write on the path of the KVM runtime's own mappings (PML4 slot 511) would cut the guest off from its code",
+                        i + 1
+                    )));
+                }
+                (gva, gva)
+            }
+            _ => continue,
+        };
+        if !canonical(lo) || !canonical(hi) || hi < lo {
+            return Err(KvmError::NotRunnable(format!(
+                "trace entry {}: a non-canonical address ({:#x}..{:#x}): the runtime has no #GP handler",
+                i + 1, lo, hi
+            )));
+        }
+        if in_runtime_slot(lo) || in_runtime_slot(hi) {
+            return Err(KvmError::NotRunnable(format!(
+                "trace entry {}: an access in PML4 slot 511, where the KVM runtime lives",
+                i + 1
+            )));
+        }
+    }
     for step in &scenario.trace {
         match &step.op {
             Op::Access { user: false, .. }
@@ -213,6 +290,12 @@ pub fn runnable(scenario: &pagewalk_scenario::Scenario) -> Result<(), KvmError> 
     }
     Ok(())
 }
+
+/// The runtime's PML4 slot (its linear addresses start at `0xffff_ff80_0000_0000`).
+pub const RUNTIME_PML4_SLOT: usize = 511;
+
+/// Most address spaces the runtime can switch among (it names one in a byte).
+pub const MAX_SPACES: usize = 256;
 
 /// Guest-physical memory below this is the runtime's (GDT, IDT, TSS, stacks, code, tables).
 pub const RUNTIME_GPA_END: u64 = 0x10_0000;

@@ -79,6 +79,9 @@ fn tss_bytes() -> Vec<u8> {
     t
 }
 
+/// How long the model's two replays of a guest program may take together.
+const MODEL_LIMIT: Duration = Duration::from_secs(20);
+
 /// One memory-relevant action of the guest program, as the code generator emits it: what
 /// the prediction replays on the core's machine (so the two cannot disagree). No rule of KVM
 /// lives here: each action is a call into `pagewalk_core::Machine`.
@@ -154,8 +157,14 @@ fn replay<K: pagewalk_core::EventSink>(
 
 /// KVM's counters over the measured phase as the core's machine predicts them: the warm-up,
 /// a snapshot, the measured actions, and the difference (gauges as their level).
-fn predict(mut m: Machine, spaces: &[SpaceId], prog: &Program) -> Result<RealCounters, KvmError> {
+fn predict(
+    mut m: Machine,
+    spaces: &[SpaceId],
+    prog: &Program,
+    deadline: std::time::Instant,
+) -> Result<RealCounters, KvmError> {
     let mut c = Counters::default();
+    let mut done = 0u64;
     let fail =
         |e: MachineError| KvmError::Kvm(format!("the model could not replay the guest: {e}"));
     for &op in &prog.warm {
@@ -163,12 +172,23 @@ fn predict(mut m: Machine, spaces: &[SpaceId], prog: &Program) -> Result<RealCou
     }
     let before = c;
     let mut err = None;
+    let mut late = false;
     for block in &prog.measured {
         block.for_each(|op| {
-            if err.is_none() {
+            if err.is_none() && !late {
                 err = replay(&mut m, spaces, op, &mut c).err();
+                done += 1;
+                if done % (1 << 16) == 0 && std::time::Instant::now() > deadline {
+                    late = true;
+                }
             }
         });
+    }
+    if late {
+        return Err(KvmError::NotRunnable(format!(
+            "the model's replay of this guest program took longer than {} s; shorten the trace",
+            MODEL_LIMIT.as_secs()
+        )));
     }
     if let Some(e) = err {
         return Err(fail(e));
@@ -233,6 +253,53 @@ fn backing(b: ScBacking) -> Backing {
         ScBacking::Hugetlb2M => Backing::Huge2M,
         ScBacking::Hugetlb1G => Backing::Huge1G,
     }
+}
+
+/// The counters of /proc/vmstat that say the host changed process memory behind KVM's back.
+fn vmstat() -> Vec<(String, u64)> {
+    const WATCHED: [&str; 7] = [
+        "compact_",
+        "thp_",
+        "pswp",
+        "ksm",
+        "pgmigrate_",
+        "numa_pages_migrated",
+        "swap_ra",
+    ];
+    std::fs::read_to_string("/proc/vmstat")
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| {
+            let (k, v) = l.split_once(' ')?;
+            WATCHED
+                .iter()
+                .any(|w| k.starts_with(w))
+                .then(|| Some((k.to_owned(), v.trim().parse().ok()?)))?
+        })
+        .collect()
+}
+
+fn vmstat_delta(before: &[(String, u64)], after: &[(String, u64)]) -> Vec<(String, u64)> {
+    after
+        .iter()
+        .filter_map(|(k, a)| {
+            let b = before.iter().find(|(n, _)| n == k).map_or(0, |(_, v)| *v);
+            (a > &b).then(|| (k.clone(), a - b))
+        })
+        .collect()
+}
+
+/// MemAvailable from /proc/meminfo, in bytes.
+fn mem_available() -> Option<u64> {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()?
+        .lines()
+        .find(|l| l.starts_with("MemAvailable:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse::<u64>()
+        .ok()
+        .map(|kib| kib << 10)
 }
 
 /// Guest RAM for KVM: enough for the runtime, the guest tables and every mapping, rounded up
@@ -663,12 +730,29 @@ pub fn run(sc: &Scenario, watchdog: Duration) -> Result<Outcome, KvmError> {
             tables.push((frame >> 12, words));
         }
     }
+    // Guest RAM: within the scenario's `guest_ram`, and, when every page will be touched
+    // first (-mem-prealloc), within what the host has free.
+    let ram = ram_size(sc);
+    if ram > sc.machine.layout.guest_ram {
+        return Err(KvmError::NotRunnable(format!(
+            "the guest needs {} MiB of RAM (a mapping or a page-table write points there), more than its `guest_ram` of {} MiB",
+            ram >> 20,
+            sc.machine.layout.guest_ram >> 20
+        )));
+    }
+    if sc.host.prealloc {
+        if let Some(avail) = mem_available() {
+            if ram > avail / 2 {
+                return Err(KvmError::Unavailable(format!(
+                    "pre-allocating {} MiB of guest RAM would take more than half of the {} MiB this host has available; lower `guest_ram` or turn `prealloc` off",
+                    ram >> 20,
+                    avail >> 20
+                )));
+            }
+        }
+    }
     // The real run.
-    let mem = GuestMem::new(
-        ram_size(sc) as usize,
-        backing(sc.host.backing),
-        sc.host.prealloc,
-    )?;
+    let mem = GuestMem::new(ram as usize, backing(sc.host.backing), sc.host.prealloc)?;
     for (gfn, words) in &tables {
         let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
         mem.write(gfn << 12, &bytes)?;
@@ -692,16 +776,21 @@ pub fn run(sc: &Scenario, watchdog: Duration) -> Result<Outcome, KvmError> {
         rip: RT_GVA + CODE,
         rsp: RT_GVA + USTACK + 0x1000,
     })?;
-    let watchdog = Watchdog::start(watchdog);
+    let vmstat_before = vmstat();
+    let watchdog = Watchdog::start(watchdog, guest.immediate_exit());
     let result = drive(&mut guest, &roots);
     drop(watchdog);
     drop(guest);
     let real = result?;
-    // The predictions: the core's machine replays the same program.
-    let predicted = predict(m, &spaces, &prog)?;
+    let host_activity = vmstat_delta(&vmstat_before, &vmstat());
+    // The predictions: the core's machine replays the same program, both within one bound
+    // on wall time.
+    let deadline = std::time::Instant::now() + MODEL_LIMIT;
+    let predicted = predict(m, &spaces, &prog, deadline)?;
     let (tdp, tdp_spaces) = machine_for(sc, Mode::Ept, Platform::Hardware, &prog)?;
-    let tdp_predicted = predict(tdp, &tdp_spaces, &prog)?;
+    let tdp_predicted = predict(tdp, &tdp_spaces, &prog, deadline)?;
     Ok(Outcome {
+        host_activity,
         real,
         shadow: predicted,
         tdp_unverified: tdp_predicted,
@@ -743,7 +832,7 @@ struct Watchdog {
 extern "C" fn on_signal(_: libc::c_int) {}
 
 impl Watchdog {
-    fn start(after: Duration) -> Self {
+    fn start(after: Duration, exit: crate::sys::ImmediateExit) -> Self {
         // SAFETY: installs a handler that does nothing (async-signal-safe) for SIGUSR1,
         // without SA_RESTART so a blocking KVM_RUN returns EINTR.
         unsafe {
@@ -757,6 +846,9 @@ impl Watchdog {
         let (tx, rx) = mpsc::channel::<()>();
         let thread = std::thread::spawn(move || {
             if rx.recv_timeout(after).is_err() {
+                // immediate_exit first: a signal that lands outside KVM_RUN is not lost, the
+                // next KVM_RUN returns at once.
+                exit.set();
                 // SAFETY: `target` is the runner's thread, alive until it joins this one
                 // (Watchdog::drop), so the thread id is valid.
                 unsafe {

@@ -117,14 +117,16 @@ impl GuestMem {
                     } else {
                         ("1048576kB", len.div_ceil(1 << 30))
                     };
+                    // vm.nr_hugepages sizes the pool of the default huge page size (2 MiB on
+                    // x86-64); the 1 GiB pool has its own file.
+                    let fill = if backing == Backing::Huge1G {
+                        format!("echo {n} > /sys/kernel/mm/hugepages/hugepages-{size}/nr_hugepages (as root; 1 GiB pages may need hugepagesz=1G hugepages={n} on the kernel command line when memory is fragmented)")
+                    } else {
+                        format!("sysctl vm.nr_hugepages={n} (as root)")
+                    };
                     KvmError::HugePool(format!(
-                        "the hugetlb pool cannot back {} MiB of guest RAM ({e}); fill it with: sysctl vm.nr_hugepages={n}{}",
-                        len >> 20,
-                        if backing == Backing::Huge1G {
-                            format!(" (for 1 GiB pages: echo {n} > /sys/kernel/mm/hugepages/hugepages-{size}/nr_hugepages)")
-                        } else {
-                            String::new()
-                        }
+                        "the hugetlb pool cannot back {} MiB of guest RAM ({e}); fill it with: {fill}",
+                        len >> 20
                     ))
                 }
                 _ => KvmError::Kvm(format!("cannot map {} MiB of guest RAM: {e}", len >> 20)),
@@ -364,6 +366,14 @@ impl Guest {
         ))
     }
 
+    /// Where the watchdog asks KVM_RUN to return: the `immediate_exit` byte of the vCPU's
+    /// shared `kvm_run` page (Linux `Documentation/virt/kvm/api.rst`: set before a signal, it
+    /// makes a KVM_RUN in progress or about to start return EINTR, so the request cannot be
+    /// lost between two runs). Valid as long as this guest lives.
+    pub fn immediate_exit(&mut self) -> ImmediateExit {
+        ImmediateExit(&mut self.vcpu.get_kvm_run().immediate_exit as *mut u8)
+    }
+
     /// Runs until the guest writes to an I/O port; returns (port, AL).
     pub fn run_to_out(&mut self) -> Result<(u16, u8), KvmError> {
         loop {
@@ -390,5 +400,24 @@ impl Guest {
     /// The vCPU's registers (for error messages).
     pub fn rip(&self) -> u64 {
         self.vcpu.get_regs().map(|r| r.rip).unwrap_or(0)
+    }
+}
+
+/// The `immediate_exit` byte of a vCPU's `kvm_run` page, for the watchdog thread.
+#[derive(Clone, Copy, Debug)]
+pub struct ImmediateExit(*mut u8);
+
+// SAFETY: the pointer is written only with a volatile byte store (the kernel reads the byte
+// at every KVM_RUN), and the watchdog that holds it is joined before the guest, which owns
+// the mapping, is dropped (`runner::run`).
+unsafe impl Send for ImmediateExit {}
+
+impl ImmediateExit {
+    /// Asks KVM_RUN to return.
+    pub fn set(self) {
+        // SAFETY: the kvm_run page is mapped for as long as the guest lives, and the caller
+        // (the watchdog, joined before the guest is dropped) never outlives it; a byte
+        // store cannot tear.
+        unsafe { std::ptr::write_volatile(self.0, 1) }
     }
 }
