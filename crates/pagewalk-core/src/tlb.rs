@@ -60,6 +60,19 @@ pub struct TlbConfig {
     pub l2_1g: TlbArrayConfig,
 }
 
+impl TlbConfig {
+    /// All slots of all arrays: what one invalidation looks at.
+    pub const fn slots(&self) -> u64 {
+        (self.l1d_4k.entries()
+            + self.l1d_2m.entries()
+            + self.l1d_1g.entries()
+            + self.l1i_4k.entries()
+            + self.l1i_2m.entries()
+            + self.l2.entries()
+            + self.l2_1g.entries()) as u64
+    }
+}
+
 impl Default for TlbConfig {
     fn default() -> Self {
         Self {
@@ -343,6 +356,9 @@ pub struct Tlb {
     l1d: [TlbArray; 3],
     l1i: [TlbArray; 2],
     l2: [TlbArray; 2],
+    /// Slots looked at by invalidations so far: the work a flush costs grows with the TLB's
+    /// size, whatever it removes (see `Machine::work`).
+    visited: u64,
 }
 
 impl Tlb {
@@ -364,7 +380,13 @@ impl Tlb {
                 TlbArray::new(config.l2, [Some(Size4K), Some(Size2M)]),
                 TlbArray::new(config.l2_1g, [Some(Size1G), None]),
             ],
+            visited: 0,
         }
+    }
+
+    /// Slots looked at by invalidations so far.
+    pub fn slots_visited(&self) -> u64 {
+        self.visited
     }
 
     /// Whether lookups happen at all.
@@ -411,6 +433,13 @@ impl Tlb {
 
     /// Removes every entry for which `remove` is true; returns how many went.
     pub fn invalidate(&mut self, mut remove: impl FnMut(&TlbEntry) -> bool) -> u32 {
+        self.visited += self
+            .l1d
+            .iter()
+            .chain(self.l1i.iter())
+            .chain(self.l2.iter())
+            .map(|a| a.slots.len() as u64)
+            .sum::<u64>();
         self.l1d
             .iter_mut()
             .chain(self.l1i.iter_mut())

@@ -35,6 +35,49 @@ fn level(edit: &Edit) -> Level {
     Level::from_number(edit.level).unwrap_or(Level::L1)
 }
 
+/// The work a run will do at least, known before it runs: every action's walk and cache
+/// lookups, and the TLB flushes the trace asks for (each looks at every slot). A file over
+/// its budget is refused here, so `check` says so too; what only the run can tell (the
+/// hypervisor's own flushes) is bounded while it runs (`Session::next`).
+fn check_work(sc: &Scenario, m: &Machine) -> Result<(), Diagnostic> {
+    use crate::model::Op;
+    let slots = sc.machine.tlb.slots();
+    let virtualized = sc.machine.mode.is_virtualized();
+    let mut work = sc.total_actions().saturating_mul(m.work_per_access());
+    let mut worst = None;
+    for step in &sc.trace {
+        let flushes = match step.op {
+            Op::VmExit { count } if virtualized && !sc.machine.vpid => count.saturating_mul(2),
+            Op::Cr3 { .. }
+            | Op::Invlpg { .. }
+            | Op::Invpcid { .. }
+            | Op::Invvpid { .. }
+            | Op::Invept { .. } => 1,
+            _ => 0,
+        };
+        work = work.saturating_add(flushes.saturating_mul(slots));
+        if worst.is_none() && work > sc.limits.max_work {
+            worst = Some(step.pos);
+        }
+    }
+    if work > sc.limits.max_work {
+        let pos = worst.unwrap_or(crate::diag::Pos { line: 1, col: 1 });
+        return Err(Diagnostic::new(
+            pos,
+            format!(
+                "this run would do about {work} units of work (about a nanosecond each here), more than `machine.max_work` = {}",
+                sc.limits.max_work
+            ),
+        )
+        .hint(format!(
+            "every action costs up to {} (walks and paging-structure-cache lookups) and every flush {slots} (the TLB's slots): shorten the trace, shrink the TLB or the caches, or raise `machine.max_work` (at most {})",
+            m.work_per_access(),
+            crate::model::Limits::MAX_WORK_CEILING
+        )));
+    }
+    Ok(())
+}
+
 /// Builds the machine of a scenario.
 pub fn build(sc: &Scenario) -> Result<Built, Diagnostic> {
     let mut cfg = sc.machine.clone();
@@ -48,9 +91,14 @@ pub fn build(sc: &Scenario) -> Result<Built, Diagnostic> {
         },
         platform: sc.host.platform,
     };
-    let first = sc.spaces.first().map_or(Default::default(), |s| {
-        s.maps.first().map_or(Default::default(), |m| m.pos)
-    });
+    // Where a problem of the machine as a whole is reported: the first mapping, or the top of
+    // the file.
+    let top = crate::diag::Pos { line: 1, col: 1 };
+    let first = sc
+        .spaces
+        .first()
+        .and_then(|s| s.maps.first())
+        .map_or(top, |m| m.pos);
     let mut m = Machine::new(cfg).map_err(|e| at(first, e))?;
     let mut spaces = vec![m.current_space()];
     for (i, s) in sc.spaces.iter().enumerate() {
@@ -123,5 +171,6 @@ pub fn build(sc: &Scenario) -> Result<Built, Diagnostic> {
             .map_err(|e| at(edit.pos, e))?;
     }
     m.activate(spaces[0]).map_err(|e| at(first, e))?;
+    check_work(sc, &m)?;
     Ok(Built { machine: m, spaces })
 }

@@ -399,6 +399,10 @@ pub struct Limits {
     pub max_actions: u64,
     /// Most guest pages all mappings may create.
     pub max_mapped_pages: u64,
+    /// Most work a run may do, in units of about a nanosecond of this machine's time
+    /// (`Machine::work` plus `Machine::work_per_access` per action): bounds a run of large
+    /// TLBs flushed often, or of large paging-structure caches, to seconds.
+    pub max_work: u64,
 }
 
 impl Limits {
@@ -406,6 +410,8 @@ impl Limits {
     pub const MAX_ACTIONS_CEILING: u64 = 200_000_000;
     /// Hard ceiling of `max_frames` a file may ask for (4 GiB of tables).
     pub const MAX_FRAMES_CEILING: u64 = 1 << 20;
+    /// Hard ceiling of `max_work` a file may ask for (about ten minutes).
+    pub const MAX_WORK_CEILING: u64 = 600_000_000_000;
 }
 
 impl Default for Limits {
@@ -413,6 +419,7 @@ impl Default for Limits {
         Self {
             max_actions: 20_000_000,
             max_mapped_pages: 4 << 20,
+            max_work: 10_000_000_000,
         }
     }
 }

@@ -41,6 +41,7 @@ const MACHINE_KEYS: &[&str] = &[
     "cost",
     "max_frames",
     "max_actions",
+    "max_work",
     "guest_ram",
 ];
 const PWC_KEYS: &[&str] = &["guest", "stage2", "entries"];
@@ -200,8 +201,11 @@ fn read_scenario(top: &Obj<'_, '_, '_>) -> Option<Scenario> {
             edits: Vec::new(),
         });
     }
-    for (i, s) in spaces.iter().enumerate() {
-        if spaces[..i].iter().any(|o| o.name == s.name) {
+    // A set, not a scan per space: a file of many spaces must parse in time linear in its
+    // size.
+    let mut seen = std::collections::HashSet::new();
+    for s in &spaces {
+        if !seen.insert(s.name.as_str()) {
             top.reader().error_at(
                 Diagnostic::new(
                     s.maps.first().map_or(top.pos(), |m| m.pos),
@@ -228,10 +232,16 @@ fn read_scenario(top: &Obj<'_, '_, '_>) -> Option<Scenario> {
             .hint("map less, or use larger pages"),
         );
     }
+    let space_index: std::collections::HashMap<&str, usize> = spaces
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, s)| (s.name.as_str(), i))
+        .collect();
     let trace: Vec<Step> = top
         .tables("trace")
         .iter()
-        .filter_map(|t| read_step(t, &spaces, &machine))
+        .filter_map(|t| read_step(t, &space_index, &machine))
         .collect();
     let keys = counter_keys();
     let expects: Vec<Expect> = top
@@ -417,6 +427,9 @@ fn read_machine(m: &Obj<'_, '_, '_>) -> (MachineConfig, Limits) {
     c.max_frames = 1 << 16;
     if let Some(v) = m.int("max_frames", 16, Limits::MAX_FRAMES_CEILING) {
         c.max_frames = v as usize;
+    }
+    if let Some(v) = m.int("max_work", 1, Limits::MAX_WORK_CEILING) {
+        limits.max_work = v;
     }
     if let Some(v) = m.int("max_actions", 1, Limits::MAX_ACTIONS_CEILING) {
         limits.max_actions = v;
@@ -760,21 +773,33 @@ fn kind(o: &Obj<'_, '_, '_>) -> AccessKind {
     .unwrap_or(AccessKind::Read)
 }
 
-fn space_ref(o: &Obj<'_, '_, '_>, spaces: &[Space], required: bool) -> Option<usize> {
+fn space_ref(
+    o: &Obj<'_, '_, '_>,
+    spaces: &std::collections::HashMap<&str, usize>,
+    required: bool,
+) -> Option<usize> {
     let Some((name, span)) = o.str("space") else {
         if required && !o.has("space") {
             o.missing("space", "the name of the [[space]] to load");
         }
         return if required { None } else { Some(0) };
     };
-    match spaces.iter().position(|s| s.name == name) {
-        Some(i) => Some(i),
+    match spaces.get(name) {
+        Some(&i) => Some(i),
         None => {
-            let names: Vec<&str> = spaces.iter().map(|s| s.name.as_str()).collect();
+            // A few names are a hint; thousands would be noise (and quadratic output).
+            let mut names: Vec<&str> = spaces.keys().copied().collect();
+            names.sort_unstable();
+            let more = names.len().saturating_sub(8);
+            names.truncate(8);
             o.reader().error(
                 &span,
                 format!("there is no address space named \"{name}\""),
-                Some(format!("spaces: {}", names.join(", "))),
+                Some(if more > 0 {
+                    format!("spaces: {} and {more} more", names.join(", "))
+                } else {
+                    format!("spaces: {}", names.join(", "))
+                }),
             );
             None
         }
@@ -805,7 +830,11 @@ fn req_size(o: &Obj<'_, '_, '_>, key: &str, hint: &str) -> Option<u64> {
     v
 }
 
-fn read_step(t: &Obj<'_, '_, '_>, spaces: &[Space], machine: &MachineConfig) -> Option<Step> {
+fn read_step(
+    t: &Obj<'_, '_, '_>,
+    spaces: &std::collections::HashMap<&str, usize>,
+    machine: &MachineConfig,
+) -> Option<Step> {
     let Some((op, span)) = t.str("op") else {
         if !t.has("op") {
             t.missing("op", &format!("one of: {}", OPS.join(", ")));

@@ -54,6 +54,8 @@ pub struct Session {
     within: u64,
     rng: Option<ChaCha8Rng>,
     done: u64,
+    /// The machine's work bound per action ([`Machine::work_per_access`]).
+    per_access: u64,
 }
 
 fn access_of(kind: AccessKind, user: bool) -> Access {
@@ -71,7 +73,9 @@ impl Session {
     /// Builds the machine of a scenario.
     pub fn new(scenario: Scenario) -> Result<Self, Diagnostic> {
         let Built { machine, spaces } = build(&scenario)?;
+        let per_access = machine.work_per_access();
         Ok(Self {
+            per_access,
             scenario,
             machine,
             spaces,
@@ -122,6 +126,22 @@ impl Session {
             return Ok(None);
         };
         let (step, pos, i) = (self.step, entry.pos, self.within);
+        // The hypervisor's own flushes are known only as the run goes: the budget is checked
+        // as it goes too (one multiply-add per action).
+        let work = self
+            .machine
+            .work()
+            .saturating_add(self.done.saturating_mul(self.per_access));
+        if work > self.scenario.limits.max_work {
+            return Err(Diagnostic::new(
+                pos,
+                format!(
+                    "the run used its work budget (`machine.max_work` = {}) after {} actions",
+                    self.scenario.limits.max_work, self.done
+                ),
+            )
+            .hint("TLB flushes of a large TLB cost its size each: shrink the TLB or the trace, or raise `machine.max_work`"));
+        }
         let total = entry.op.actions();
         if total == 0 {
             self.step += 1;

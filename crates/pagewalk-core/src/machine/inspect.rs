@@ -4,6 +4,34 @@
 use super::*;
 
 impl Machine {
+    /// Work done so far that does not grow with the number of accesses: TLB slots looked at
+    /// by invalidations (a flush of a large TLB costs its size). With the per-access cost of
+    /// [`Machine::work_per_access`] it bounds how long a run can take.
+    pub fn work(&self) -> u64 {
+        self.tlb.slots_visited()
+    }
+
+    /// An upper bound of the work of one access, in the same units as [`Machine::work`]
+    /// (one unit is about a nanosecond here): a walk, the retries of a hypervisor fix, and
+    /// the paging-structure caches' lookups, which scan every entry of a level.
+    pub fn work_per_access(&self) -> u64 {
+        let g = u64::from(self.cfg.guest_levels.count());
+        let h = u64::from(self.cfg.stage2_levels.count());
+        let entries = u64::from(self.cfg.pwc.entries);
+        let guest = if self.cfg.pwc.guest {
+            entries * (g - 1)
+        } else {
+            0
+        };
+        let stage2 = if self.cfg.mode.is_nested() && self.cfg.pwc.stage2 {
+            entries * (h - 1) * (g + 1)
+        } else {
+            0
+        };
+        // Measured here: a nested 4x4 walk without caches takes about 66 ns (3 per reference
+        // of 24, with the rest), a cache entry compared about half a nanosecond.
+        16 + (g + 1) * (h + 1) * 3 + (guest + stage2) / 2
+    }
     /// The state of the host page behind a guest-physical address.
     pub fn host_page(&self, gpa: Gpa) -> HostPageState {
         self.host.state(gpa.frame())

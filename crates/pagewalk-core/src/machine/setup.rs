@@ -206,7 +206,12 @@ impl Machine {
         for &t in &self.guest_pool.tables()[known..] {
             self.host.written_by_vmm(Gfn::new(t >> 12));
         }
-        self.guest_ranges.push((gpa.raw(), size.bytes()));
+        // One range per run of contiguous pages, not one per page: a mapping of many pages
+        // must not cost memory in proportion to its size here.
+        match self.guest_ranges.last_mut() {
+            Some((start, len)) if *start + *len == gpa.raw() => *len += size.bytes(),
+            _ => self.guest_ranges.push((gpa.raw(), size.bytes())),
+        }
         Ok(())
     }
 
@@ -279,32 +284,42 @@ impl Machine {
                 mode: self.cfg.mode,
             });
         };
+        // The ranges in use, aligned to the stage-2 page, sorted and merged: memory in
+        // proportion to the number of ranges, each page visited once however many address
+        // spaces map it.
+        let page = size.bytes();
         let mut ranges: Vec<(u64, u64)> = self
             .guest_pool
             .tables()
             .iter()
-            .map(|&t| (t, 4096))
+            .map(|&t| (t, t + 4096))
+            .chain(
+                self.guest_ranges
+                    .iter()
+                    .map(|&(s, l)| (s, s.saturating_add(l))),
+            )
+            .map(|(s, e)| (s & !(page - 1), e.saturating_add(page - 1) & !(page - 1)))
             .collect();
-        ranges.extend(self.guest_ranges.iter().copied());
-        let mut pages: Vec<u64> = Vec::new();
-        for (start, len) in ranges {
-            let mut p = start & !(size.bytes() - 1);
-            while p < start + len {
-                pages.push(p);
-                p += size.bytes();
+        ranges.sort_unstable();
+        let mut merged: Vec<(u64, u64)> = Vec::with_capacity(ranges.len());
+        for (s, e) in ranges {
+            match merged.last_mut() {
+                Some((_, end)) if s <= *end => *end = (*end).max(e),
+                _ => merged.push((s, e)),
             }
         }
-        pages.sort_unstable();
-        pages.dedup();
-        for p in pages {
-            if s2.resolve(&HostView(&self.mem), p).is_some() {
-                continue;
+        for (start, end) in merged {
+            let mut p = start;
+            while p < end {
+                if s2.resolve(&HostView(&self.mem), p).is_none() {
+                    let hpa = self
+                        .ram
+                        .gpa_to_hpa(Gpa::new(p))
+                        .ok_or(MachineError::NotRam(Gpa::new(p)))?;
+                    self.map_stage2(Gpa::new(p), hpa, size, flags)?;
+                }
+                p += page;
             }
-            let hpa = self
-                .ram
-                .gpa_to_hpa(Gpa::new(p))
-                .ok_or(MachineError::NotRam(Gpa::new(p)))?;
-            self.map_stage2(Gpa::new(p), hpa, size, flags)?;
         }
         Ok(())
     }
