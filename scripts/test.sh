@@ -39,7 +39,8 @@ else
 fi
 
 step "tests (the KVM cross-checks run where /dev/kvm opens and say loudly when they cannot)"
-cargo test --workspace -- --nocapture
+# The fuzz run over the bundled scenarios (tests/fuzz_corpus.rs) gets a minute here.
+PAGEWALK_FUZZ_SECS=60 cargo test --workspace -- --nocapture
 
 step "the bundled scenarios"
 cargo run --quiet -p pagewalk-cli -- run scenarios/*.toml

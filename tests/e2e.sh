@@ -52,6 +52,13 @@ grep -q 'href="#scenario=workload-under-ept&amp;step=0"' <<<"$dom" || fail "the 
 grep -q '32 - 2 = 10' <<<"$dom" || fail "the post-claims page lacks the RAM-for-VMs example"
 echo "ok: #page=post-claims shows the post's claims with links to lessons"
 
+zero_ways='schema%20%3D%201%0Aname%20%3D%20%22x%22%0Alesson%20%3D%20%22y%22%0A%5Bmachine%5D%0Atlb%20%3D%20%7B%20l1d_4k%20%3D%20%2216x0%22%20%7D%0A'
+dom=$(chrome --dump-dom "http://127.0.0.1:$port/#text=$zero_ways&step=0")
+grep -q 'data-line="5"' <<<"$dom" || fail "a TLB array of 0 ways in a link does not show its error"
+grep -q 'SETSxWAYS' <<<"$dom" || fail "the 0-way TLB error message is missing"
+grep -q 'class="fatal"' <<<"$dom" && fail "the 0-way TLB link killed the page"
+echo "ok: a link with a 0-way TLB array shows its error at line 5, and the page lives"
+
 mkdir -p target/e2e
 chrome --screenshot=target/e2e/ept-walk.png --window-size=1400,1000 "http://127.0.0.1:$port/#scenario=ept-24-references&step=1" >/dev/null
 [ -s target/e2e/ept-walk.png ] || fail "no screenshot"
@@ -60,4 +67,4 @@ chrome --screenshot=target/e2e/start.png --window-size=1400,1000 "http://127.0.0
 chrome --screenshot=target/e2e/start-phone.png --window-size=390,844 "http://127.0.0.1:$port/" >/dev/null
 chrome --screenshot=target/e2e/lesson-phone.png --window-size=390,844 "http://127.0.0.1:$port/#scenario=ept-24-references&step=1" >/dev/null
 chrome --screenshot=target/e2e/post-claims.png --window-size=1400,1000 "http://127.0.0.1:$port/#page=post-claims" >/dev/null
-echo "5 passed, 0 failed"
+echo "6 passed, 0 failed"

@@ -157,3 +157,45 @@ fn explain_shows_both_layouts() {
     assert!(text.contains("PML5 index [56:48] = 0x0"));
     assert!(text.contains("PML4 index [47:39] = 0xff"));
 }
+
+#[test]
+fn nan_or_infinite_seconds_are_refused_not_a_panic() {
+    for bad in ["nan", "inf", "-1", "0", "1e9"] {
+        let arg = format!("--seconds={bad}");
+        let out = pagewalk(&["bench", &arg]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("seconds") && !err.contains("panicked"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn json_modes_print_json_on_every_exit() {
+    let dir = std::env::temp_dir().join(format!("pagewalk-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.toml");
+    std::fs::write(
+        &bad,
+        "schema = 1\nname = \"x\"\nlesson = \"y\"\n[machine]\nmode = \"eptt\"\n",
+    )
+    .unwrap();
+    let out = pagewalk(&["run", "--json", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on exit 2");
+    assert_eq!(v[0]["errors"][0]["line"], 5);
+    let out = pagewalk(&["walk", "--json", "0xffff000000000000"]);
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON error object");
+    assert!(
+        v["error"].as_str().unwrap_or("").contains("canonical"),
+        "{v}"
+    );
+    let out = pagewalk(&["kvm", "run", "--json", bad.to_str().unwrap()]);
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("kvm run prints JSON on any exit");
+    assert!(v.is_array(), "{v}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

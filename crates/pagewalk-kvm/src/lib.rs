@@ -308,6 +308,42 @@ mod tests {
     use super::*;
     use pagewalk_core::{Counters, Event, EventSink, ExitReason, FaultOutcome, Gfn, Level};
 
+    fn not_runnable(src: &str) -> String {
+        let sc = pagewalk_scenario::parse("t.toml", src).expect("a valid scenario");
+        match runnable(&sc) {
+            Err(KvmError::NotRunnable(why)) => why,
+            other => panic!("expected not runnable, got {other:?}"),
+        }
+    }
+
+    const HEAD: &str = "schema = 1\nname = \"x\"\nlesson = \"y\"\n[machine]\nmode = \"shadow\"\n[[space.map]]\ngva = \"0x7f00_0000_0000\"\ngpa = \"0x4000_0000\"\n";
+
+    /// Scenarios that used to crash the guest (a triple fault), cut it off from its own code,
+    /// or load the wrong CR3 are refused with the reason before any guest runs.
+    #[test]
+    fn the_runtime_is_protected_from_its_scenario() {
+        let why = not_runnable(&format!(
+            "{HEAD}[[trace]]\nop = \"read\"\ngva = \"0x0000_8000_0000_0000\"\n"
+        ));
+        assert!(why.contains("non-canonical"), "{why}");
+        let why = not_runnable(&format!("{HEAD}[[trace]]\nop = \"strided\"\nstart = \"0x7fff_ffff_f000\"\nstride = \"4K\"\ncount = 2\n"));
+        assert!(why.contains("non-canonical"), "{why}");
+        let why = not_runnable(&format!(
+            "{HEAD}[[trace]]\nop = \"read\"\ngva = \"0xffff_ff80_0000_1000\"\n"
+        ));
+        assert!(why.contains("slot 511"), "{why}");
+        let why = not_runnable(&format!("{HEAD}[[trace]]\nop = \"pte_write\"\ngva = \"0xffff_ff80_0001_0000\"\nlevel = 4\nraw = 0\n"));
+        assert!(why.contains("runtime") || why.contains("slot 511"), "{why}");
+        let mut many = String::from(
+            "schema = 1\nname = \"x\"\nlesson = \"y\"\n[machine]\nmode = \"shadow\"\n",
+        );
+        for i in 0..257 {
+            many.push_str(&format!("[[space]]\nname = \"s{i}\"\n"));
+        }
+        let why = not_runnable(&many);
+        assert!(why.contains("256"), "{why}");
+    }
+
     /// The comparison reads the core's fold: events folded into `Counters` come out under
     /// KVM's names, each from its own counter, and every statistic compared is in the core's
     /// list. A second model in this crate would have to bypass `predicted` and fail here.
