@@ -621,10 +621,15 @@ fn decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
+    let hex = |b: u8| (b as char).to_digit(16);
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
+        // Works on bytes: a `%` before a multi-byte character must not split it.
+        if bytes[i] == b'%' {
+            if let (Some(h), Some(l)) = (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            ) {
+                out.push((h * 16 + l) as u8);
                 i += 3;
                 continue;
             }
@@ -940,6 +945,18 @@ mod tests {
             page: None,
         };
         assert_eq!(parse_link(&link_fragment(&edited)), edited);
+        // Broken escapes never panic: a `%` before a multi-byte character, or at the end.
+        for odd in [
+            "#text=%1\u{e9}",
+            "#text=%\u{e9}1",
+            "#text=%",
+            "#text=%4",
+            "#text=%41",
+            "#scenario=%zz",
+        ] {
+            let _ = parse_link(odd);
+        }
+        assert_eq!(parse_link("#text=%41").text.as_deref(), Some("A"));
         let page = parse_link("#page=post-claims");
         assert_eq!(page.page.as_deref(), Some("post-claims"));
         assert_eq!(parse_link(&link_fragment(&page)), page);

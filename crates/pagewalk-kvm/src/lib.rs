@@ -208,7 +208,7 @@ pub fn runnable(scenario: &pagewalk_scenario::Scenario) -> Result<(), KvmError> 
     // Every address an access can reach must be canonical: the runtime has no #GP handler, so
     // a non-canonical access would end the guest with a triple fault.
     let canonical = |a: u64| pagewalk_core::Gva::new(a).is_canonical(pagewalk_core::Levels::Four);
-    for (i, step) in scenario.trace.iter().enumerate() {
+    for step in &scenario.trace {
         let (lo, hi) = match step.op {
             Op::Access { gva, .. } | Op::Invlpg { gva } => (gva, gva),
             Op::Sequential { start, length, .. } => {
@@ -233,8 +233,9 @@ pub fn runnable(scenario: &pagewalk_scenario::Scenario) -> Result<(), KvmError> 
             Op::PteWrite { gva, .. } => {
                 if in_runtime_slot(gva) {
                     return Err(KvmError::NotRunnable(format!(
-                        "trace entry {}: a guest page-table write on the path of the KVM runtime's own mappings (PML4 slot 511) would cut the guest off from its code",
-                        i + 1
+                        "trace entry at line {}, column {}: a guest page-table write on the path of the KVM runtime's own mappings (PML4 slot 511) would cut the guest off from its code",
+                        step.pos.line,
+                        step.pos.col
                     )));
                 }
                 (gva, gva)
@@ -243,14 +244,15 @@ pub fn runnable(scenario: &pagewalk_scenario::Scenario) -> Result<(), KvmError> 
         };
         if !canonical(lo) || !canonical(hi) || hi < lo {
             return Err(KvmError::NotRunnable(format!(
-                "trace entry {}: a non-canonical address ({:#x}..{:#x}): the runtime has no #GP handler",
-                i + 1, lo, hi
+                "trace entry at line {}, column {}: a non-canonical address ({:#x}..{:#x}): the runtime has no #GP handler",
+                step.pos.line, step.pos.col, lo, hi
             )));
         }
         if in_runtime_slot(lo) || in_runtime_slot(hi) {
             return Err(KvmError::NotRunnable(format!(
-                "trace entry {}: an access in PML4 slot 511, where the KVM runtime lives",
-                i + 1
+                "trace entry at line {}, column {}: an access in PML4 slot 511, where the KVM runtime lives",
+                step.pos.line,
+                step.pos.col
             )));
         }
     }

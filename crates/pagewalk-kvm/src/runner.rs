@@ -79,6 +79,14 @@ fn tss_bytes() -> Vec<u8> {
     t
 }
 
+/// Where a trace entry is written, for messages: `line L, column C`.
+fn at_step(step: &pagewalk_scenario::model::Step) -> String {
+    format!(
+        "trace entry at line {}, column {}",
+        step.pos.line, step.pos.col
+    )
+}
+
 /// How long the model's two replays of a guest program may take together.
 const MODEL_LIMIT: Duration = Duration::from_secs(20);
 
@@ -539,10 +547,15 @@ fn program(
                 table_at += addrs.len() as u64 * 8;
             }
             Op::VmExit { count } => {
-                if count > 100_000 {
-                    return Err(KvmError::NotRunnable(
-                        "more than 100000 VM exits in one step".into(),
-                    ));
+                // Each exit is one `out` in the code: refuse before generating more code than
+                // the runtime has room for, not after.
+                let room = (CODE_END - CODE) as usize;
+                if count > 100_000 || body.bytes.len() + 2 * count as usize > room {
+                    return Err(KvmError::NotRunnable(format!(
+                        "{}: {count} VM exits make more guest code than the runtime has room for ({} KiB)",
+                        at_step(step),
+                        room >> 10
+                    )));
                 }
                 for _ in 0..count {
                     measured.push((body.bytes.len(), Block::One(GuestOp::Out)));
@@ -560,7 +573,7 @@ fn program(
                     pagewalk_core::Level::from_number(level).unwrap_or(pagewalk_core::Level::L1);
                 let entry = m
                     .guest_entry_gpa(id, Gva::new(gva), lvl)
-                    .map_err(|e| KvmError::NotRunnable(format!("trace entry {}: {e}", i + 1)))?
+                    .map_err(|e| KvmError::NotRunnable(format!("{}: {e}", at_step(step))))?
                     .raw();
                 let frame = entry & !0xfff;
                 if !alias_frames.contains(&frame) {
@@ -623,10 +636,16 @@ fn program(
             // `runnable` rejects these first, with the reason.
             Op::Invpcid { .. } | Op::Invvpid { .. } | Op::Invept { .. } | Op::SetAc { .. } => {
                 return Err(KvmError::NotRunnable(format!(
-                    "trace entry {} cannot run on the KVM runtime",
-                    i + 1
+                    "{}: cannot run on the KVM runtime",
+                    at_step(step)
                 )))
             }
+        }
+        if body.bytes.len() as u64 > CODE_END - CODE {
+            return Err(KvmError::NotRunnable(format!(
+                "{}: the trace makes more guest code than the runtime has room for",
+                at_step(step)
+            )));
         }
     }
     let done_at = body.bytes.len();

@@ -110,7 +110,7 @@ fn mutated_bundled_scenarios_never_panic() {
         .unwrap_or(10);
     let corpus = corpus();
     assert!(corpus.len() > 50, "the corpus is the bundled scenarios");
-    let mut rng = ChaCha8Rng::seed_from_u64(0x5eed_0f_7a9e);
+    let mut rng = ChaCha8Rng::seed_from_u64(0x005e_ed0f_7a9e);
     let deadline = Instant::now() + Duration::from_secs(secs);
     let (mut cases, mut parsed, mut ran) = (0u64, 0u64, 0u64);
     while Instant::now() < deadline {
