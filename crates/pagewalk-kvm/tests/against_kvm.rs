@@ -118,7 +118,7 @@ fn the_watchdog_stops_a_long_guest() {
     if !kvm_or_skip("the_watchdog_stops_a_long_guest") {
         return;
     }
-    let src = "schema = 1\nname = \"long\"\nlesson = \"x\"\n[machine]\nmode = \"shadow\"\nmax_actions = 200000000\n[[space.map]]\ngva = \"0x7f00_0000_0000\"\ngpa = \"0x4000_0000\"\n[[trace]]\nop = \"strided\"\nstart = \"0x7f00_0000_0000\"\nstride = \"8\"\ncount = 512\nrepeat = 390000\n";
+    let src = "schema = 1\nname = \"long\"\nlesson = \"x\"\n[machine]\nmode = \"shadow\"\nmax_actions = 200000000\nmax_work = 600000000000\n[[space.map]]\ngva = \"0x7f00_0000_0000\"\ngpa = \"0x4000_0000\"\n[[trace]]\nop = \"strided\"\nstart = \"0x7f00_0000_0000\"\nstride = \"8\"\ncount = 512\nrepeat = 390000\n";
     let sc = pagewalk_scenario::parse("long.toml", src).unwrap();
     let t = std::time::Instant::now();
     let r = pagewalk_kvm::run_on_kvm_within(&sc, std::time::Duration::from_millis(30));
