@@ -80,7 +80,24 @@ fn set_fragment(f: &str) {
         if let Ok(h) = w.history() {
             let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(f));
         }
+        // Remembered for the next visit (a lesson or a page, not edited text, which can be
+        // long).
+        if !f.contains("text=") {
+            if let Ok(Some(store)) = w.local_storage() {
+                let _ = store.set_item("pagewalk.last", f);
+            }
+        }
     }
+}
+
+/// Where the learner was last time, if anywhere.
+fn remembered() -> Option<String> {
+    web_sys::window()?
+        .local_storage()
+        .ok()??
+        .get_item("pagewalk.last")
+        .ok()?
+        .filter(|f| f.starts_with("#scenario=") || f.starts_with("#page="))
 }
 
 impl Model {
@@ -113,6 +130,45 @@ pub struct App {
     model: Model,
     /// Keeps the `hashchange` listener alive as long as the app.
     _on_hash: Option<wasm_bindgen::closure::Closure<dyn Fn()>>,
+    /// Keeps the window's `keydown` listener alive as long as the app.
+    _on_key: Option<wasm_bindgen::closure::Closure<dyn Fn(web_sys::KeyboardEvent)>>,
+}
+
+/// The keys the app handles.
+const KEYS: [&str; 7] = ["ArrowRight", "ArrowLeft", " ", "End", "ArrowDown", "ArrowUp", "."];
+
+/// Listens for keys on the whole window, so they work as soon as the page opens, but never
+/// while the learner types in a field; a handled key does not also scroll the page.
+fn listen_keys(
+    cb: Callback<String>,
+) -> Option<wasm_bindgen::closure::Closure<dyn Fn(web_sys::KeyboardEvent)>> {
+    use wasm_bindgen::JsCast;
+    let window = web_sys::window()?;
+    let closure = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::KeyboardEvent)>::new(
+        move |e: web_sys::KeyboardEvent| {
+            let key = e.key();
+            let in_field = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .is_some_and(|el| match el.tag_name().as_str() {
+                    "INPUT" | "TEXTAREA" | "SELECT" => true,
+                    // Space presses a focused button; arrows still step.
+                    "BUTTON" => key == " ",
+                    _ => false,
+                });
+            if in_field || e.ctrl_key() || e.meta_key() || e.alt_key() {
+                return;
+            }
+            if KEYS.contains(&key.as_str()) || key == "," {
+                e.prevent_default();
+                cb.emit(key);
+            }
+        },
+    );
+    window
+        .add_event_listener_with_callback("keydown", closure.as_ref().unchecked_ref())
+        .ok()?;
+    Some(closure)
 }
 
 /// Listens for changes of the URL fragment (a followed link, Back and Forward).
@@ -172,9 +228,11 @@ impl Component for App {
             p.seek(link.step);
         }
         let on_hash = listen_hash(_ctx.link().callback(Msg::Hash));
+        let on_key = listen_keys(_ctx.link().callback(Msg::Key));
         App {
             model,
             _on_hash: on_hash,
+            _on_key: on_key,
         }
     }
 
@@ -360,10 +418,8 @@ impl Component for App {
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {
-        let link = ctx.link();
-        let onkey = link.callback(|e: KeyboardEvent| Msg::Key(e.key()));
         html! {
-            <div class="app" tabindex="0" onkeydown={onkey}>
+            <div class="app">
                 <header>
                     <h1>{"pagewalk"}</h1>
                     <p class="tagline">{"how a CPU and a hypervisor translate memory, one reference at a time"}</p>
@@ -376,7 +432,7 @@ impl Component for App {
                     } else if let Some(page) = self.model.link.page.as_deref().and_then(crate::pages::page) {
                         { self.page(page) }
                     } else {
-                        { self.title() }
+                        { self.title(ctx) }
                         { self.controls(ctx) }
                         { self.predict(ctx) }
                         { self.errors_view() }
@@ -432,6 +488,9 @@ impl App {
                 </ul>
                 <h3>{"Keys"}</h3>
                 <p>{"→ next access, ← previous, ↓ / ↑ one event of the access at a time, space play or pause, End run to the end."}</p>
+                if let Some(last) = remembered().filter(|f| f != "#page=start") {
+                    <p class="resume"><a href={last.clone()}>{"Continue where you left off"}</a></p>
+                }
                 <h3>{"The path"}</h3>
                 <p>{"The lessons follow the post pagewalk teaches. Start with the first; each lesson's page says what to look at."}</p>
                 <ol class="path">
@@ -506,12 +565,35 @@ impl App {
         }
     }
 
-    fn title(&self) -> Html {
+    fn title(&self, ctx: &Context<Self>) -> Html {
+        let name = self.model.link.scenario.clone().unwrap_or_default();
+        let nav = |forward: bool| {
+            crate::state::next_lesson(&name, forward).map(|n| {
+                let title = crate::state::gallery()
+                    .into_iter()
+                    .flat_map(|(_, e)| e)
+                    .find(|e| e.name == n)
+                    .map_or_else(|| n.to_owned(), |e| e.title);
+                let onclick = ctx.link().callback(move |_| Msg::Open(n.to_owned()));
+                (title, onclick)
+            })
+        };
+        let (prev, next) = (nav(false), nav(true));
         match &self.model.player {
             Some(p) => html! {
                 <div class="lesson">
                     <h2 id="scenario-name">{ &p.scenario.name }</h2>
                     <p>{ &p.scenario.lesson }</p>
+                    if let Some(notes) = &p.scenario.notes {
+                        <details class="notes" open=true>
+                            <summary>{"About this lesson"}</summary>
+                            { for notes.split("\n\n").map(|para| html! { <p>{ para.replace('\n', " ") }</p> }) }
+                        </details>
+                    }
+                    <nav class="lesson-nav" aria-label="Lessons">
+                        if let Some((t, onclick)) = prev { <button {onclick} title={t.clone()}>{ format!("← {t}") }</button> }
+                        if let Some((t, onclick)) = next { <button {onclick} title={t.clone()}>{ format!("next: {t} →") }</button> }
+                    </nav>
                     if let Some(e) = &p.error { <p class="error">{ e }</p> }
                 </div>
             },
@@ -719,15 +801,38 @@ impl App {
             .player
             .as_ref()
             .map_or_else(crate::state::zero_counters, |p| p.counters());
+        // KVM's own statistics, when the hypervisor did anything: the same numbers
+        // `pagewalk kvm run` holds against real KVM.
+        let kvm: Vec<(&str, &str, u64)> = pagewalk_core::KVM_STATS
+            .iter()
+            .filter(|(_, key)| *key != "vm_exits")
+            .map(|&(name, key)| (name, key, c.get(key).unwrap_or(0)))
+            .filter(|(_, _, v)| *v > 0)
+            .collect();
         html! {
+            <>
             <table class="counters" aria-label="Counters">
                 <tbody>
                 { for COUNTER_KEYS.iter().map(|k| html! {
-                    <tr><th scope="row">{ k.replace('_', " ") }</th>
+                    <tr title={pagewalk_core::Counters::meaning(k).unwrap_or_default()}>
+                        <th scope="row">{ k.replace('_', " ") }</th>
                         <td data-counter={*k}>{ c.get(k).unwrap_or(0) }</td></tr>
                 }) }
                 </tbody>
             </table>
+            if !kvm.is_empty() {
+                <table class="counters kvm" aria-label="KVM's statistics">
+                    <caption title="folded from the hypervisor's events, under the names KVM_GET_STATS_FD gives them; pagewalk kvm run compares them with real KVM">{"KVM's statistics"}</caption>
+                    <tbody>
+                    { for kvm.iter().map(|(name, key, v)| html! {
+                        <tr title={pagewalk_core::Counters::meaning(key).unwrap_or_default()}>
+                            <th scope="row">{ *name }</th>
+                            <td data-counter={*key}>{ *v }</td></tr>
+                    }) }
+                    </tbody>
+                </table>
+            }
+            </>
         }
     }
 
@@ -761,9 +866,14 @@ impl App {
                 .scenario
                 .trace
                 .get(step)
-                .and_then(|s| s.label.clone())
-                .unwrap_or_else(|| "an event".to_owned()),
+                .map(|s| s.label.clone().unwrap_or_else(|| s.op.describe()))
+                .unwrap_or_default(),
         };
+        let label = match frame.action {
+            Action::Access { step, .. } => p.scenario.trace.get(step).and_then(|s| s.label.clone()),
+            Action::Event { .. } => None,
+        };
+        let narration = pagewalk_core::view::narrate(&frame.events);
         let mut n = 0;
         let upto = self.model.sub.unwrap_or(usize::MAX);
         let shown = |event: usize| event <= upto;
@@ -774,6 +884,8 @@ impl App {
                     <span class="subpos">{ format!(" — event {} of {}", i + 1, frame.events.len()) }</span>
                 }
             </h3>
+            if let Some(l) = label { <p class="step-label">{ l }</p> }
+            <p class="narration" aria-live="polite">{ narration }</p>
             if let Some(g) = p.grid() {
                 <table class="grid" aria-label="Two-dimensional walk">
                     <thead><tr><th></th>
@@ -819,7 +931,8 @@ impl App {
                             <tr>
                                 <th scope="row">{ l.table_name() }</th>
                                 <td class={classes!(wp.then_some("wp"))} title={if *wp { "write-protected: the hypervisor shadows this guest table" } else { "" }}>
-                                    { format!("{gpa} = {val:#x}") }{ if *wp { " 🔒" } else { "" } }</td>
+                                    { format!("{gpa} = {val:#x}") }
+                                    if *wp { <span class="wp-mark">{"WP"}</span> }</td>
                                 <td>{ v.shadow.get(i).map_or_else(|| "(none)".to_owned(), |(_, h, sv)| format!("{h} = {sv:#x}")) }</td>
                             </tr>
                         }) }

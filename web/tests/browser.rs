@@ -255,3 +255,32 @@ async fn frame_rate_while_playing() {
         step
     );
 }
+
+/// Keys work as soon as the page opens (no click first), never while the learner types in a
+/// field, and a handled key does not also scroll the page.
+#[wasm_bindgen_test]
+async fn keys_work_on_load_but_not_in_fields() {
+    let root = mount("#scenario=native-walk-and-tlb-hit&step=0");
+    settle().await;
+    let window = web_sys::window().expect("a window");
+    let press = |target: &web_sys::EventTarget, k: &str| -> bool {
+        let init = web_sys::KeyboardEventInit::new();
+        init.set_key(k);
+        init.set_bubbles(true);
+        init.set_cancelable(true);
+        let ev = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init)
+            .expect("an event");
+        target.dispatch_event(ev.unchecked_ref()).expect("dispatched")
+    };
+    let body: web_sys::EventTarget = window.document().and_then(|d| d.body()).expect("a body").into();
+    let not_cancelled = press(&body, "ArrowRight");
+    settle().await;
+    assert_eq!(text(&root, "[data-counter=accesses]"), "1", "a key on the page steps");
+    assert!(!not_cancelled, "the handled key's default (scrolling) is prevented");
+    let doc = window.document().expect("a document");
+    let field = doc.create_element("textarea").expect("a textarea");
+    root.append_child(&field).expect("appended");
+    press(&field, "ArrowRight");
+    settle().await;
+    assert_eq!(text(&root, "[data-counter=accesses]"), "1", "a key in a text field does not step");
+}

@@ -101,7 +101,9 @@ pub struct WalkGrid {
     pub retry_rows: Vec<usize>,
     /// Hardware walks in the access (more than one when stage-2 faults were fixed).
     pub walks: u32,
-    /// (g+1)(h+1)-1 for the configured levels: the cost of a walk with no cache at all.
+    /// (g+1)(h+1)-1 for the levels this walk's page sizes need (a 2 MiB guest page ends the
+    /// guest walk at the PD, a 2 MiB stage-2 page each stage-2 walk at the EPT PD): the cost
+    /// of the same walk with no cache at all.
     pub full_walk: u32,
 }
 
@@ -137,6 +139,10 @@ pub fn walk_grid(
     let mut retry_next = false;
     let mut row: Option<usize> = None;
     let mut number = 0u32;
+    // The leaf levels of the last walk: the guest's, and stage 2's for the final address.
+    let mut guest_leaf = Level::L1;
+    let mut stage2_leaf = Level::L1;
+    let mut final_row = false;
     for (i, e) in events.iter().enumerate() {
         match *e {
             Event::WalkBegin { .. } => {
@@ -151,6 +157,7 @@ pub fn walk_grid(
                 }
             }
             Event::NestedBegin { purpose, .. } => {
+                final_row = purpose == NestedPurpose::FinalAddress;
                 rows.push(match purpose {
                     NestedPurpose::GuestTable { level } => format!("{} entry", level.table_name()),
                     NestedPurpose::FinalAddress => "data page".into(),
@@ -187,6 +194,11 @@ pub fn walk_grid(
                 });
             }
             Event::TableRead { table, level, .. } => {
+                if table.is_stage2() && final_row {
+                    stage2_leaf = level;
+                } else if !table.is_stage2() {
+                    guest_leaf = level;
+                }
                 number += 1;
                 let Some(r) = row else { continue };
                 let col = if table.is_stage2() {
@@ -204,8 +216,24 @@ pub fn walk_grid(
             _ => {}
         }
     }
-    let g = u32::from(guest_levels.count());
-    let h = u32::from(stage2_levels.count());
+    let g = u32::from(guest_levels.count()) + 1 - u32::from(guest_leaf.number());
+    let h = u32::from(stage2_levels.count()) + 1 - u32::from(stage2_leaf.number());
+    // Stage-2 levels this walk never reached (below a large stage-2 leaf) get no column.
+    let used = |l: &Level| {
+        *l >= stage2_leaf
+            || cells.iter().any(|c| {
+                c.col
+                    .is_some_and(|i| columns.get(i).is_some_and(|cl| cl == l))
+            })
+    };
+    let keep: Vec<Level> = columns.iter().copied().filter(used).collect();
+    for c in &mut cells {
+        c.col = c
+            .col
+            .and_then(|i| columns.get(i))
+            .and_then(|l| keep.iter().position(|k| k == l));
+    }
+    let columns = keep;
     Some(WalkGrid {
         rows,
         columns: columns
@@ -221,6 +249,205 @@ pub fn walk_grid(
         walks,
         full_walk: (g + 1) * (h + 1) - 1,
     })
+}
+
+/// One sentence that says what an action did, generated from its events: for an access, the
+/// TLB, the references by kind, what the caches skipped, the faults and exits and what the
+/// hypervisor did; for any other action, its flushes and exits. The CLI and the web app show
+/// the same sentence.
+pub fn narrate(events: &[Event]) -> String {
+    use crate::event::{ExitReason, FaultOutcome, FlushCause};
+    let mut guest = 0u32;
+    let mut shadow = 0u32;
+    let mut stage2 = 0u32;
+    let mut stage2_kind = "EPT";
+    let mut walks = 0u32;
+    let mut tlb_hit = None;
+    let mut pwc: Vec<String> = Vec::new();
+    let mut exits: Vec<&'static str> = Vec::new();
+    let mut outcomes: Vec<FaultOutcome> = Vec::new();
+    let mut flushes = 0u32;
+    let mut flushed = 0u32;
+    let mut flush_cause = None;
+    let mut fault = None;
+    let mut ad = 0u32;
+    let mut prefetched = 0u32;
+    let mut stage2_filled = 0u32;
+    let mut new_shadow_pages = 0u32;
+    let mut access = false;
+    for e in events {
+        match *e {
+            Event::AccessBegin { .. } => access = true,
+            Event::TlbHit { level, size, .. } => tlb_hit = Some((level, size)),
+            Event::WalkBegin { .. } => walks += 1,
+            Event::TableRead { table, .. } => match table {
+                TableKind::Guest => guest += 1,
+                TableKind::Shadow => shadow += 1,
+                TableKind::Ept => stage2 += 1,
+                TableKind::Npt => {
+                    stage2 += 1;
+                    stage2_kind = "NPT";
+                }
+            },
+            Event::PwcHit {
+                table,
+                level,
+                mapping,
+                ..
+            } => pwc.push(format!(
+                "a {} for the {} entry",
+                match mapping {
+                    CachedMapping::Linear => "cached entry",
+                    CachedMapping::GuestPhysical => "cached guest-physical mapping",
+                    CachedMapping::Combined => "combined mapping",
+                },
+                table.table_name(level)
+            )),
+            Event::AdUpdate { .. } => ad += 1,
+            Event::VmExit { reason } => exits.push(match reason {
+                ExitReason::External => "an I/O exit",
+                ExitReason::Stage2Fault => "a stage-2 fault",
+                ExitReason::EptMisconfig => "an EPT misconfiguration",
+                ExitReason::PageFault => "a shadow page fault",
+                ExitReason::Cr3Write => "a CR3 write",
+                ExitReason::Invlpg => "an INVLPG",
+                ExitReason::HostCr3 => "the host's CR3 load",
+                ExitReason::KernelEntry => "entering the emulated guest kernel",
+                ExitReason::KernelReturn => "returning from it",
+                ExitReason::RootLoad => "loading an uncached shadow root",
+            }),
+            Event::FaultHandled { outcome } => outcomes.push(outcome),
+            Event::Flush { cause, removed } => {
+                flushes += 1;
+                flushed += removed;
+                if flush_cause.is_none() && !matches!(cause, FlushCause::PageFault) {
+                    flush_cause = Some(cause);
+                }
+            }
+            Event::Fault { fault: f } => fault = Some(f),
+            // A fault the hypervisor fixed does not end the access.
+            Event::AccessEnd { hpa: Some(_) } => fault = None,
+            Event::ShadowFill { prefetch: true, .. } => prefetched += 1,
+            Event::Stage2Fill { .. } => stage2_filled += 1,
+            Event::ShadowPageAlloc { .. } => new_shadow_pages += 1,
+            _ => {}
+        }
+    }
+    let mut parts: Vec<String> = Vec::new();
+    if access {
+        if let Some((level, size)) = tlb_hit.filter(|_| walks == 0) {
+            parts.push(format!(
+                "A TLB hit in the {level:?} ({size} entry): no page walk."
+            ));
+        } else {
+            let refs = guest + shadow + stage2;
+            let mut by_kind = Vec::new();
+            if guest > 0 {
+                by_kind.push(format!("{guest} guest"));
+            }
+            if shadow > 0 {
+                by_kind.push(format!("{shadow} shadow"));
+            }
+            if stage2 > 0 {
+                by_kind.push(format!("{stage2} {stage2_kind}"));
+            }
+            let walked = if walks > 1 {
+                format!(" in {walks} walks")
+            } else {
+                String::new()
+            };
+            parts.push(if by_kind.is_empty() {
+                "A TLB miss.".to_owned()
+            } else {
+                format!(
+                    "A TLB miss: {refs} page-table reference{}{walked} ({}).",
+                    if refs == 1 { "" } else { "s" },
+                    by_kind.join(", ")
+                )
+            });
+            if !pwc.is_empty() {
+                pwc.dedup();
+                parts.push(format!(
+                    "The paging-structure caches let {} start lower: {}.",
+                    if walks > 1 { "walks" } else { "the walk" },
+                    pwc.join(", ")
+                ));
+            }
+        }
+    }
+    if !exits.is_empty() {
+        let fixed = outcomes
+            .iter()
+            .filter(|o| **o == FaultOutcome::Fixed)
+            .count();
+        let mut what = Vec::new();
+        if stage2_filled > 0 {
+            what.push(format!("mapped {stage2_filled} page{} in stage 2", if stage2_filled == 1 { "" } else { "s" }));
+        }
+        if new_shadow_pages > 0 {
+            what.push(format!("made {new_shadow_pages} shadow page{}", if new_shadow_pages == 1 { "" } else { "s" }));
+        }
+        if prefetched > 0 {
+            what.push(format!("prefetched {prefetched} neighbouring entr{}", if prefetched == 1 { "y" } else { "ies" }));
+        }
+        for o in &outcomes {
+            if *o != FaultOutcome::Fixed {
+                what.push(o.describe().to_owned());
+            }
+        }
+        if fixed > 0 && stage2_filled == 0 && new_shadow_pages == 0 {
+            what.push(format!("fixed {fixed} fault{}", if fixed == 1 { "" } else { "s" }));
+        }
+        // "2 shadow page faults", not "a shadow page fault, a shadow page fault".
+        let mut grouped: Vec<(&str, usize)> = Vec::new();
+        for r in &exits {
+            match grouped.iter_mut().find(|(n, _)| n == r) {
+                Some((_, c)) => *c += 1,
+                None => grouped.push((r, 1)),
+            }
+        }
+        let reasons: Vec<String> = grouped
+            .iter()
+            .map(|(r, c)| {
+                if *c == 1 {
+                    (*r).to_owned()
+                } else {
+                    format!("{c} x {}", r.trim_start_matches("a ").trim_start_matches("an "))
+                }
+            })
+            .collect();
+        parts.push(format!(
+            "{} VM exit{} ({}){}",
+            exits.len(),
+            if exits.len() == 1 { "" } else { "s" },
+            reasons.join(", "),
+            if what.is_empty() {
+                ".".to_owned()
+            } else {
+                format!(": the hypervisor {}.", what.join("; "))
+            }
+        ));
+    }
+    if flushes > 0 && (!access || flush_cause.is_some()) {
+        parts.push(format!(
+            "{flushes} TLB flush{} removed {flushed} entr{}.",
+            if flushes == 1 { "" } else { "es" },
+            if flushed == 1 { "y" } else { "ies" }
+        ));
+    }
+    if ad > 0 {
+        parts.push(format!(
+            "The CPU set {ad} accessed/dirty flag{}.",
+            if ad == 1 { "" } else { "s" }
+        ));
+    }
+    if let Some(f) = fault {
+        parts.push(format!("It ends in a fault: {f}."));
+    }
+    if parts.is_empty() {
+        parts.push("Nothing the TLB or the tables see.".to_owned());
+    }
+    parts.join(" ")
 }
 
 #[cfg(test)]
@@ -247,5 +474,74 @@ mod tests {
         let f = address_fields(Gva::new(0x7fff_0000_1234), Levels::Five, PageSize::Size2M);
         assert_eq!(f[1].name, "PML5 index");
         assert_eq!(f.last().map(|f| (f.hi, f.value)), Some((20, 0x1234)));
+    }
+
+    #[test]
+    fn narration_counts_references_by_kind_and_names_the_hypervisor_work() {
+        use crate::presets::OneMapping;
+        use crate::{Access, Gva, Mode, Recorder};
+        let spec = OneMapping {
+            mode: Mode::Ept,
+            tlb: true,
+            pwc: false,
+            ..OneMapping::default()
+        };
+        let mut m = spec.build(Gva::new(0x7fff_0000_1234)).unwrap();
+        let mut r = Recorder::default();
+        m.access(Gva::new(0x7fff_0000_1234), Access::USER_READ, &mut r)
+            .unwrap();
+        // The preset's entries have A/D set already: no flag to set.
+        assert_eq!(
+            narrate(&r.events),
+            "A TLB miss: 24 page-table references (4 guest, 20 EPT)."
+        );
+        let mut r = Recorder::default();
+        m.access(Gva::new(0x7fff_0000_1234), Access::USER_READ, &mut r)
+            .unwrap();
+        assert!(narrate(&r.events).starts_with("A TLB hit in the L1"), "{}", narrate(&r.events));
+        // Under shadow paging a first touch exits and the hypervisor builds shadow pages.
+        let mut m = OneMapping {
+            mode: Mode::Shadow,
+            ..OneMapping::default()
+        }
+        .build(Gva::new(0x7fff_0000_1234))
+        .unwrap();
+        let mut r = Recorder::default();
+        m.access(Gva::new(0x7fff_0000_1234), Access::USER_READ, &mut r)
+            .unwrap();
+        let n = narrate(&r.events);
+        assert!(n.contains("1 VM exit (a shadow page fault): the hypervisor made 4 shadow pages"), "{n}");
+        assert!(!n.contains("fault:"), "the fixed fault does not end the access: {n}");
+    }
+
+    /// The formula under the grid counts the levels this walk's page sizes need, and a
+    /// stage-2 level never reached gets no column (issue "The web app teaches").
+    #[test]
+    fn the_grid_formula_follows_the_page_sizes_walked() {
+        use crate::presets::OneMapping;
+        use crate::{Access, Gva, Mode, Recorder};
+        for (guest_page, host_page, want, columns) in [
+            (PageSize::Size4K, PageSize::Size4K, 24, 4),
+            (PageSize::Size2M, PageSize::Size4K, 19, 4),
+            (PageSize::Size4K, PageSize::Size2M, 19, 3),
+            (PageSize::Size2M, PageSize::Size2M, 15, 3),
+        ] {
+            let spec = OneMapping {
+                mode: Mode::Ept,
+                guest_page,
+                host_page,
+                tlb: false,
+                pwc: false,
+                ..OneMapping::default()
+            };
+            let gva = Gva::new(0x7fff_4000_1234);
+            let mut m = spec.build(gva).unwrap();
+            let mut r = Recorder::default();
+            m.access(gva, Access::USER_READ, &mut r).unwrap();
+            let g = walk_grid(&r.events, Levels::Four, Levels::Four).unwrap();
+            assert_eq!(g.full_walk, want, "{guest_page:?} over {host_page:?}");
+            assert_eq!(g.cells.len() as u32, want);
+            assert_eq!(g.columns.len(), columns, "{guest_page:?} over {host_page:?}");
+        }
     }
 }

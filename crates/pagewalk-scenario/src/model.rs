@@ -261,6 +261,50 @@ pub enum Op {
 }
 
 impl Op {
+    /// A title for a trace entry that has no label: what it does, in words.
+    pub fn describe(&self) -> String {
+        let user = |u: bool| if u { "" } else { " (supervisor)" };
+        match *self {
+            Op::Access { gva, kind, user: u } => format!(
+                "{} of {gva:#x}{}",
+                match kind {
+                    AccessKind::Read => "a read",
+                    AccessKind::Write => "a write",
+                    AccessKind::Fetch => "an instruction fetch",
+                },
+                user(u)
+            ),
+            Op::Sequential { start, length, repeat, .. } => {
+                format!("sequential accesses over {length} bytes from {start:#x}, {repeat} pass(es)")
+            }
+            Op::Strided { start, stride, count, repeat, .. } => format!(
+                "{count} accesses {stride:#x} apart from {start:#x}, {repeat} pass(es)"
+            ),
+            Op::Random { start, span, count, .. } => {
+                format!("{count} random accesses in {span:#x} bytes from {start:#x}")
+            }
+            Op::WorkingSet { start, pages, rounds, .. } => {
+                format!("a working set of {pages} pages from {start:#x}, {rounds} round(s)")
+            }
+            Op::VmExit { count: 1 } => "a VM exit and the entry back".to_owned(),
+            Op::VmExit { count } => format!("{count} VM exits and entries"),
+            Op::Cr3 { space, noflush, from_guest } => format!(
+                "{} loads CR3 of address space {}{}",
+                if from_guest { "the guest (MOV to CR3)" } else { "the host (KVM_SET_SREGS)" },
+                space + 1,
+                if noflush { " with bit 63 set" } else { "" }
+            ),
+            Op::Invlpg { gva } => format!("INVLPG {gva:#x}"),
+            Op::Invpcid { kind, pcid, .. } => format!("INVPCID type {kind} (PCID {pcid})"),
+            Op::Invvpid { kind, vpid, .. } => format!("INVVPID type {kind} (VPID {vpid})"),
+            Op::Invept { kind } => format!("INVEPT type {kind}"),
+            Op::PteWrite { gva, level, .. } => {
+                format!("the guest writes its level-{level} entry for {gva:#x}")
+            }
+            Op::SetAc { value } => format!("RFLAGS.AC = {}", u8::from(value)),
+        }
+    }
+
     /// How many actions (accesses or events) the operation expands to.
     pub fn actions(&self) -> u64 {
         match *self {
