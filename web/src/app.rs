@@ -80,13 +80,17 @@ fn set_fragment(f: &str) {
         if let Ok(h) = w.history() {
             let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(f));
         }
-        // Remembered for the next visit (a lesson or a page, not edited text, which can be
-        // long).
-        if !f.contains("text=") {
-            if let Ok(Some(store)) = w.local_storage() {
-                let _ = store.set_item("pagewalk.last", f);
-            }
-        }
+    }
+}
+
+/// Remembers where the learner is, for the next visit (a lesson or a page, not edited text,
+/// which can be long). Not called on every step of playback: storage is slow.
+fn remember(f: &str) {
+    if f.contains("text=") {
+        return;
+    }
+    if let Some(Ok(Some(store))) = web_sys::window().map(|w| w.local_storage()) {
+        let _ = store.set_item("pagewalk.last", f);
     }
 }
 
@@ -121,7 +125,11 @@ impl Model {
 
     fn sync_url(&mut self) {
         self.link.step = self.player.as_ref().map_or(0, |p| p.cursor);
-        set_fragment(&link_fragment(&self.link));
+        let f = link_fragment(&self.link);
+        set_fragment(&f);
+        if !self.playing {
+            remember(&f);
+        }
     }
 }
 
@@ -135,7 +143,15 @@ pub struct App {
 }
 
 /// The keys the app handles.
-const KEYS: [&str; 7] = ["ArrowRight", "ArrowLeft", " ", "End", "ArrowDown", "ArrowUp", "."];
+const KEYS: [&str; 7] = [
+    "ArrowRight",
+    "ArrowLeft",
+    " ",
+    "End",
+    "ArrowDown",
+    "ArrowUp",
+    ".",
+];
 
 /// Listens for keys on the whole window, so they work as soon as the page opens, but never
 /// while the learner types in a field; a handled key does not also scroll the page.
@@ -255,7 +271,9 @@ impl Component for App {
                 m.playing = false;
                 m._ticker = None;
                 m.link.page = Some(slug);
-                set_fragment(&link_fragment(&m.link));
+                let f = link_fragment(&m.link);
+                set_fragment(&f);
+                remember(&f);
                 return true;
             }
             Msg::Hash(fragment) => {
@@ -606,7 +624,6 @@ impl App {
             return html! {};
         };
         let link = ctx.link();
-        let recorded = p.frames.len();
         let onseek = link.callback(|e: InputEvent| {
             let v = e
                 .target_unchecked_into::<web_sys::HtmlInputElement>()
@@ -635,7 +652,7 @@ impl App {
                         <option value="16" selected={self.model.speed_ms == 16}>{"fastest"}</option>
                     </select>
                 </label>
-                <input type="range" min="0" max={recorded.max(p.cursor).to_string()} value={p.cursor.to_string()}
+                <input type="range" min="0" max={p.total.to_string()} value={p.cursor.to_string()}
                     oninput={onseek} aria-label="Timeline" />
                 <span class="position" id="position">{ format!("step {} of {}", p.cursor, p.total) }</span>
             </div>

@@ -50,12 +50,15 @@ pub struct Player {
     /// The scenario.
     pub scenario: Scenario,
     session: Session,
-    /// Recorded frames, in order.
+    /// Recorded frames, in order: a window of at most [`RECORD_LIMIT`] actions, the first
+    /// of which is action `base + 1`.
     pub frames: Vec<Frame>,
-    /// The frame shown (0 = before the first action).
+    /// Actions run before the first recorded frame.
+    pub base: usize,
+    /// The counters after those `base` actions.
+    base_counters: Counters,
+    /// The action shown (0 = before the first action), counted from the start of the trace.
     pub cursor: usize,
-    /// Counters after running to the end (beyond the recorded frames), if done.
-    pub final_counters: Option<Counters>,
     /// Total actions of the trace.
     pub total: u64,
     /// An error the run hit (a limit, an entry that cannot run).
@@ -71,25 +74,45 @@ impl Player {
             file: name.to_owned(),
             items: vec![d],
         })?;
+        let base_counters = Counters::new(scenario.machine.cost);
         Ok(Player {
             scenario,
             session,
             frames: Vec::new(),
+            base: 0,
+            base_counters,
             cursor: 0,
-            final_counters: None,
             total,
             error: None,
         })
     }
 
+    /// Actions run so far (recorded or not).
+    fn executed(&self) -> usize {
+        self.base + self.frames.len()
+    }
+
+    /// The counters after every action run so far.
+    fn last_counters(&self) -> Counters {
+        self.frames
+            .last()
+            .map_or(self.base_counters, |f| f.counters)
+    }
+
     fn record_next(&mut self) -> bool {
-        if self.frames.len() >= RECORD_LIMIT || self.error.is_some() {
+        if self.error.is_some() {
             return false;
         }
-        let mut rec = Recorder::new(self.scenario.machine.cost);
-        if let Some(last) = self.frames.last() {
-            rec.counters = last.counters;
+        if self.frames.len() >= RECORD_LIMIT {
+            // Keep a window: the oldest half goes, the cursor can still step back through
+            // the rest, and further back is replayed from the start.
+            let drop = RECORD_LIMIT / 2;
+            self.base_counters = self.frames[drop - 1].counters;
+            self.frames.drain(..drop);
+            self.base += drop;
         }
+        let mut rec = Recorder::new(self.scenario.machine.cost);
+        rec.counters = self.last_counters();
         match self.session.next(&mut rec) {
             Ok(Some(action)) => {
                 let m = self.session.machine();
@@ -143,12 +166,12 @@ impl Player {
 
     /// One step forward (recording the next action if needed).
     pub fn step(&mut self) -> bool {
-        if self.cursor < self.frames.len() {
+        if self.cursor < self.executed() {
             self.cursor += 1;
             return true;
         }
         if self.record_next() {
-            self.cursor = self.frames.len();
+            self.cursor = self.executed();
             true
         } else {
             false
@@ -167,58 +190,75 @@ impl Player {
 
     /// One step back.
     pub fn back(&mut self) {
-        self.cursor = self.cursor.saturating_sub(1);
+        let n = self.cursor.saturating_sub(1);
+        self.seek(n);
     }
 
-    /// Goes to frame `n` (recording up to it).
+    /// Goes to action `n` of the trace, any of them: the actions before the recorded window
+    /// are run again from the start without recording, then a window of frames is recorded
+    /// up to `n`, so the counters always agree with the step shown.
     pub fn seek(&mut self, n: usize) {
-        while self.frames.len() < n && self.record_next() {}
-        self.cursor = n.min(self.frames.len());
-    }
-
-    /// Runs the whole trace; past the recorded frames only counters are kept.
-    pub fn run_to_end(&mut self) {
-        while self.record_next() {}
-        self.cursor = self.frames.len();
-        if self.error.is_some() || self.final_counters.is_some() {
-            return;
-        }
-        let mut c = self
-            .frames
-            .last()
-            .map_or_else(|| Counters::new(self.scenario.machine.cost), |f| f.counters);
-        loop {
-            match self.session.next(&mut c) {
-                Ok(Some(_)) => {}
-                Ok(None) => break,
+        let n = n.min(usize::try_from(self.total).unwrap_or(usize::MAX));
+        if n < self.base {
+            // Before the window: start again.
+            match Session::new(self.scenario.clone()) {
+                Ok(s) => self.session = s,
                 Err(d) => {
                     self.error = Some(d.to_string());
-                    break;
+                    return;
                 }
             }
+            self.frames.clear();
+            self.base = 0;
+            self.base_counters = Counters::new(self.scenario.machine.cost);
+            self.error = None;
         }
-        self.final_counters = Some(c);
+        // Far ahead: run without recording up to half a window before `n`.
+        let skip_to = n.saturating_sub(RECORD_LIMIT / 2);
+        if skip_to > self.executed() {
+            let mut c = self.last_counters();
+            let mut done = self.executed();
+            while done < skip_to {
+                match self.session.next(&mut c) {
+                    Ok(Some(_)) => done += 1,
+                    Ok(None) => break,
+                    Err(d) => {
+                        self.error = Some(d.to_string());
+                        break;
+                    }
+                }
+            }
+            self.frames.clear();
+            self.base = done;
+            self.base_counters = c;
+        }
+        while self.executed() < n && self.record_next() {}
+        self.cursor = n.min(self.executed()).max(self.base);
+    }
+
+    /// Runs the whole trace and shows its last action.
+    pub fn run_to_end(&mut self) {
+        self.seek(usize::try_from(self.total).unwrap_or(usize::MAX));
+        // The trace may hold fewer actions than its patterns promise (an error stops it).
+        while self.record_next() {}
+        self.cursor = self.executed();
     }
 
     /// Whether every action has run.
     pub fn finished(&self) -> bool {
-        self.session.finished() && self.cursor == self.frames.len()
+        self.session.finished() && self.cursor == self.executed()
     }
 
     /// The frame shown, if any.
     pub fn current(&self) -> Option<&Frame> {
-        self.cursor.checked_sub(1).and_then(|i| self.frames.get(i))
+        self.cursor
+            .checked_sub(self.base + 1)
+            .and_then(|i| self.frames.get(i))
     }
 
-    /// The counters to show.
+    /// The counters to show: those after the action shown.
     pub fn counters(&self) -> Counters {
-        if self.cursor == self.frames.len() {
-            if let Some(c) = self.final_counters {
-                return c;
-            }
-        }
-        self.current()
-            .map_or_else(|| Counters::new(self.scenario.machine.cost), |f| f.counters)
+        self.current().map_or(self.base_counters, |f| f.counters)
     }
 
     /// The bit fields of the current access's address.
@@ -267,7 +307,7 @@ pub const CHART_POINTS: usize = 240;
 impl Player {
     /// The chart series up to the step shown (sampled to [`CHART_POINTS`]).
     pub fn series(&self) -> Series {
-        let shown = &self.frames[..self.cursor.min(self.frames.len())];
+        let shown = &self.frames[..self.cursor.saturating_sub(self.base).min(self.frames.len())];
         let stride = shown.len().div_ceil(CHART_POINTS).max(1);
         let mut s = Series::default();
         for f in shown.iter().skip(stride - 1).step_by(stride) {
@@ -795,6 +835,12 @@ pub struct Entry {
 
 /// Bundled scenarios grouped by topic, in file order.
 pub fn gallery() -> Vec<(String, Vec<Entry>)> {
+    // Parsing every bundled file is not free: once per page, not once per frame.
+    static GALLERY: std::sync::OnceLock<Vec<(String, Vec<Entry>)>> = std::sync::OnceLock::new();
+    GALLERY.get_or_init(build_gallery).clone()
+}
+
+fn build_gallery() -> Vec<(String, Vec<Entry>)> {
     PATH.iter()
         .map(|(topic, names)| {
             let entries = names
@@ -912,8 +958,37 @@ mod tests {
     fn run_to_end_past_the_recording_keeps_counting() {
         let mut p = Player::load("reach", bundled("tlb-reach-4k-vs-2m").unwrap()).unwrap();
         p.run_to_end();
-        assert_eq!(p.frames.len(), RECORD_LIMIT);
+        assert!(p.frames.len() <= RECORD_LIMIT);
         assert_eq!(p.counters().accesses, 43008);
+        assert_eq!(
+            p.cursor as u64, p.total,
+            "the walk pane shows the last step too"
+        );
+        assert!(p.current().is_some());
+    }
+
+    /// Any step of a long scenario can be shown, its counters agree with it, and stepping
+    /// back before the recorded window replays (the 2 MiB half of the TLB-reach lesson starts
+    /// after step 21,506).
+    #[test]
+    fn seeking_anywhere_shows_that_step_with_its_counters() {
+        let mut p = Player::load("reach", bundled("tlb-reach-4k-vs-2m").unwrap()).unwrap();
+        p.seek(30_000);
+        assert_eq!(p.cursor, 30_000);
+        let f = p.current().expect("a frame at 30000");
+        let accesses = f.counters.accesses;
+        assert_eq!(p.counters().accesses, accesses);
+        assert!((29_990..=30_000).contains(&accesses), "{accesses}");
+        let Action::Access { gva, .. } = f.action else {
+            panic!("an access")
+        };
+        let _ = gva;
+        p.back();
+        assert_eq!(p.cursor, 29_999);
+        p.seek(10);
+        assert_eq!(p.cursor, 10);
+        assert_eq!(p.counters().accesses, 10);
+        assert!(p.frames.len() <= RECORD_LIMIT);
     }
 
     #[test]

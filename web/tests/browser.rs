@@ -270,17 +270,34 @@ async fn keys_work_on_load_but_not_in_fields() {
         init.set_cancelable(true);
         let ev = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init)
             .expect("an event");
-        target.dispatch_event(ev.unchecked_ref()).expect("dispatched")
+        target
+            .dispatch_event(ev.unchecked_ref())
+            .expect("dispatched")
     };
-    let body: web_sys::EventTarget = window.document().and_then(|d| d.body()).expect("a body").into();
+    let body: web_sys::EventTarget = window
+        .document()
+        .and_then(|d| d.body())
+        .expect("a body")
+        .into();
     let not_cancelled = press(&body, "ArrowRight");
     settle().await;
-    assert_eq!(text(&root, "[data-counter=accesses]"), "1", "a key on the page steps");
-    assert!(!not_cancelled, "the handled key's default (scrolling) is prevented");
+    assert_eq!(
+        text(&root, "[data-counter=accesses]"),
+        "1",
+        "a key on the page steps"
+    );
+    assert!(
+        !not_cancelled,
+        "the handled key's default (scrolling) is prevented"
+    );
     let doc = window.document().expect("a document");
     let field = doc.create_element("textarea").expect("a textarea");
     root.append_child(&field).expect("appended");
     press(&field, "ArrowRight");
     settle().await;
-    assert_eq!(text(&root, "[data-counter=accesses]"), "1", "a key in a text field does not step");
+    assert_eq!(
+        text(&root, "[data-counter=accesses]"),
+        "1",
+        "a key in a text field does not step"
+    );
 }

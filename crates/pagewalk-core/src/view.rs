@@ -382,13 +382,22 @@ pub fn narrate(events: &[Event]) -> String {
             .count();
         let mut what = Vec::new();
         if stage2_filled > 0 {
-            what.push(format!("mapped {stage2_filled} page{} in stage 2", if stage2_filled == 1 { "" } else { "s" }));
+            what.push(format!(
+                "mapped {stage2_filled} page{} in stage 2",
+                if stage2_filled == 1 { "" } else { "s" }
+            ));
         }
         if new_shadow_pages > 0 {
-            what.push(format!("made {new_shadow_pages} shadow page{}", if new_shadow_pages == 1 { "" } else { "s" }));
+            what.push(format!(
+                "made {new_shadow_pages} shadow page{}",
+                if new_shadow_pages == 1 { "" } else { "s" }
+            ));
         }
         if prefetched > 0 {
-            what.push(format!("prefetched {prefetched} neighbouring entr{}", if prefetched == 1 { "y" } else { "ies" }));
+            what.push(format!(
+                "prefetched {prefetched} neighbouring entr{}",
+                if prefetched == 1 { "y" } else { "ies" }
+            ));
         }
         for o in &outcomes {
             if *o != FaultOutcome::Fixed {
@@ -396,7 +405,10 @@ pub fn narrate(events: &[Event]) -> String {
             }
         }
         if fixed > 0 && stage2_filled == 0 && new_shadow_pages == 0 {
-            what.push(format!("fixed {fixed} fault{}", if fixed == 1 { "" } else { "s" }));
+            what.push(format!(
+                "fixed {fixed} fault{}",
+                if fixed == 1 { "" } else { "s" }
+            ));
         }
         // "2 shadow page faults", not "a shadow page fault, a shadow page fault".
         let mut grouped: Vec<(&str, usize)> = Vec::new();
@@ -412,7 +424,10 @@ pub fn narrate(events: &[Event]) -> String {
                 if *c == 1 {
                     (*r).to_owned()
                 } else {
-                    format!("{c} x {}", r.trim_start_matches("a ").trim_start_matches("an "))
+                    format!(
+                        "{c} x {}",
+                        r.trim_start_matches("a ").trim_start_matches("an ")
+                    )
                 }
             })
             .collect();
@@ -498,7 +513,11 @@ mod tests {
         let mut r = Recorder::default();
         m.access(Gva::new(0x7fff_0000_1234), Access::USER_READ, &mut r)
             .unwrap();
-        assert!(narrate(&r.events).starts_with("A TLB hit in the L1"), "{}", narrate(&r.events));
+        assert!(
+            narrate(&r.events).starts_with("A TLB hit in the L1"),
+            "{}",
+            narrate(&r.events)
+        );
         // Under shadow paging a first touch exits and the hypervisor builds shadow pages.
         let mut m = OneMapping {
             mode: Mode::Shadow,
@@ -510,8 +529,14 @@ mod tests {
         m.access(Gva::new(0x7fff_0000_1234), Access::USER_READ, &mut r)
             .unwrap();
         let n = narrate(&r.events);
-        assert!(n.contains("1 VM exit (a shadow page fault): the hypervisor made 4 shadow pages"), "{n}");
-        assert!(!n.contains("fault:"), "the fixed fault does not end the access: {n}");
+        assert!(
+            n.contains("1 VM exit (a shadow page fault): the hypervisor made 4 shadow pages"),
+            "{n}"
+        );
+        assert!(
+            !n.contains("fault:"),
+            "the fixed fault does not end the access: {n}"
+        );
     }
 
     /// The formula under the grid counts the levels this walk's page sizes need, and a
@@ -541,7 +566,11 @@ mod tests {
             let g = walk_grid(&r.events, Levels::Four, Levels::Four).unwrap();
             assert_eq!(g.full_walk, want, "{guest_page:?} over {host_page:?}");
             assert_eq!(g.cells.len() as u32, want);
-            assert_eq!(g.columns.len(), columns, "{guest_page:?} over {host_page:?}");
+            assert_eq!(
+                g.columns.len(),
+                columns,
+                "{guest_page:?} over {host_page:?}"
+            );
         }
     }
 }

@@ -274,23 +274,49 @@ impl Op {
                 },
                 user(u)
             ),
-            Op::Sequential { start, length, repeat, .. } => {
-                format!("sequential accesses over {length} bytes from {start:#x}, {repeat} pass(es)")
+            Op::Sequential {
+                start,
+                length,
+                repeat,
+                ..
+            } => {
+                format!(
+                    "sequential accesses over {length} bytes from {start:#x}, {repeat} pass(es)"
+                )
             }
-            Op::Strided { start, stride, count, repeat, .. } => format!(
-                "{count} accesses {stride:#x} apart from {start:#x}, {repeat} pass(es)"
-            ),
-            Op::Random { start, span, count, .. } => {
+            Op::Strided {
+                start,
+                stride,
+                count,
+                repeat,
+                ..
+            } => format!("{count} accesses {stride:#x} apart from {start:#x}, {repeat} pass(es)"),
+            Op::Random {
+                start, span, count, ..
+            } => {
                 format!("{count} random accesses in {span:#x} bytes from {start:#x}")
             }
-            Op::WorkingSet { start, pages, rounds, .. } => {
+            Op::WorkingSet {
+                start,
+                pages,
+                rounds,
+                ..
+            } => {
                 format!("a working set of {pages} pages from {start:#x}, {rounds} round(s)")
             }
             Op::VmExit { count: 1 } => "a VM exit and the entry back".to_owned(),
             Op::VmExit { count } => format!("{count} VM exits and entries"),
-            Op::Cr3 { space, noflush, from_guest } => format!(
+            Op::Cr3 {
+                space,
+                noflush,
+                from_guest,
+            } => format!(
                 "{} loads CR3 of address space {}{}",
-                if from_guest { "the guest (MOV to CR3)" } else { "the host (KVM_SET_SREGS)" },
+                if from_guest {
+                    "the guest (MOV to CR3)"
+                } else {
+                    "the host (KVM_SET_SREGS)"
+                },
                 space + 1,
                 if noflush { " with bit 63 set" } else { "" }
             ),
