@@ -52,6 +52,13 @@ grep -q 'href="#scenario=workload-under-ept&amp;step=0"' <<<"$dom" || fail "the 
 grep -q '32 - 2 = 10' <<<"$dom" || fail "the post-claims page lacks the RAM-for-VMs example"
 echo "ok: #page=post-claims shows the post's claims with links to lessons"
 
+dom=$(chrome --dump-dom "http://127.0.0.1:$port/#compare=workload-under-shadow,workload-under-ept")
+grep -q 'data-left="vm_exits">520<' <<<"$dom" || fail "the comparison does not show shadow paging's 520 exits"
+grep -q 'data-right="vm_exits">520<' <<<"$dom" || fail "the comparison does not show EPT's 520 exits"
+grep -q 'data-right="ept_violations">520<' <<<"$dom" || fail "the comparison does not show EPT's 520 violations"
+grep -q 'one scale for both' <<<"$dom" || fail "the comparison chart is missing"
+echo "ok: #compare=workload-under-shadow,workload-under-ept shows both columns and one chart scale"
+
 zero_ways='schema%20%3D%201%0Aname%20%3D%20%22x%22%0Alesson%20%3D%20%22y%22%0A%5Bmachine%5D%0Atlb%20%3D%20%7B%20l1d_4k%20%3D%20%2216x0%22%20%7D%0A'
 dom=$(chrome --dump-dom "http://127.0.0.1:$port/#text=$zero_ways&step=0")
 grep -q 'data-line="5"' <<<"$dom" || fail "a TLB array of 0 ways in a link does not show its error"
@@ -66,5 +73,7 @@ echo "ok: screenshot in target/e2e/ept-walk.png"
 chrome --screenshot=target/e2e/start.png --window-size=1400,1000 "http://127.0.0.1:$port/" >/dev/null
 chrome --screenshot=target/e2e/start-phone.png --window-size=390,844 "http://127.0.0.1:$port/" >/dev/null
 chrome --screenshot=target/e2e/lesson-phone.png --window-size=390,844 "http://127.0.0.1:$port/#scenario=ept-24-references&step=1" >/dev/null
+chrome --screenshot=target/e2e/compare.png --window-size=1400,1000 "http://127.0.0.1:$port/#compare=workload-under-shadow,workload-under-ept" >/dev/null
+chrome --screenshot=target/e2e/lesson.png --window-size=1400,1000 "http://127.0.0.1:$port/#scenario=kvm-read-then-write&step=20" >/dev/null
 chrome --screenshot=target/e2e/post-claims.png --window-size=1400,1000 "http://127.0.0.1:$port/#page=post-claims" >/dev/null
-echo "6 passed, 0 failed"
+echo "7 passed, 0 failed"

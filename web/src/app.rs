@@ -65,6 +65,8 @@ pub enum Msg {
     KvmJson(String),
     /// Open a reading page.
     OpenPage(String),
+    /// Show two lessons side by side.
+    Compare(String, String),
     /// The URL fragment changed (a link was followed, or Back).
     Hash(String),
 }
@@ -206,7 +208,11 @@ impl Component for App {
 
     fn create(_ctx: &Context<Self>) -> Self {
         let mut link = parse_link(&window_fragment());
-        if link.scenario.is_none() && link.text.is_none() && link.page.is_none() {
+        if link.scenario.is_none()
+            && link.text.is_none()
+            && link.page.is_none()
+            && link.compare.is_none()
+        {
             // A first visit starts at the beginning, not in a lesson.
             link.page = Some("start".into());
         }
@@ -263,6 +269,7 @@ impl Component for App {
                         text: None,
                         step: 0,
                         page: None,
+                        compare: None,
                     };
                     m.load(&format!("{name}.toml"), t);
                 }
@@ -276,11 +283,27 @@ impl Component for App {
                 remember(&f);
                 return true;
             }
+            Msg::Compare(l, r) => {
+                m.playing = false;
+                m._ticker = None;
+                m.link.page = None;
+                m.link.compare = Some((l, r));
+                let f = link_fragment(&m.link);
+                set_fragment(&f);
+                remember(&f);
+                return true;
+            }
             Msg::Hash(fragment) => {
                 let link = parse_link(&fragment);
                 if link == m.link {
                     return false;
                 }
+                if link.compare.is_some() {
+                    m.link.page = None;
+                    m.link.compare = link.compare;
+                    return true;
+                }
+                m.link.compare = None;
                 m.sub = None;
                 m.playing = false;
                 m._ticker = None;
@@ -323,6 +346,7 @@ impl Component for App {
                     text: Some(m.text.clone()),
                     step: 0,
                     page: None,
+                    compare: None,
                 };
                 let t = m.text.clone();
                 m.load("edited.toml", &t);
@@ -445,7 +469,9 @@ impl Component for App {
                 <div class="columns">
                     <nav class="gallery" aria-label="Scenarios">{ self.gallery(ctx) }</nav>
                     <main>
-                    if self.model.link.page.as_deref() == Some("start") {
+                    if let Some((l, r)) = self.model.link.compare.clone() {
+                        { self.compare(&l, &r) }
+                    } else if self.model.link.page.as_deref() == Some("start") {
                         { self.start(ctx) }
                     } else if let Some(page) = self.model.link.page.as_deref().and_then(crate::pages::page) {
                         { self.page(page) }
@@ -531,6 +557,128 @@ impl App {
         }
     }
 
+    /// Two lessons side by side: every counter that is not zero on either side with the
+    /// difference, and the cycles by kind as bars on one scale.
+    fn compare(&self, l: &str, r: &str) -> Html {
+        let (Some(a), Some(b)) = (crate::state::run_side(l), crate::state::run_side(r)) else {
+            return html! {
+                <div class="lesson"><h2>{"Nothing to compare"}</h2>
+                <p class="error">{ format!("no bundled lesson is named \"{l}\" or \"{r}\"") }</p></div>
+            };
+        };
+        let what = crate::state::COMPARISONS
+            .iter()
+            .find(|(x, y, _)| *x == l && *y == r)
+            .map_or("side by side", |(_, _, w)| *w);
+        let rows = crate::state::compare_rows(&a.counters, &b.counters);
+        let (left, right) = what.split_once(" | ").map_or(("left", "right"), |(x, y)| {
+            // "VPID off | on": the right side repeats the left's first word.
+            (x, y)
+        });
+        let right = if right.split_whitespace().count() == 1 && left.contains(' ') {
+            format!("{} {right}", left.rsplit_once(' ').map_or("", |(h, _)| h))
+        } else {
+            right.to_owned()
+        };
+        let kinds = [
+            (
+                "walks",
+                "walk",
+                a.counters.cycles_walk(),
+                b.counters.cycles_walk(),
+            ),
+            (
+                "VM exits",
+                "vm",
+                a.counters.cycles_vm_exit(),
+                b.counters.cycles_vm_exit(),
+            ),
+            (
+                "hypervisor work",
+                "hv",
+                a.counters.cycles_hypervisor(),
+                b.counters.cycles_hypervisor(),
+            ),
+            (
+                "TLB and caches",
+                "tlbc",
+                a.counters.cycles_tlb(),
+                b.counters.cycles_tlb(),
+            ),
+        ];
+        let max = a.counters.cycles().max(b.counters.cycles()).max(1) as f64;
+        let bar = |side: usize| {
+            let mut x = 0.0;
+            let segments: Vec<Html> = kinds
+                .iter()
+                .map(|(name, class, va, vb)| {
+                    let v = if side == 0 { *va } else { *vb };
+                    let w = 560.0 * v as f64 / max;
+                    let seg = html! {
+                        <rect class={*class} x={format!("{x:.1}")} y="0" width={format!("{w:.1}")} height="22">
+                            <title>{ format!("{name}: {v} cycles") }</title>
+                        </rect>
+                    };
+                    x += w;
+                    seg
+                })
+                .collect();
+            segments
+        };
+        let ticks: Vec<Html> = (0..=4)
+            .map(|i| {
+                let v = max * f64::from(i) / 4.0;
+                let x = 560.0 * f64::from(i) / 4.0;
+                html! {
+                    <g>
+                        <line x1={format!("{x:.1}")} x2={format!("{x:.1}")} y1="0" y2="64" class="tick" />
+                        <text x={format!("{x:.1}")} y="78" class="tick-label">{ format!("{:.0}k", v / 1000.0) }</text>
+                    </g>
+                }
+            })
+            .collect();
+        html! {
+            <article class="compare" aria-label="Two lessons side by side">
+                <h2>{ format!("Compare: {what}") }</h2>
+                <div class="compare-cols">
+                    <div><h3><a href={format!("#scenario={}&step=0", a.name)}>{ &a.title }</a></h3><p>{ &a.lesson }</p>
+                        if let Some(e) = &a.error { <p class="error">{ e }</p> }</div>
+                    <div><h3><a href={format!("#scenario={}&step=0", b.name)}>{ &b.title }</a></h3><p>{ &b.lesson }</p>
+                        if let Some(e) = &b.error { <p class="error">{ e }</p> }</div>
+                </div>
+                <figure class="compare-chart">
+                    <figcaption>{"Cycles by kind, whole run (one scale for both; the cost model's cycles: 40 per memory reference, 1200 per VM exit round trip, ...)"}</figcaption>
+                    <svg viewBox="-110 -4 690 86" role="img" aria-label="cycles by kind for both lessons on one scale">
+                        { for ticks }
+                        <g transform="translate(0,4)">{ for bar(0) }</g>
+                        <g transform="translate(0,34)">{ for bar(1) }</g>
+                        <text x="-6" y="19" class="bar-label side">{ left }</text>
+                        <text x="-6" y="49" class="bar-label side">{ right.clone() }</text>
+                    </svg>
+                    <p class="legend">
+                        { for kinds.iter().map(|(name, class, _, _)| html! { <span class={classes!("key", *class)}>{ *name }</span> }) }
+                        <span>{" — axis in thousands of cycles"}</span>
+                    </p>
+                </figure>
+                <table class="compare-table">
+                    <thead><tr><th scope="col">{"counter"}</th><th scope="col">{ left }</th><th scope="col">{ right.clone() }</th><th scope="col">{"difference"}</th></tr></thead>
+                    <tbody>
+                    { for rows.iter().map(|(k, x, y)| {
+                        let d = *y as i128 - *x as i128;
+                        html! {
+                            <tr class={classes!((x != y).then_some("differs"))} title={pagewalk_core::Counters::meaning(k).unwrap_or_default()}>
+                                <th scope="row">{ k.replace('_', " ") }</th>
+                                <td data-left={*k}>{ *x }</td><td data-right={*k}>{ *y }</td>
+                                <td>{ if d == 0 { String::new() } else { format!("{d:+}") } }</td>
+                            </tr>
+                        }
+                    }) }
+                    </tbody>
+                </table>
+            </article>
+        }
+    }
+
     fn page(&self, page: &crate::pages::Page) -> Html {
         let html = crate::pages::render(page.markdown, &|s| bundled(s).is_some());
         html! {
@@ -597,6 +745,12 @@ impl App {
             })
         };
         let (prev, next) = (nav(false), nav(true));
+        let compare = crate::state::comparison_of(&name).map(|(l, r, what)| {
+            let onclick = ctx
+                .link()
+                .callback(move |_| Msg::Compare(l.to_owned(), r.to_owned()));
+            (what, onclick)
+        });
         match &self.model.player {
             Some(p) => html! {
                 <div class="lesson">
@@ -611,6 +765,7 @@ impl App {
                     <nav class="lesson-nav" aria-label="Lessons">
                         if let Some((t, onclick)) = prev { <button {onclick} title={t.clone()}>{ format!("← {t}") }</button> }
                         if let Some((t, onclick)) = next { <button {onclick} title={t.clone()}>{ format!("next: {t} →") }</button> }
+                        if let Some((what, onclick)) = compare { <button class="compare-btn" {onclick}>{ format!("compare side by side: {what}") }</button> }
                     </nav>
                     if let Some(e) = &p.error { <p class="error">{ e }</p> }
                 </div>

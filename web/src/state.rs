@@ -611,6 +611,8 @@ pub struct Link {
     pub step: usize,
     /// A reading page shown instead of a scenario (`#page=post-claims`).
     pub page: Option<String>,
+    /// Two bundled scenarios side by side (`#compare=left,right`).
+    pub compare: Option<(String, String)>,
 }
 
 /// Parses a URL fragment (with or without the leading `#`).
@@ -623,6 +625,12 @@ pub fn parse_link(fragment: &str) -> Link {
             "text" => link.text = Some(decode(v)),
             "step" => link.step = v.parse().unwrap_or(0),
             "page" => link.page = Some(decode(v)),
+            "compare" => {
+                let v = decode(v);
+                if let Some((l, r)) = v.split_once(',') {
+                    link.compare = Some((l.to_owned(), r.to_owned()));
+                }
+            }
             _ => {}
         }
     }
@@ -633,6 +641,9 @@ pub fn parse_link(fragment: &str) -> Link {
 pub fn link_fragment(link: &Link) -> String {
     if let Some(p) = &link.page {
         return format!("#page={}", encode(p));
+    }
+    if let Some((l, r)) = &link.compare {
+        return format!("#compare={},{}", encode(l), encode(r));
     }
     let mut parts = Vec::new();
     if let Some(s) = &link.scenario {
@@ -822,6 +833,108 @@ pub const PATH: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// Lessons that are two halves of one comparison: (left, right, what differs).
+pub const COMPARISONS: &[(&str, &str, &str)] = &[
+    (
+        "workload-under-shadow",
+        "workload-under-ept",
+        "shadow paging | EPT",
+    ),
+    ("vpid-off", "vpid-on", "VPID off | on"),
+    (
+        "two-processes-pcid-off",
+        "two-processes-pcid-on",
+        "PCID off | on",
+    ),
+    (
+        "guest-2m-pages-backing-4k",
+        "guest-2m-pages-backing-thp",
+        "4 KiB | 2 MiB host pages",
+    ),
+    (
+        "kvm-hugetlb-2m-guest-dirty-clear",
+        "kvm-hugetlb-2m-guest-dirty-clear-prealloc",
+        "-mem-prealloc off | on",
+    ),
+];
+
+/// The comparison a lesson belongs to, if any.
+pub fn comparison_of(name: &str) -> Option<(&'static str, &'static str, &'static str)> {
+    COMPARISONS
+        .iter()
+        .copied()
+        .find(|(l, r, _)| *l == name || *r == name)
+}
+
+/// One side of a comparison: the scenario run to its end.
+#[derive(Clone, Debug)]
+pub struct Side {
+    /// File stem.
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// Its lesson.
+    pub lesson: String,
+    /// Counters at the end.
+    pub counters: Counters,
+    /// Why it could not run to the end, if it could not.
+    pub error: Option<String>,
+}
+
+thread_local! {
+    /// Sides already run: a comparison is drawn many times, a scenario runs once.
+    static SIDES: std::cell::RefCell<Vec<Side>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs a bundled scenario to its end, counting only (once per page).
+pub fn run_side(name: &str) -> Option<Side> {
+    if let Some(s) = SIDES.with(|c| c.borrow().iter().find(|s| s.name == name).cloned()) {
+        return Some(s);
+    }
+    let side = run_side_now(name)?;
+    SIDES.with(|c| c.borrow_mut().push(side.clone()));
+    Some(side)
+}
+
+fn run_side_now(name: &str) -> Option<Side> {
+    let text = bundled(name)?;
+    let sc = parse(name, text).ok()?;
+    let (title, lesson) = (sc.name.clone(), sc.lesson.clone());
+    let mut c = Counters::new(sc.machine.cost);
+    let mut error = None;
+    match Session::new(sc) {
+        Ok(mut s) => loop {
+            match s.next(&mut c) {
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(d) => {
+                    error = Some(d.to_string());
+                    break;
+                }
+            }
+        },
+        Err(d) => error = Some(d.to_string()),
+    }
+    Some(Side {
+        name: name.to_owned(),
+        title,
+        lesson,
+        counters: c,
+        error,
+    })
+}
+
+/// The rows of a comparison table: every counter that is not zero on either side, with its
+/// meaning, in the order of [`Counters::entries`].
+pub fn compare_rows(l: &Counters, r: &Counters) -> Vec<(&'static str, u64, u64)> {
+    l.entries()
+        .into_iter()
+        .zip(r.entries())
+        .filter(|((_, a), (_, b))| *a != 0 || *b != 0)
+        .map(|((k, a), (_, b))| (k, a, b))
+        .collect()
+}
+
 /// One gallery entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
@@ -992,6 +1105,24 @@ mod tests {
     }
 
     #[test]
+    fn comparisons_run_both_sides_and_list_what_differs() {
+        for (l, r, _) in COMPARISONS {
+            let (a, b) = (run_side(l).expect(l), run_side(r).expect(r));
+            assert!(a.error.is_none() && b.error.is_none(), "{l} | {r}");
+            let rows = compare_rows(&a.counters, &b.counters);
+            assert!(
+                rows.iter().any(|(_, x, y)| x != y),
+                "{l} | {r} differ somewhere"
+            );
+        }
+        let a = run_side("workload-under-shadow").unwrap();
+        let b = run_side("workload-under-ept").unwrap();
+        let rows = compare_rows(&a.counters, &b.counters);
+        let exits = rows.iter().find(|(k, _, _)| *k == "vm_exits").unwrap();
+        assert_eq!((exits.1, exits.2), (520, 520));
+    }
+
+    #[test]
     fn the_path_holds_every_bundled_scenario_once() {
         let mut on_path: Vec<&str> = PATH.iter().flat_map(|(_, n)| n.iter().copied()).collect();
         let count = on_path.len();
@@ -1018,6 +1149,7 @@ mod tests {
             text: Some("schema = 1\nname = \"a & b\"".into()),
             step: 2,
             page: None,
+            compare: None,
         };
         assert_eq!(parse_link(&link_fragment(&edited)), edited);
         // Broken escapes never panic: a `%` before a multi-byte character, or at the end.
@@ -1032,6 +1164,12 @@ mod tests {
             let _ = parse_link(odd);
         }
         assert_eq!(parse_link("#text=%41").text.as_deref(), Some("A"));
+        let c = parse_link("#compare=vpid-off,vpid-on");
+        assert_eq!(
+            c.compare,
+            Some(("vpid-off".to_owned(), "vpid-on".to_owned()))
+        );
+        assert_eq!(parse_link(&link_fragment(&c)), c);
         let page = parse_link("#page=post-claims");
         assert_eq!(page.page.as_deref(), Some("post-claims"));
         assert_eq!(parse_link(&link_fragment(&page)), page);

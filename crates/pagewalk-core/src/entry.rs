@@ -180,13 +180,45 @@ pub fn describe_pte(entry: u64) -> String {
 pub fn describe_ept(entry: u64) -> String {
     let flags = EptFlags::from_bits_truncate(entry);
     if flags.is_empty() {
-        "empty".to_owned()
-    } else {
-        format!("{flags:?}")
-            .trim_start_matches("EptFlags(")
-            .trim_end_matches(')')
-            .to_owned()
+        return "empty".to_owned();
     }
+    let mut parts: Vec<String> = Vec::new();
+    for (bit, name) in [
+        (EptFlags::READ, "READ"),
+        (EptFlags::WRITE, "WRITE"),
+        (EptFlags::EXECUTE, "EXECUTE"),
+    ] {
+        if flags.contains(bit) {
+            parts.push(name.to_owned());
+        }
+    }
+    // Bits 5:3 of a leaf are one field, the memory type (Intel SDM vol. 3, "EPT Translation
+    // Mechanism"): shown by its name and value, not as three bit names.
+    let is_leaf = flags.contains(EptFlags::HUGE_PAGE) || entry & 0x38 != 0;
+    if is_leaf {
+        let mt = (entry >> 3) & 7;
+        let name = match mt {
+            0 => "UC",
+            1 => "WC",
+            4 => "WT",
+            5 => "WP",
+            6 => "WB",
+            _ => "reserved",
+        };
+        parts.push(format!("memory type {name} ({mt})"));
+    }
+    for (bit, name) in [
+        (EptFlags::IGNORE_PAT, "IGNORE_PAT"),
+        (EptFlags::HUGE_PAGE, "HUGE_PAGE"),
+        (EptFlags::ACCESSED, "ACCESSED"),
+        (EptFlags::DIRTY, "DIRTY"),
+        (EptFlags::USER_EXECUTE, "USER_EXECUTE"),
+    ] {
+        if flags.contains(bit) {
+            parts.push(name.to_owned());
+        }
+    }
+    parts.join(" | ")
 }
 
 #[cfg(test)]
@@ -203,5 +235,9 @@ mod tests {
             "PRESENT | WRITABLE | USER | ACCESSED | DIRTY"
         );
         assert_eq!(describe_ept(0x7), "READ | WRITE | EXECUTE");
+        assert_eq!(
+            describe_ept(0x337),
+            "READ | WRITE | EXECUTE | memory type WB (6) | ACCESSED | DIRTY"
+        );
     }
 }
