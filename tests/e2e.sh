@@ -59,6 +59,10 @@ grep -q 'data-right="ept_violations">520<' <<<"$dom" || fail "the comparison doe
 grep -q 'one scale for both' <<<"$dom" || fail "the comparison chart is missing"
 echo "ok: #compare=workload-under-shadow,workload-under-ept shows both columns and one chart scale"
 
+dom=$(chrome --dump-dom "http://127.0.0.1:$port/#scenario=no-such-lesson&step=0")
+grep -q 'There is no lesson named' <<<"$dom" || fail "an unknown lesson name silently opens another lesson"
+echo "ok: an unknown lesson name says so"
+
 zero_ways='schema%20%3D%201%0Aname%20%3D%20%22x%22%0Alesson%20%3D%20%22y%22%0A%5Bmachine%5D%0Atlb%20%3D%20%7B%20l1d_4k%20%3D%20%2216x0%22%20%7D%0A'
 dom=$(chrome --dump-dom "http://127.0.0.1:$port/#text=$zero_ways&step=0")
 grep -q 'data-line="5"' <<<"$dom" || fail "a TLB array of 0 ways in a link does not show its error"
@@ -76,4 +80,4 @@ chrome --screenshot=target/e2e/lesson-phone.png --window-size=390,844 "http://12
 chrome --screenshot=target/e2e/compare.png --window-size=1400,1000 "http://127.0.0.1:$port/#compare=workload-under-shadow,workload-under-ept" >/dev/null
 chrome --screenshot=target/e2e/lesson.png --window-size=1400,1000 "http://127.0.0.1:$port/#scenario=kvm-read-then-write&step=20" >/dev/null
 chrome --screenshot=target/e2e/post-claims.png --window-size=1400,1000 "http://127.0.0.1:$port/#page=post-claims" >/dev/null
-echo "7 passed, 0 failed"
+echo "8 passed, 0 failed"

@@ -29,6 +29,10 @@ pub struct Model {
     /// The reference-count guess as typed.
     refs_input: String,
     kvm: Option<Result<Vec<KvmResult>, String>>,
+    /// The learner has typed in the editor since the last load: it stays open.
+    editing: bool,
+    /// Something the learner asked for that could not be shown (an unknown lesson name).
+    notice: Option<String>,
 }
 
 /// What can happen.
@@ -230,7 +234,17 @@ impl Component for App {
             verdict: None,
             refs_input: String::new(),
             kvm: None,
+            editing: false,
+            notice: None,
         };
+        if let Some(n) = link.scenario.as_deref().filter(|n| bundled(n).is_none()) {
+            // A link to a lesson that does not exist: say so, rather than open another one.
+            model.notice = Some(format!(
+                "There is no lesson named \"{}\". Here is the start page; the lessons are listed on the left.",
+                pagewalk_scenario::diag::printable(n)
+            ));
+            model.link.page = Some("start".into());
+        }
         let (name, text) = match (&link.text, &link.scenario) {
             (Some(t), _) => ("edited.toml".to_owned(), t.clone()),
             (None, Some(n)) => match bundled(n) {
@@ -263,6 +277,10 @@ impl Component for App {
         match msg {
             Msg::Open(name) => {
                 m.sub = None;
+                m.editing = false;
+                // Playback belongs to a lesson: it does not go on into the next one.
+                m.playing = false;
+                m._ticker = None;
                 if let Some(t) = bundled(&name) {
                     m.link = Link {
                         scenario: Some(name.clone()),
@@ -316,6 +334,14 @@ impl Component for App {
                     (None, Some(n)) => bundled(n).map(|t| (format!("{n}.toml"), t.to_owned())),
                     (None, None) => None,
                 };
+                if let Some(n) = link.scenario.as_deref().filter(|n| bundled(n).is_none()) {
+                    m.notice = Some(format!(
+                        "There is no lesson named \"{}\".",
+                        pagewalk_scenario::diag::printable(n)
+                    ));
+                    return true;
+                }
+                m.notice = None;
                 if let Some((name, text)) = source {
                     m.link = link.clone();
                     m.load(&name, &text);
@@ -328,6 +354,7 @@ impl Component for App {
                 return true;
             }
             Msg::Edit(t) => {
+                m.editing = true;
                 m.text = t;
                 // Check as the user types: errors appear at their line and column.
                 m.errors = match pagewalk_scenario::parse("edited.toml", &m.text) {
@@ -469,6 +496,9 @@ impl Component for App {
                 <div class="columns">
                     <nav class="gallery" aria-label="Scenarios">{ self.gallery(ctx) }</nav>
                     <main>
+                    if let Some(n) = &self.model.notice {
+                        <p class="notice" role="alert">{ n }</p>
+                    }
                     if let Some((l, r)) = self.model.link.compare.clone() {
                         { self.compare(&l, &r) }
                     } else if self.model.link.page.as_deref() == Some("start") {
@@ -853,35 +883,57 @@ impl App {
             return html! {};
         };
         let s = p.series();
-        if s.miss_rate.len() < 2 {
+        // Too short a history says nothing a chart could show.
+        if s.miss_rate.len() < 8 {
             return html! {};
         }
-        fn chart(title: &str, lines: &[(&'static str, &Vec<f64>)]) -> Html {
+        let (from, to) = (p.base + 1, p.cursor);
+        let chart = |title: &str, unit: &str, lines: &[(&'static str, &'static str, &Vec<f64>)]| {
             let max = lines
                 .iter()
-                .flat_map(|(_, v)| v.iter().copied())
+                .flat_map(|(_, _, v)| v.iter().copied())
                 .fold(0.0f64, f64::max);
             let polys: Vec<Html> = lines
                 .iter()
-                .map(|(class, v)| {
+                .map(|(class, _, v)| {
                     html! { <polyline class={*class} points={polyline(v, max, 240.0, 58.0)} /> }
                 })
                 .collect();
+            let fmt = |v: f64| {
+                if v >= 10_000.0 {
+                    format!("{:.0}k", v / 1000.0)
+                } else if v >= 10.0 {
+                    format!("{v:.0}")
+                } else {
+                    format!("{v:.2}")
+                }
+            };
             html! {
                 <figure class="chart">
-                    <figcaption>{ title }{ format!(" (max {max:.2})") }</figcaption>
-                    <svg viewBox="0 0 240 60" role="img" aria-label={title.to_owned()}>
+                    <figcaption>{ title }</figcaption>
+                    <svg viewBox="-34 -4 280 78" role="img" aria-label={format!("{title}, from step {from} to {to}")}>
+                        <line x1="0" y1="60" x2="240" y2="60" class="axis" />
+                        <line x1="0" y1="0" x2="0" y2="60" class="axis" />
+                        <text x="-3" y="4" class="axis-label end">{ fmt(max) }</text>
+                        <text x="-3" y="60" class="axis-label end">{"0"}</text>
+                        <text x="0" y="71" class="axis-label">{ format!("step {from}") }</text>
+                        <text x="240" y="71" class="axis-label end">{ format!("step {to}") }</text>
                         { for polys }
                     </svg>
+                    <p class="legend">{ unit }
+                        if lines.len() > 1 {
+                            { for lines.iter().map(|(class, name, _)| html! { <span class={classes!("key", *class)}>{ *name }</span> }) }
+                        }
+                    </p>
                 </figure>
             }
-        }
+        };
         html! {
             <div class="charts">
-                { chart("TLB misses per access", &[("miss", &s.miss_rate)]) }
-                { chart("references per access", &[("refs", &s.refs_per_access)]) }
-                { chart("cycles: walks, VM exits, hypervisor, TLB", &[
-                    ("walk", &s.cycles[1]), ("vm", &s.cycles[2]), ("hv", &s.cycles[3]), ("tlbc", &s.cycles[0])]) }
+                { chart("TLB misses per access", "misses ÷ accesses, from the first access to each step (a faulting access is looked up again when it is retried, so this can pass 1)", &[("miss", "misses", &s.miss_rate)]) }
+                { chart("page-table references per access", "hardware references ÷ accesses so far", &[("refs", "references", &s.refs_per_access)]) }
+                { chart("cycles so far, by kind", "the cost model's cycles: ", &[
+                    ("walk", "walks", &s.cycles[1]), ("vm", "VM exits", &s.cycles[2]), ("hv", "hypervisor", &s.cycles[3]), ("tlbc", "TLB", &s.cycles[0])]) }
             </div>
         }
     }
@@ -1153,8 +1205,16 @@ impl App {
                     Event::Flush { .. } => Some(html! { <p class="flush">{ e.describe() }</p> }),
                     _ => None,
                 }) }
+                if frame.tlb_len > frame.tlb.len().min(24) {
+                    <p class="tlb-count">{ format!("showing the first {} of {} entries, in array order", frame.tlb.len().min(24), frame.tlb_len) }</p>
+                }
                 <table aria-label="TLB entries">
-                    <thead><tr><th>{"array"}</th><th>{"set.way"}</th><th>{"page"}</th><th>{"→ host"}</th><th>{"VPID"}</th><th>{"PCID"}</th><th>{"G"}</th></tr></thead>
+                    <thead><tr>
+                        <th title="which TLB array holds the entry">{"array"}</th>
+                        <th title="set and way in that array">{"slot"}</th>
+                        <th title="guest virtual page → host-physical page, and the page size">{"GVA → HPA"}</th>
+                        <th title="tags: VPID (virtual CPU), PCID (process), G (global: survives CR3 writes)">{"tags"}</th>
+                    </tr></thead>
                     <tbody>
                     { for frame.tlb.iter().zip(frame.stale.iter()).zip(frame.marks.iter()).take(24).enumerate().map(|(i, ((s, stale), mark))| html! {
                         <tr key={format!("{cursor}.{i}")}
@@ -1162,11 +1222,8 @@ impl App {
                             title={if *stale { "stale: the page tables now say otherwise" } else { match mark { TlbMark::Hit => "hit by this access", TlbMark::Fill => "filled by this walk", TlbMark::Untouched => "" } }}>
                             <td>{ format!("{:?}", s.array) }</td>
                             <td>{ format!("{}.{}", s.set, s.way) }</td>
-                            <td>{ format!("{} {}", s.entry.gva(), s.entry.size.name()) }</td>
-                            <td>{ format!("{}", s.entry.hpa) }</td>
-                            <td>{ s.entry.tag.vpid() }</td>
-                            <td>{ s.entry.tag.pcid() }</td>
-                            <td>{ if s.entry.global { "G" } else { "" } }</td>
+                            <td class="map">{ format!("{} → {}", s.entry.gva(), s.entry.hpa) }<small>{ format!(" {}", s.entry.size.name()) }</small></td>
+                            <td class="tags">{ format!("V{} P{}{}", s.entry.tag.vpid(), s.entry.tag.pcid(), if s.entry.global { " G" } else { "" }) }</td>
                         </tr>
                     }) }
                     </tbody>
@@ -1184,7 +1241,7 @@ impl App {
             )
         });
         html! {
-            <details class="editor" open={!self.model.errors.is_empty()}>
+            <details class="editor" open={!self.model.errors.is_empty() || self.model.editing}>
                 <summary>{"Edit this scenario"}</summary>
                 <textarea id="editor" spellcheck="false" aria-label="Scenario TOML" value={self.model.text.clone()} {oninput} />
                 <button onclick={link.callback(|_| Msg::Apply)} disabled={!self.model.errors.is_empty()}>{"Load"}</button>
