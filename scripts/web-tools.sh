@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing the web app needs, skipping what is present:
 # the wasm32 target, wasm-bindgen-cli at the version Cargo.lock pins, trunk 0.21.14, binaryen's
-# wasm-opt from npm (into tools/), and Debian's chromium + chromedriver for browser tests.
+# wasm-opt, axe-core and playwright-core from npm (into tools/), and Debian's chromium + chromedriver for browser tests.
 # The only network here is the package registries (crates.io, npm, Debian), which is all this uses.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +24,13 @@ fi
 if [ ! -x tools/node_modules/.bin/wasm-opt ]; then
   echo "installing binaryen 132 (wasm-opt) from npm into tools/"
   npm install --silent --prefix tools binaryen@132.0.0
+fi
+
+# axe-core checks accessibility in the end-to-end test; playwright-core drives Debian's chromium
+# for it (no browser download: tests/axe.mjs gives it /usr/bin/chromium).
+if [ ! -f tools/node_modules/axe-core/axe.min.js ] || [ ! -d tools/node_modules/playwright-core ]; then
+  echo "installing axe-core 4.14.1 and playwright-core 1.65.1 from npm into tools/"
+  npm install --silent --prefix tools axe-core@4.14.1 playwright-core@1.65.1
 fi
 
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then

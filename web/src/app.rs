@@ -988,7 +988,7 @@ impl App {
                                 <h4>{ &r.name }{" "}<span class="hint">{ &r.file }</span></h4>
                                 if let Some(w) = &r.skipped { <p class="hint">{ format!("not run: {w}") }</p> }
                                 if !r.rows.is_empty() {
-                                    <table><thead><tr><th>{"counter"}</th><th>{"simulated"}</th><th>{"real KVM"}</th><th></th></tr></thead>
+                                    <table><thead><tr><th>{"counter"}</th><th>{"simulated"}</th><th>{"real KVM"}</th><th>{"agree?"}</th></tr></thead>
                                     <tbody>{ for r.rows.iter().map(|row| html! {
                                         <tr class={classes!((!row.matches).then_some("mismatch"))}>
                                             <td>{ &row.name }</td><td>{ row.simulated }</td><td>{ row.real }</td>
@@ -1112,7 +1112,7 @@ impl App {
             <p class="narration" aria-live="polite">{ narration }</p>
             if let Some(g) = p.grid() {
                 <table class="grid" aria-label="Two-dimensional walk">
-                    <thead><tr><th></th>
+                    <thead><tr><th scope="col" class="corner">{"guest table"}</th>
                         { for g.columns.iter().map(|c| html!{ <th scope="col">{ c }</th> }) }
                         <th scope="col">{"guest entry"}</th></tr></thead>
                     <tbody>

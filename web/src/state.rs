@@ -568,36 +568,70 @@ pub struct KvmResult {
     pub skipped: Option<String>,
 }
 
-/// Reads the JSON printed by `pagewalk kvm run --json`.
+/// Reads the JSON printed by `pagewalk kvm run --json`. Anything else is refused with a message
+/// that says which element is not a result, so a wrong file never shows as an empty card.
 pub fn parse_kvm_json(text: &str) -> Result<Vec<KvmResult>, String> {
+    const WANT: &str = "expected the array that `pagewalk kvm run --json` prints";
     let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
-    let arr = v
-        .as_array()
-        .ok_or("expected the array that `pagewalk kvm run --json` prints")?;
-    Ok(arr
-        .iter()
-        .map(|o| KvmResult {
-            name: o["name"].as_str().unwrap_or("").to_owned(),
-            file: o["file"].as_str().unwrap_or("").to_owned(),
-            skipped: o["skipped"]
+    let arr = v.as_array().ok_or(WANT)?;
+    if arr.is_empty() {
+        return Err(format!("{WANT}; this array is empty"));
+    }
+    arr.iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let file = o["file"]
                 .as_str()
-                .or(o["unavailable"].as_str())
-                .map(str::to_owned),
-            rows: o["counters"]
-                .as_array()
-                .map(|rows| {
-                    rows.iter()
-                        .map(|r| KvmRow {
-                            name: r["name"].as_str().unwrap_or("").to_owned(),
-                            simulated: r["simulated"].as_u64().unwrap_or(0),
-                            real: r["real"].as_u64().unwrap_or(0),
-                            matches: r["match"].as_bool().unwrap_or(false),
+                .ok_or_else(|| format!("{WANT}; element {} has no \"file\"", i + 1))?;
+            // A scenario that did not run says why under one of these keys.
+            let skipped = ["skipped", "unavailable", "error"]
+                .iter()
+                .find_map(|k| o[*k].as_str().map(str::to_owned))
+                .or_else(|| {
+                    o["errors"].as_array().map(|es| {
+                        es.iter()
+                            .map(|e| {
+                                format!(
+                                    "{}:{}: {}",
+                                    e["line"].as_u64().unwrap_or(0),
+                                    e["column"].as_u64().unwrap_or(0),
+                                    e["message"].as_str().unwrap_or("")
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    })
+                });
+            let rows = match (o["counters"].as_array(), &skipped) {
+                (Some(rows), _) => rows
+                    .iter()
+                    .map(|r| {
+                        Some(KvmRow {
+                            name: r["name"].as_str()?.to_owned(),
+                            simulated: r["simulated"].as_u64()?,
+                            real: r["real"].as_u64()?,
+                            matches: r["match"].as_bool()?,
                         })
-                        .collect()
-                })
-                .unwrap_or_default(),
+                    })
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(|| {
+                        format!("{WANT}; a counter of {file} lacks name, simulated, real or match")
+                    })?,
+                (None, Some(_)) => Vec::new(),
+                (None, None) => {
+                    return Err(format!(
+                        "{WANT}; the element for {file} has neither counters nor a reason it did not run"
+                    ))
+                }
+            };
+            Ok(KvmResult {
+                name: o["name"].as_str().unwrap_or(file).to_owned(),
+                file: file.to_owned(),
+                rows,
+                skipped,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// What the URL fragment asks for: `#scenario=NAME&step=N`, or `#text=...` for edited text.
@@ -1225,6 +1259,27 @@ mod tests {
         assert!(r[0].rows[0].matches);
         assert_eq!(r[1].skipped.as_deref(), Some("5-level"));
         assert!(parse_kvm_json("{}").is_err());
+    }
+
+    #[test]
+    fn wrong_kvm_json_says_what_is_wrong_instead_of_an_empty_card() {
+        let e = parse_kvm_json("[]").unwrap_err();
+        assert!(e.contains("empty"), "{e}");
+        let e = parse_kvm_json(r#"[{"a": 1}]"#).unwrap_err();
+        assert!(e.contains("element 1 has no \"file\""), "{e}");
+        let e = parse_kvm_json(r#"[{"file": "x.toml"}]"#).unwrap_err();
+        assert!(e.contains("neither counters nor a reason"), "{e}");
+        let e = parse_kvm_json(r#"[{"file": "x.toml", "counters": [{"name": "pf_fixed"}]}]"#)
+            .unwrap_err();
+        assert!(e.contains("lacks name, simulated, real or match"), "{e}");
+        // The CLI's own error shapes are results that did not run, with their reason.
+        let r = parse_kvm_json(
+            r#"[{"file": "x.toml", "errors": [{"line": 3, "column": 7, "message": "bad key"}]},
+                {"file": "y.toml", "error": "the guest failed"}]"#,
+        )
+        .unwrap();
+        assert_eq!(r[0].skipped.as_deref(), Some("3:7: bad key"));
+        assert_eq!(r[1].skipped.as_deref(), Some("the guest failed"));
     }
 
     #[test]
