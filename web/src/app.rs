@@ -81,12 +81,25 @@ fn window_fragment() -> String {
         .unwrap_or_default()
 }
 
+/// Shows `f` in the address bar. Another lesson or page gets a history entry of its own, so
+/// Back returns to the previous one; another step of the same lesson replaces the entry (a
+/// history entry per step would make Back useless after playback).
 fn set_fragment(f: &str) {
     if let Some(w) = web_sys::window() {
         if let Ok(h) = w.history() {
-            let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(f));
+            let same_place = lesson_part(&window_fragment()) == lesson_part(f);
+            let _ = if same_place {
+                h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(f))
+            } else {
+                h.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(f))
+            };
         }
     }
+}
+
+/// A fragment without its step: which lesson, page or comparison it shows.
+fn lesson_part(f: &str) -> &str {
+    f.split("&step=").next().unwrap_or(f)
 }
 
 /// Remembers where the learner is, for the next visit (a lesson or a page, not edited text,

@@ -120,14 +120,7 @@ impl Player {
                 let tlb_len = tlb.len();
                 tlb.truncate(TLB_SHOWN);
                 let tag = m.current_tag();
-                let stale = tlb
-                    .iter()
-                    .map(|s| {
-                        s.entry.tag.matches(tag, s.entry.global)
-                            && m.resolve(s.entry.gva()).map(|h| h.align_down(s.entry.size))
-                                != Some(s.entry.hpa)
-                    })
-                    .collect();
+                let stale = tlb.iter().map(|s| m.is_stale(&s.entry)).collect();
                 let marks = tlb_marks(&action, &rec.events, &tlb, tag);
                 let shadow = match action {
                     Action::Access { gva, .. }

@@ -301,3 +301,44 @@ async fn keys_work_on_load_but_not_in_fields() {
         "a key in a text field does not step"
     );
 }
+
+/// Back after following "next lesson" returns to the lesson the learner came from: another
+/// lesson is a history entry of its own (steps of one lesson are not).
+#[wasm_bindgen_test]
+async fn back_returns_to_the_previous_lesson() {
+    let root = mount("#scenario=native-walk-and-tlb-hit&step=0");
+    settle().await;
+    let first = text(&root, "#scenario-name");
+    assert!(!first.is_empty(), "a lesson is open");
+    let next: web_sys::HtmlElement = root
+        .query_selector(".lesson-nav button:last-of-type:not(.compare-btn)")
+        .ok()
+        .flatten()
+        .or_else(|| {
+            let all = root.query_selector_all(".lesson-nav button").ok()?;
+            (0..all.length())
+                .filter_map(|i| all.item(i))
+                .find(|b| b.text_content().unwrap_or_default().starts_with("next:"))
+                .and_then(|b| b.dyn_into::<web_sys::Element>().ok())
+        })
+        .expect("a next-lesson button")
+        .unchecked_into();
+    next.click();
+    settle().await;
+    let second = text(&root, "#scenario-name");
+    assert_ne!(first, second, "next opens another lesson");
+    let window = web_sys::window().expect("a window");
+    window.history().expect("history").back().expect("back");
+    // History traversal is asynchronous: wait for the hashchange to arrive.
+    for _ in 0..20 {
+        settle().await;
+        if text(&root, "#scenario-name") == first {
+            break;
+        }
+    }
+    assert_eq!(
+        text(&root, "#scenario-name"),
+        first,
+        "Back returns to the previous lesson"
+    );
+}

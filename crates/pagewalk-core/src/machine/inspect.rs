@@ -133,42 +133,15 @@ impl Machine {
         self.tlb.slots()
     }
 
-    /// Whether a TLB entry is stale: what the tables say now differs from what it caches.
-    /// The check walks in software on a copy of the machine, so it changes nothing.
+    /// Whether a TLB entry is stale: it belongs to the loaded context (its tag matches, or it
+    /// is global) and the tables now map its page elsewhere or not at all, so an access through
+    /// it would use a translation the tables no longer give (Intel SDM vol. 3, 4.10.4.1: the
+    /// TLB is not kept coherent with the tables; software invalidates). Entries of other
+    /// contexts are not stale but asleep: they serve no access until their tag is loaded again.
+    /// Rights narrowed in place are not flagged: the page the entry reaches is still the one
+    /// the tables give, which is what the views mark.
     pub fn is_stale(&self, entry: &TlbEntry) -> bool {
-        let mut probe = self.clone();
-        probe.tlb = Tlb::new(&crate::tlb::TlbConfig {
-            enabled: false,
-            ..self.cfg.tlb
-        });
-        probe.pwc = Pwc::new(false, 0);
-        probe.pwc_stage2 = Pwc::new(false, 0);
-        let gva = entry.gva();
-        let t = probe.walk_only(gva, Access::USER_READ);
-        match t {
-            // Under shadow paging the cached rights are the shadow entry's, which may be
-            // narrower than the guest's on purpose (write protection): compare addresses only.
-            Ok(t) if self.cfg.mode == Mode::Shadow => t.hpa.align_down(entry.size) != entry.hpa,
-            Ok(t) => t.hpa.align_down(entry.size) != entry.hpa || t.rights.pack() != entry.rights,
-            Err(_) => true,
-        }
-    }
-
-    pub(super) fn walk_only(&mut self, gva: Gva, access: Access) -> Result<Translation, Fault> {
-        let mut sink = crate::Counters::default();
-        let mut ctl = self.ctl;
-        // Read the tables as the supervisor would, without rights failures.
-        ctl.smap = false;
-        let access = Access::new(access.kind, crate::Privilege::Supervisor);
-        let root = self.cr3.raw();
-        let t = self.walk_tables(TableKind::Guest, root, ctl, gva, access, &mut sink)?;
-        Ok(match self.cfg.mode {
-            // The guest's own tables hold guest-physical addresses: map through the memslots.
-            Mode::Shadow | Mode::Native => Translation {
-                hpa: self.ram.gpa_to_hpa(t.gpa).unwrap_or(Hpa::new(t.gpa.raw())),
-                ..t
-            },
-            Mode::Ept | Mode::Npt => t,
-        })
+        entry.tag.matches(self.tag, entry.global)
+            && self.resolve(entry.gva()).map(|h| h.align_down(entry.size)) != Some(entry.hpa)
     }
 }
