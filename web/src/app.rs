@@ -4,9 +4,9 @@
 
 use crate::state::{
     bundled, gallery, link_fragment, parse_kvm_json, parse_link, polyline, FaultClass, Guess,
-    KvmResult, Link, Player, Score, TlbMark,
+    KvmResult, Link, Player, Score, TlbMark, TLB_SHOWN,
 };
-use pagewalk_core::{Event, COUNTER_KEYS};
+use pagewalk_core::{Event, TlbSlot, COUNTER_KEYS};
 use pagewalk_scenario::Action;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -33,6 +33,8 @@ pub struct Model {
     editing: bool,
     /// Something the learner asked for that could not be shown (an unknown lesson name).
     notice: Option<String>,
+    /// The TLB panel lists every entry, not the first [`TLB_SHOWN`].
+    tlb_all: bool,
 }
 
 /// What can happen.
@@ -73,6 +75,8 @@ pub enum Msg {
     Compare(String, String),
     /// The URL fragment changed (a link was followed, or Back).
     Hash(String),
+    /// List every TLB entry, or the first few.
+    ToggleTlbAll,
 }
 
 fn window_fragment() -> String {
@@ -249,6 +253,7 @@ impl Component for App {
             kvm: None,
             editing: false,
             notice: None,
+            tlb_all: false,
         };
         if let Some(n) = link.scenario.as_deref().filter(|n| bundled(n).is_none()) {
             // A link to a lesson that does not exist: say so, rather than open another one.
@@ -304,6 +309,10 @@ impl Component for App {
                     };
                     m.load(&format!("{name}.toml"), t);
                 }
+            }
+            Msg::ToggleTlbAll => {
+                m.tlb_all = !m.tlb_all;
+                return true;
             }
             Msg::OpenPage(slug) => {
                 m.playing = false;
@@ -529,7 +538,7 @@ impl Component for App {
                                 { self.counters() }
                                 { self.charts() }
                                 { self.address() }
-                                { self.tlb() }
+                                { self.tlb(ctx) }
                             </section>
                         </div>
                         { self.editor(ctx) }
@@ -1197,7 +1206,7 @@ impl App {
         }
     }
 
-    fn tlb(&self) -> Html {
+    fn tlb(&self, ctx: &Context<Self>) -> Html {
         let Some(p) = self.model.player.as_ref() else {
             return html! {};
         };
@@ -1208,6 +1217,17 @@ impl App {
         let cursor = p.cursor;
         let missed =
             matches!(&frame.action, Action::Access { outcome, .. } if outcome.tlb_hit.is_none());
+        let rows: Vec<(TlbSlot, bool, TlbMark)> = if self.model.tlb_all {
+            p.full_tlb()
+        } else {
+            frame
+                .tlb
+                .iter()
+                .zip(&frame.stale)
+                .zip(&frame.marks)
+                .map(|((s, stale), mark)| (*s, *stale, *mark))
+                .collect()
+        };
         html! {
             <div class="tlb">
                 <h3 key={format!("h{cursor}")} class={classes!(missed.then_some("miss"))}>
@@ -1218,9 +1238,19 @@ impl App {
                     Event::Flush { .. } => Some(html! { <p class="flush">{ e.describe() }</p> }),
                     _ => None,
                 }) }
-                if frame.tlb_len > frame.tlb.len().min(24) {
-                    <p class="tlb-count">{ format!("showing the first {} of {} entries, in array order", frame.tlb.len().min(24), frame.tlb_len) }</p>
+                if frame.tlb_len > TLB_SHOWN {
+                    <p class="tlb-count">
+                        { if self.model.tlb_all {
+                            format!("all {} entries, in array order ", frame.tlb_len)
+                        } else {
+                            format!("the first {TLB_SHOWN} of {} entries, in array order ", frame.tlb_len)
+                        } }
+                        <button class="tlb-all" onclick={ctx.link().callback(|_| Msg::ToggleTlbAll)}>
+                            { if self.model.tlb_all { "show the first few" } else { "see all" } }
+                        </button>
+                    </p>
                 }
+                <div class={classes!("tlb-rows", self.model.tlb_all.then_some("all"))} tabindex="0" aria-label="TLB entries, scrollable">
                 <table aria-label="TLB entries">
                     <thead><tr>
                         <th title="which TLB array holds the entry">{"array"}</th>
@@ -1229,11 +1259,11 @@ impl App {
                         <th title="tags: VPID (virtual CPU), PCID (process), G (global: survives CR3 writes)">{"tags"}</th>
                     </tr></thead>
                     <tbody>
-                    { for frame.tlb.iter().zip(frame.stale.iter()).zip(frame.marks.iter()).take(24).enumerate().map(|(i, ((s, stale), mark))| html! {
+                    { for rows.iter().enumerate().map(|(i, (s, stale, mark))| html! {
                         <tr key={format!("{cursor}.{i}")}
                             class={classes!(stale.then_some("stale"), match mark { TlbMark::Hit => Some("hit"), TlbMark::Fill => Some("fill"), TlbMark::Untouched => None })}
                             title={if *stale { "stale: the page tables now say otherwise" } else { match mark { TlbMark::Hit => "hit by this access", TlbMark::Fill => "filled by this walk", TlbMark::Untouched => "" } }}>
-                            <td>{ format!("{:?}", s.array) }</td>
+                            <td>{ s.array.name() }</td>
                             <td>{ format!("{}.{}", s.set, s.way) }</td>
                             <td class="map">{ format!("{} → {}", s.entry.gva(), s.entry.hpa) }<small>{ format!(" {}", s.entry.size.name()) }</small></td>
                             <td class="tags">{ format!("V{} P{}{}", s.entry.tag.vpid(), s.entry.tag.pcid(), if s.entry.global { " G" } else { "" }) }</td>
@@ -1241,6 +1271,7 @@ impl App {
                     }) }
                     </tbody>
                 </table>
+                </div>
             </div>
         }
     }

@@ -242,6 +242,39 @@ impl Player {
         self.session.finished() && self.cursor == self.executed()
     }
 
+    /// Every TLB entry after the action shown, with its staleness and what this action did
+    /// to it: frames keep only the first [`TLB_SHOWN`], so the rest is read from the machine,
+    /// which is at the step shown when the learner steps forward, and otherwise is replayed
+    /// to it on a fresh session (unrecorded, so at the speed of a run).
+    pub fn full_tlb(&self) -> Vec<(TlbSlot, bool, TlbMark)> {
+        let frame = self.current();
+        let rows = |m: &pagewalk_core::Machine| {
+            let slots = m.tlb_slots();
+            let marks = frame.map_or_else(
+                || vec![TlbMark::Untouched; slots.len()],
+                |f| tlb_marks(&f.action, &f.events, &slots, m.current_tag()),
+            );
+            slots
+                .iter()
+                .zip(marks)
+                .map(|(s, mark)| (*s, m.is_stale(&s.entry), mark))
+                .collect()
+        };
+        if self.cursor == self.executed() {
+            return rows(self.session.machine());
+        }
+        let Ok(mut session) = Session::new(self.scenario.clone()) else {
+            return Vec::new();
+        };
+        let mut c = Counters::new(self.scenario.machine.cost);
+        for _ in 0..self.cursor {
+            if !matches!(session.next(&mut c), Ok(Some(_))) {
+                break;
+            }
+        }
+        rows(session.machine())
+    }
+
     /// The frame shown, if any.
     pub fn current(&self) -> Option<&Frame> {
         self.cursor
@@ -1105,6 +1138,37 @@ mod tests {
             "the walk pane shows the last step too"
         );
         assert!(p.current().is_some());
+    }
+
+    /// "See all" shows every entry, and its first rows are the frame's, wherever the machine
+    /// is: at the step shown, or ahead of it after stepping back.
+    #[test]
+    fn the_whole_tlb_agrees_with_the_frames_rows() {
+        let mut p = Player::load("reach", bundled("tlb-reach-4k-vs-2m").unwrap()).unwrap();
+        p.seek(300);
+        let check = |p: &Player| {
+            let f = p.current().expect("a frame");
+            let all = p.full_tlb();
+            assert_eq!(all.len(), f.tlb_len, "every entry");
+            assert!(
+                all.len() > TLB_SHOWN,
+                "more than the frame keeps: {}",
+                all.len()
+            );
+            for (i, (slot, stale, mark)) in all.iter().take(TLB_SHOWN).enumerate() {
+                assert_eq!(*slot, f.tlb[i]);
+                assert_eq!(*stale, f.stale[i]);
+                assert_eq!(*mark, f.marks[i]);
+            }
+        };
+        check(&p);
+        p.back();
+        p.back();
+        assert!(
+            p.cursor < p.base + p.frames.len(),
+            "the machine is ahead of the step shown"
+        );
+        check(&p);
     }
 
     /// Any step of a long scenario can be shown, its counters agree with it, and stepping

@@ -342,3 +342,27 @@ async fn back_returns_to_the_previous_lesson() {
         "Back returns to the previous lesson"
     );
 }
+
+/// The TLB panel says how many entries it lists, and "see all" lists every one.
+#[wasm_bindgen_test]
+async fn see_all_tlb_entries() {
+    let root = mount("#scenario=tlb-reach-4k-vs-2m&step=300");
+    settle().await;
+    let rows = |root: &web_sys::Element| {
+        root.query_selector_all(".tlb tbody tr")
+            .expect("query")
+            .length()
+    };
+    assert_eq!(rows(&root), 48, "the first 48 rows");
+    assert!(text(&root, ".tlb-count").contains("the first 48 of 364"));
+    let button: web_sys::HtmlElement = root
+        .query_selector(".tlb-all")
+        .ok()
+        .flatten()
+        .expect("a see-all button")
+        .unchecked_into();
+    button.click();
+    settle().await;
+    assert_eq!(rows(&root), 364, "every entry");
+    assert!(text(&root, ".tlb-count").contains("all 364 entries"));
+}

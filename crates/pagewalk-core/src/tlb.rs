@@ -336,6 +336,21 @@ pub enum TlbArrayId {
     L21g,
 }
 
+impl TlbArrayId {
+    /// The array's name as the scenario format's `[machine] tlb` table spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            TlbArrayId::L1d4k => "l1d_4k",
+            TlbArrayId::L1d2m => "l1d_2m",
+            TlbArrayId::L1d1g => "l1d_1g",
+            TlbArrayId::L1i4k => "l1i_4k",
+            TlbArrayId::L1i2m => "l1i_2m",
+            TlbArrayId::L2 => "l2",
+            TlbArrayId::L21g => "l2_1g",
+        }
+    }
+}
+
 /// A TLB entry seen from outside: where it sits and what it holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TlbSlot {
