@@ -3,8 +3,8 @@
 //! `data-ref="K"` for the K-th reference.
 
 use crate::state::{
-    bundled, gallery, link_fragment, parse_kvm_json, parse_link, polyline, FaultClass, Guess,
-    KvmResult, Link, Player, Score, TlbMark, TLB_SHOWN,
+    bundled, gallery, link_fragment, parse_kvm_json, parse_link, polyline, FaultClass, KvmResult,
+    Link, Player, Prediction, Score, TlbMark, Verdict, TLB_SHOWN,
 };
 use pagewalk_core::{Event, TlbSlot, COUNTER_KEYS};
 use pagewalk_scenario::Action;
@@ -24,8 +24,11 @@ pub struct Model {
     /// `None` shows the whole access.
     sub: Option<usize>,
     speed_ms: u32,
-    score: Score,
-    verdict: Option<String>,
+    /// The score in each lesson, by lesson file name (kept across visits).
+    scores: std::collections::BTreeMap<String, Score>,
+    /// What the learner has predicted so far for the next access.
+    prediction: Prediction,
+    verdict: Option<Verdict>,
     /// The reference-count guess as typed.
     refs_input: String,
     kvm: Option<Result<Vec<KvmResult>, String>>,
@@ -63,10 +66,14 @@ pub enum Msg {
     Speed(u32),
     /// Show one more (or one fewer) event of the current access.
     SubStep(bool),
-    /// A prediction for the next access.
-    Guess(Guess),
-    /// The number typed into the reference-count guess.
+    /// Predict a TLB hit (true) or miss for the next access.
+    PickHit(bool),
+    /// Predict the next access's fault, if any.
+    PickFault(FaultClass),
+    /// The number typed into the reference-count prediction.
     RefsInput(String),
+    /// Step to the next access and judge the prediction.
+    Reveal,
     /// The text of a `pagewalk kvm run --json` file.
     KvmJson(String),
     /// Open a reading page.
@@ -117,6 +124,21 @@ fn remember(f: &str) {
     }
 }
 
+/// The learner's predict-mode scores from earlier visits.
+fn load_scores() -> std::collections::BTreeMap<String, Score> {
+    let text = web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item("pagewalk.scores").ok().flatten())
+        .unwrap_or_default();
+    crate::state::parse_scores(&text)
+}
+
+fn save_scores(scores: &std::collections::BTreeMap<String, Score>) {
+    if let Some(Ok(Some(store))) = web_sys::window().map(|w| w.local_storage()) {
+        let _ = store.set_item("pagewalk.scores", &crate::state::write_scores(scores));
+    }
+}
+
 /// Where the learner was last time, if anywhere.
 fn remembered() -> Option<String> {
     web_sys::window()?
@@ -144,6 +166,16 @@ impl Model {
                     .collect();
             }
         }
+    }
+
+    /// The key of the lesson shown, for its predict-mode score: the bundled file's name, or
+    /// the scenario's own name for edited text.
+    fn lesson_key(&self) -> String {
+        self.link.scenario.clone().unwrap_or_else(|| {
+            self.player
+                .as_ref()
+                .map_or_else(String::new, |p| p.scenario.name.clone())
+        })
     }
 
     fn sync_url(&mut self) {
@@ -247,7 +279,8 @@ impl Component for App {
             predict: false,
             sub: None,
             speed_ms: 400,
-            score: Score::default(),
+            scores: load_scores(),
+            prediction: Prediction::default(),
             verdict: None,
             refs_input: String::new(),
             kvm: None,
@@ -466,23 +499,35 @@ impl Component for App {
             }
             Msg::TogglePredict => {
                 m.predict = !m.predict;
-                m.score = Score::default();
+                m.prediction = Prediction::default();
                 m.verdict = None;
             }
-            Msg::Guess(g) => {
-                if let Some(p) = m.player.as_mut() {
-                    m.sub = None;
-                    m.verdict = Some(
-                        m.score
-                            .guess(p, g)
-                            .unwrap_or_else(|| "No access left: the trace is over.".to_owned()),
-                    );
-                }
+            Msg::PickHit(h) => {
+                m.prediction.hit = Some(h);
+                return true;
+            }
+            Msg::PickFault(f) => {
+                m.prediction.fault = Some(f);
+                return true;
             }
             Msg::RefsInput(t) => {
+                m.prediction.refs = t.trim().parse().ok();
                 m.refs_input = t;
-                // Re-render: the Guess button is enabled only for a number.
                 return true;
+            }
+            Msg::Reveal => {
+                let lesson = m.lesson_key();
+                if let Some(p) = m.player.as_mut() {
+                    m.sub = None;
+                    let score = m.scores.entry(lesson).or_default();
+                    m.verdict = score.judge(p, m.prediction);
+                    if m.verdict.is_none() {
+                        m.notice = Some("No access left: the trace is over.".to_owned());
+                    }
+                    m.prediction = Prediction::default();
+                    m.refs_input.clear();
+                    save_scores(&m.scores);
+                }
             }
             Msg::KvmJson(t) => {
                 m.kvm = Some(parse_kvm_json(&t));
@@ -772,7 +817,12 @@ impl App {
                         let current = self.model.link.scenario.as_deref() == Some(e.name.as_str());
                         html! {
                             <li class={classes!(current.then_some("current"))}>
-                                <button {onclick} title={e.lesson.clone()}>{ &e.title }</button>
+                                <button {onclick} title={e.lesson.clone()}>{ &e.title }
+                                    if let Some(sc) = self.model.scores.get(&e.name) {
+                                        <span class="lesson-score" title="your predict-mode score in this lesson">
+                                            { format!(" {}/{}", sc.right, sc.total) }</span>
+                                    }
+                                </button>
                             </li>
                         }
                     }) }
@@ -869,32 +919,46 @@ impl App {
     fn predict(&self, ctx: &Context<Self>) -> Html {
         let link = ctx.link();
         let m = &self.model;
-        let refs: Option<u32> = m.refs_input.trim().parse().ok();
+        let lesson = m.scores.get(&m.lesson_key()).copied().unwrap_or_default();
+        let pick = |on: bool| classes!(on.then_some("picked"));
         html! {
             <div class="predict">
                 <label><input type="checkbox" checked={m.predict}
                     onchange={link.callback(|_| Msg::TogglePredict)} />
                     {" Predict, then reveal"}</label>
                 if m.predict {
-                    <div class="ask" role="group" aria-label="Hit or miss?">{"Next access: "}
-                        <button onclick={link.callback(|_| Msg::Guess(Guess::Hit(true)))}>{"TLB hit"}</button>
-                        <button onclick={link.callback(|_| Msg::Guess(Guess::Hit(false)))}>{"TLB miss"}</button>
+                    <p class="hint">{"Answer any of the three for the next access, then reveal: each answer is scored, and the reveal says why."}</p>
+                    <div class="ask" role="group" aria-label="Hit or miss?">{"TLB: "}
+                        <button class={pick(m.prediction.hit == Some(true))} aria-pressed={(m.prediction.hit == Some(true)).to_string()}
+                            onclick={link.callback(|_| Msg::PickHit(true))}>{"hit"}</button>
+                        <button class={pick(m.prediction.hit == Some(false))} aria-pressed={(m.prediction.hit == Some(false)).to_string()}
+                            onclick={link.callback(|_| Msg::PickHit(false))}>{"miss"}</button>
                     </div>
                     <div class="ask" role="group" aria-label="How many references?">
                         <label for="refs-guess">{"page-table references: "}</label>
                         <input id="refs-guess" type="number" min="0" max="99" value={m.refs_input.clone()}
                             oninput={link.callback(|e: InputEvent| Msg::RefsInput(
                                 e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))} />
-                        <button id="guess-refs" disabled={refs.is_none()}
-                            onclick={link.batch_callback(move |_| refs.map(|n| Msg::Guess(Guess::Refs(n))))}>{"Guess"}</button>
                     </div>
                     <div class="ask" role="group" aria-label="Which fault?">{"fault: "}
                         { for FaultClass::ALL.iter().map(|&c| html! {
-                            <button onclick={link.callback(move |_| Msg::Guess(Guess::Fault(c)))}>{ c.label() }</button>
+                            <button class={pick(m.prediction.fault == Some(c))} aria-pressed={(m.prediction.fault == Some(c)).to_string()}
+                                onclick={link.callback(move |_| Msg::PickFault(c))}>{ c.label() }</button>
                         }) }
                     </div>
-                    <span class="score" id="score">{ format!(" score {} / {}", m.score.right, m.score.total) }</span>
-                    if let Some(v) = &m.verdict { <div class="verdict" aria-live="polite">{ v }</div> }
+                    <button id="reveal" class="reveal" disabled={m.prediction.is_empty()}
+                        onclick={link.callback(|_| Msg::Reveal)}>{"Reveal"}</button>
+                    <span class="score" id="score">{ format!(" this lesson: {} / {}", lesson.right, lesson.total) }</span>
+                    if let Some(v) = &m.verdict {
+                        <div class="verdict" aria-live="polite">
+                            <ul>{ for v.answers.iter().map(|(right, what)| html! {
+                                <li class={classes!(match right { Some(true) => "right", Some(false) => "wrong", None => "open" })}>
+                                    { match right { Some(true) => "right: ", Some(false) => "not this time: ", None => "not asked: " } }{ what }
+                                </li>
+                            }) }</ul>
+                            <p class="why"><b>{"Why: "}</b>{ &v.why }</p>
+                        </div>
+                    }
                 }
             </div>
         }

@@ -472,18 +472,26 @@ impl FaultClass {
     }
 }
 
-/// A learner's prediction for the next access.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Guess {
+/// A learner's prediction for the next access: the three questions are asked together, and
+/// any may be left open (it is then not scored).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Prediction {
     /// TLB hit (true) or miss.
-    Hit(bool),
+    pub hit: Option<bool>,
     /// How many page-table memory references the access makes.
-    Refs(u32),
+    pub refs: Option<u32>,
     /// Which fault, if any.
-    Fault(FaultClass),
+    pub fault: Option<FaultClass>,
 }
 
-/// What one access really did, for judging a guess.
+impl Prediction {
+    /// Nothing predicted yet.
+    pub fn is_empty(&self) -> bool {
+        self.hit.is_none() && self.refs.is_none() && self.fault.is_none()
+    }
+}
+
+/// What one access really did, for judging a prediction.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reveal {
     /// Served by the TLB.
@@ -492,8 +500,11 @@ pub struct Reveal {
     pub refs: u32,
     /// The fault class.
     pub fault: FaultClass,
-    /// The exact result ("a TLB miss: 24 page-table references", the fault with its code).
-    pub detail: String,
+    /// The exact fault, with its error code or qualification, if there was one.
+    pub fault_detail: Option<String>,
+    /// Why: the core's narration of the access's events (which caches served it, how many
+    /// references of each kind, what the walk found).
+    pub why: String,
 }
 
 impl Reveal {
@@ -502,70 +513,116 @@ impl Reveal {
         let Action::Access { outcome, .. } = &frame.action else {
             return None;
         };
-        let hit = outcome.tlb_hit.is_some();
         let refs = frame
             .events
             .iter()
             .filter(|e| matches!(e, Event::TableRead { .. }))
             .count() as u32;
-        let refs_text = match refs {
-            0 => "no page-table reference".to_owned(),
-            1 => "1 page-table reference".to_owned(),
-            n => format!("{n} page-table references"),
-        };
-        let mut detail = format!("a TLB {}: {refs_text}", if hit { "hit" } else { "miss" });
-        if let Err(f) = &outcome.result {
-            detail.push_str(&format!("; {f}"));
-        }
         Some(Reveal {
-            hit,
+            hit: outcome.tlb_hit.is_some(),
             refs,
             fault: FaultClass::of(&outcome.result),
-            detail,
+            fault_detail: outcome.result.as_ref().err().map(ToString::to_string),
+            why: pagewalk_core::view::narrate(&frame.events),
         })
     }
 
-    /// Whether `guess` was right.
-    pub fn judge(&self, guess: Guess) -> bool {
-        match guess {
-            Guess::Hit(h) => h == self.hit,
-            Guess::Refs(n) => n == self.refs,
-            Guess::Fault(c) => c == self.fault,
-        }
+    /// The answers, each judged against the prediction: (right, wrong, or not asked, text).
+    pub fn judge(&self, p: Prediction) -> Vec<(Option<bool>, String)> {
+        let refs = |n: u32| match n {
+            1 => "1 page-table reference".to_owned(),
+            n => format!("{n} page-table references"),
+        };
+        let hit = |h: bool| if h { "a TLB hit" } else { "a TLB miss" };
+        let fault = self
+            .fault_detail
+            .clone()
+            .unwrap_or_else(|| "no fault".to_owned());
+        vec![
+            (
+                p.hit.map(|h| h == self.hit),
+                match p.hit {
+                    Some(h) if h != self.hit => format!("{} (you said {})", hit(self.hit), hit(h)),
+                    _ => hit(self.hit).to_owned(),
+                },
+            ),
+            (
+                p.refs.map(|n| n == self.refs),
+                match p.refs {
+                    Some(n) if n != self.refs => format!("{} (you said {n})", refs(self.refs)),
+                    _ => refs(self.refs),
+                },
+            ),
+            (
+                p.fault.map(|f| f == self.fault),
+                match p.fault {
+                    Some(f) if f != self.fault => format!("{fault} (you said {})", f.label()),
+                    _ => fault,
+                },
+            ),
+        ]
     }
 }
 
-/// The score of predict-then-reveal mode.
+/// The verdict on one prediction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    /// Each answer: right (`Some(true)`), wrong, or not asked, with what happened.
+    pub answers: Vec<(Option<bool>, String)>,
+    /// Why it happened.
+    pub why: String,
+}
+
+/// The score of predict-then-reveal mode: every answered question counts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Score {
-    /// Right guesses.
+    /// Right answers.
     pub right: u32,
-    /// Guesses.
+    /// Answers.
     pub total: u32,
 }
 
 impl Score {
-    /// Steps `player` to its next access, judges `guess` against it and returns the verdict
-    /// (`None` when no access is left).
-    pub fn guess(&mut self, player: &mut Player, guess: Guess) -> Option<String> {
+    /// Steps `player` to its next access, judges `prediction` against it and returns the
+    /// verdict (`None` when no access is left).
+    pub fn judge(&mut self, player: &mut Player, prediction: Prediction) -> Option<Verdict> {
         let r = player.step_to_access()?;
-        self.total += 1;
-        let right = r.judge(guess);
-        if right {
-            self.right += 1;
+        let answers = r.judge(prediction);
+        for (right, _) in &answers {
+            if let Some(right) = right {
+                self.total += 1;
+                self.right += u32::from(*right);
+            }
         }
-        let said = match guess {
-            Guess::Hit(true) => "a hit".to_owned(),
-            Guess::Hit(false) => "a miss".to_owned(),
-            Guess::Refs(n) => format!("{n} references"),
-            Guess::Fault(c) => c.label().to_owned(),
-        };
-        Some(if right {
-            format!("Right: {}.", r.detail)
-        } else {
-            format!("Not this time (you said {said}): {}.", r.detail)
+        Some(Verdict {
+            answers,
+            why: r.why,
         })
     }
+}
+
+/// Reads the scores stored by [`write_scores`]: `lesson right/total` per line; lines that do
+/// not read so (an older format, an edit by hand) are dropped.
+pub fn parse_scores(text: &str) -> std::collections::BTreeMap<String, Score> {
+    text.lines()
+        .filter_map(|l| {
+            let (name, score) = l.rsplit_once(' ')?;
+            let (right, total) = score.split_once('/')?;
+            let score = Score {
+                right: right.parse().ok()?,
+                total: total.parse().ok()?,
+            };
+            (score.right <= score.total).then(|| (name.to_owned(), score))
+        })
+        .collect()
+}
+
+/// Writes scores for [`parse_scores`].
+pub fn write_scores(scores: &std::collections::BTreeMap<String, Score>) -> String {
+    scores
+        .iter()
+        .map(|(name, s)| format!("{name} {}/{}\n", s.right, s.total))
+        .collect()
 }
 
 /// One row of a `pagewalk kvm run --json` result.
@@ -1054,22 +1111,46 @@ mod tests {
     use super::*;
 
     #[test]
-    fn predictions_are_judged_against_what_the_access_did() {
+    fn predictions_are_judged_together_and_say_why() {
         let mut p = Player::load("ept", bundled("ept-24-references").unwrap()).unwrap();
         let mut score = Score::default();
-        let v = score.guess(&mut p, Guess::Refs(24)).unwrap();
-        assert_eq!(score, Score { right: 1, total: 1 }, "{v}");
-        assert!(v.contains("a TLB miss: 24 page-table references"), "{v}");
+        let v = score
+            .judge(
+                &mut p,
+                Prediction {
+                    hit: Some(false),
+                    refs: Some(24),
+                    fault: Some(FaultClass::NoFault),
+                },
+            )
+            .unwrap();
+        assert_eq!(score, Score { right: 3, total: 3 }, "{v:?}");
+        assert_eq!(
+            v.answers[1],
+            (Some(true), "24 page-table references".to_owned())
+        );
+        // The reason is the core's narration of the walk.
+        assert!(v.why.contains("24 page-table references"), "{}", v.why);
         // The walk stored the translation: its row flashes as a fill.
         let f = p.current().unwrap();
         assert!(f.marks.contains(&TlbMark::Fill), "{:?}", f.marks);
         assert!(!f.marks.contains(&TlbMark::Hit));
-        let v = score.guess(&mut p, Guess::Hit(false)).unwrap();
-        assert_eq!(score, Score { right: 1, total: 2 }, "{v}");
-        assert!(
-            v.contains("you said a miss") && v.contains("a TLB hit"),
-            "{v}"
+        // Only the hit/miss question answered (wrongly): one answer counted.
+        let v = score
+            .judge(
+                &mut p,
+                Prediction {
+                    hit: Some(false),
+                    ..Prediction::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(score, Score { right: 3, total: 4 }, "{v:?}");
+        assert_eq!(
+            v.answers[0],
+            (Some(false), "a TLB hit (you said a TLB miss)".to_owned())
         );
+        assert_eq!(v.answers[1].0, None, "not asked, not scored");
         let f = p.current().unwrap();
         // The L1 served it: only the L1 copy is marked, not the L2's.
         let hits: Vec<_> = f
@@ -1084,6 +1165,15 @@ mod tests {
     }
 
     #[test]
+    fn scores_survive_a_round_trip_and_bad_lines_are_dropped() {
+        let mut m = std::collections::BTreeMap::new();
+        m.insert("vpid-off".to_owned(), Score { right: 3, total: 5 });
+        m.insert("my lesson".to_owned(), Score { right: 0, total: 1 });
+        assert_eq!(parse_scores(&write_scores(&m)), m);
+        assert!(parse_scores("x 5/3\ny\nz a/b\n").is_empty());
+    }
+
+    #[test]
     fn fault_predictions_name_the_exact_fault() {
         for (name, class, text) in [
             ("ept-violation", FaultClass::Stage2, "EPT violation at GPA"),
@@ -1093,10 +1183,17 @@ mod tests {
             let r = std::iter::from_fn(|| p.step_to_access())
                 .find(|r| r.fault != FaultClass::NoFault)
                 .unwrap_or_else(|| panic!("{name} has a faulting access"));
-            assert_eq!(r.fault, class, "{name}: {}", r.detail);
-            assert!(r.detail.contains(text), "{name}: {}", r.detail);
-            assert!(r.judge(Guess::Fault(class)));
-            assert!(!r.judge(Guess::Fault(FaultClass::NoFault)));
+            let detail = r.fault_detail.clone().unwrap_or_default();
+            assert_eq!(r.fault, class, "{name}: {detail}");
+            assert!(detail.contains(text), "{name}: {detail}");
+            let said = |f| Prediction {
+                fault: Some(f),
+                ..Prediction::default()
+            };
+            assert_eq!(r.judge(said(class))[2].0, Some(true));
+            let wrong = r.judge(said(FaultClass::NoFault));
+            assert_eq!(wrong[2].0, Some(false));
+            assert!(wrong[2].1.contains("you said no fault"), "{}", wrong[2].1);
         }
     }
 

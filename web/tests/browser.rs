@@ -86,20 +86,54 @@ fn click(root: &web_sys::Element, selector: &str) {
     el.unchecked_into::<web_sys::HtmlElement>().click();
 }
 
+fn forget_scores() {
+    if let Some(Ok(Some(store))) = web_sys::window().map(|w| w.local_storage()) {
+        let _ = store.remove_item("pagewalk.scores");
+    }
+}
+
+/// The three questions are asked together and each answer is scored; the reveal says why;
+/// the score belongs to the lesson and is shown beside it in the gallery.
 #[wasm_bindgen_test]
 async fn predict_then_reveal_keeps_score() {
+    forget_scores();
     let root = mount("#scenario=native-walk-and-tlb-hit&step=0");
     settle().await;
     click(&root, ".predict input[type=checkbox]");
     settle().await;
-    // The first access misses the TLB; the second hits.
+    let reveal = || {
+        root.query_selector("#reveal")
+            .ok()
+            .flatten()
+            .expect("a reveal button")
+    };
+    assert!(
+        reveal().has_attribute("disabled"),
+        "nothing predicted, nothing to reveal"
+    );
+    // The first access misses the TLB and does not fault: two answers, both right.
+    click(&root, ".predict .ask button:nth-of-type(2)");
+    click(&root, ".predict .ask:nth-of-type(3) button:nth-of-type(1)");
+    settle().await;
+    assert_eq!(
+        root.query_selector_all(".predict button.picked")
+            .unwrap()
+            .length(),
+        2,
+        "the picks are shown"
+    );
+    click(&root, "#reveal");
+    settle().await;
+    assert_eq!(text(&root, "#score").trim(), "this lesson: 2 / 2");
+    assert!(text(&root, ".verdict .why").contains("page-table reference"));
+    // The second hits: "miss" is wrong, and the reveal says what happened.
     click(&root, ".predict .ask button:nth-of-type(2)");
     settle().await;
-    assert_eq!(text(&root, "#score").trim(), "score 1 / 1");
-    click(&root, ".predict .ask button:nth-of-type(2)");
+    click(&root, "#reveal");
     settle().await;
-    assert_eq!(text(&root, "#score").trim(), "score 1 / 2");
-    assert!(text(&root, ".verdict").contains("TLB hit"));
+    assert_eq!(text(&root, "#score").trim(), "this lesson: 2 / 3");
+    assert!(text(&root, ".verdict li.wrong").contains("a TLB hit (you said a TLB miss)"));
+    assert!(text(&root, ".gallery li.current .lesson-score").contains("2/3"));
 }
 
 #[wasm_bindgen_test]
@@ -151,6 +185,7 @@ async fn reference_by_reference() {
 
 #[wasm_bindgen_test]
 async fn predicting_reference_counts_and_tlb_rows_flash() {
+    forget_scores();
     let root = mount("#scenario=ept-24-references&step=0");
     settle().await;
     click(&root, ".predict input[type=checkbox]");
@@ -164,10 +199,10 @@ async fn predicting_reference_counts_and_tlb_rows_flash() {
     input.set_value("24");
     fire(&input, "input");
     settle().await;
-    click(&root, "#guess-refs");
+    click(&root, "#reveal");
     settle().await;
-    assert_eq!(text(&root, "#score").trim(), "score 1 / 1");
-    assert!(text(&root, ".verdict").contains("24 page-table references"));
+    assert_eq!(text(&root, "#score").trim(), "this lesson: 1 / 1");
+    assert!(text(&root, ".verdict li.right").contains("24 page-table references"));
     // The walk filled a TLB entry: its row is marked (and flashes); nothing was hit.
     assert!(root.query_selector(".tlb tr.fill").ok().flatten().is_some());
     assert!(root.query_selector(".tlb tr.hit").ok().flatten().is_none());
@@ -175,7 +210,9 @@ async fn predicting_reference_counts_and_tlb_rows_flash() {
     // The second access hits that entry.
     click(&root, ".predict .ask button:nth-of-type(1)");
     settle().await;
-    assert_eq!(text(&root, "#score").trim(), "score 2 / 2");
+    click(&root, "#reveal");
+    settle().await;
+    assert_eq!(text(&root, "#score").trim(), "this lesson: 2 / 2");
     assert!(root.query_selector(".tlb tr.hit").ok().flatten().is_some());
     assert!(!text(&root, ".tlb h3").contains("miss"));
 }
