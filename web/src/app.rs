@@ -38,6 +38,10 @@ pub struct Model {
     notice: Option<String>,
     /// The TLB panel lists every entry, not the first [`TLB_SHOWN`].
     tlb_all: bool,
+    /// The practice page's question, its seed, what the learner typed, and the verdict.
+    practice: crate::practice::Exercise,
+    practice_input: String,
+    practice_verdict: Option<bool>,
 }
 
 /// What can happen.
@@ -84,6 +88,12 @@ pub enum Msg {
     Hash(String),
     /// List every TLB entry, or the first few.
     ToggleTlbAll,
+    /// The answer typed on the practice page.
+    PracticeInput(String),
+    /// Check the practice answer.
+    PracticeCheck,
+    /// A new practice question from the next seed.
+    PracticeNext,
 }
 
 fn window_fragment() -> String {
@@ -287,6 +297,9 @@ impl Component for App {
             editing: false,
             notice: None,
             tlb_all: false,
+            practice: crate::practice::exercise(0),
+            practice_input: String::new(),
+            practice_verdict: None,
         };
         if let Some(n) = link.scenario.as_deref().filter(|n| bundled(n).is_none()) {
             // A link to a lesson that does not exist: say so, rather than open another one.
@@ -342,6 +355,28 @@ impl Component for App {
                     };
                     m.load(&format!("{name}.toml"), t);
                 }
+            }
+            Msg::PracticeInput(t) => {
+                m.practice_input = t;
+                return true;
+            }
+            Msg::PracticeCheck => {
+                if m.practice_verdict.is_none() {
+                    if let Some(right) = m.practice.judge(&m.practice_input) {
+                        m.practice_verdict = Some(right);
+                        let score = m.scores.entry("practice".to_owned()).or_default();
+                        score.total += 1;
+                        score.right += u32::from(right);
+                        save_scores(&m.scores);
+                    }
+                }
+                return true;
+            }
+            Msg::PracticeNext => {
+                m.practice = crate::practice::exercise(m.practice.seed + 1);
+                m.practice_input.clear();
+                m.practice_verdict = None;
+                return true;
             }
             Msg::ToggleTlbAll => {
                 m.tlb_all = !m.tlb_all;
@@ -570,6 +605,8 @@ impl Component for App {
                         { self.compare(&l, &r) }
                     } else if self.model.link.page.as_deref() == Some("start") {
                         { self.start(ctx) }
+                    } else if self.model.link.page.as_deref() == Some("practice") {
+                        { self.practice(ctx) }
                     } else if let Some(page) = self.model.link.page.as_deref().and_then(crate::pages::page) {
                         { self.page(page) }
                     } else {
@@ -795,6 +832,13 @@ impl App {
                 <li class={classes!((self.model.link.page.as_deref() == Some("start")).then_some("current"))}>
                     <button onclick={ctx.link().callback(|_| Msg::OpenPage("start".into()))}>{"Start here: four addresses"}</button>
                 </li>
+                <li class={classes!((self.model.link.page.as_deref() == Some("practice")).then_some("current"))}>
+                    <button onclick={ctx.link().callback(|_| Msg::OpenPage("practice".into()))}>{"Practice: generated questions"}
+                        if let Some(sc) = self.model.scores.get("practice") {
+                            <span class="lesson-score" title="your score on generated questions">{ format!(" {}/{}", sc.right, sc.total) }</span>
+                        }
+                    </button>
+                </li>
                 { for crate::pages::PAGES.iter().map(|p| {
                     let slug = p.slug.to_owned();
                     let onclick = ctx.link().callback(move |_| Msg::OpenPage(slug.clone()));
@@ -959,6 +1003,51 @@ impl App {
                             <p class="why"><b>{"Why: "}</b>{ &v.why }</p>
                         </div>
                     }
+                }
+            </div>
+        }
+    }
+
+    fn practice(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let m = &self.model;
+        let e = &m.practice;
+        let readable = e.judge(&m.practice_input).is_some();
+        let open = link_fragment(&Link {
+            text: Some(e.scenario.clone()),
+            step: 0,
+            ..Link::default()
+        });
+        let score = m.scores.get("practice").copied().unwrap_or_default();
+        let onkeydown = link
+            .batch_callback(|k: KeyboardEvent| (k.key() == "Enter").then_some(Msg::PracticeCheck));
+        html! {
+            <div class="lesson practice">
+                <h2>{"Practice: questions generated from a seed"}</h2>
+                <p>{"Each question is a small scenario, generated from its seed the way OSTEP's paging homework generates problems; the answer is what the simulator does when it runs it. Even seeds ask how many references a walk makes, odd seeds ask you to translate an address by reading the page tables."}</p>
+                <h3>{ format!("Question (seed {})", e.seed) }</h3>
+                <p class="question">{ &e.question }</p>
+                if !e.given.is_empty() {
+                    <pre class="given">{ e.given.join("\n") }</pre>
+                }
+                <p>
+                    <label for="practice-answer">{"Your answer: "}</label>
+                    <input id="practice-answer" type="text" autocomplete="off" value={m.practice_input.clone()} {onkeydown}
+                        oninput={link.callback(|e: InputEvent| Msg::PracticeInput(
+                            e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))} />
+                    <button id="practice-check" disabled={!readable || m.practice_verdict.is_some()}
+                        onclick={link.callback(|_| Msg::PracticeCheck)}>{"Check"}</button>
+                    <button id="practice-next" onclick={link.callback(|_| Msg::PracticeNext)}>{"Generate another"}</button>
+                    <span class="score">{ format!(" score {} / {}", score.right, score.total) }</span>
+                </p>
+                if let Some(right) = m.practice_verdict {
+                    <div class="verdict" aria-live="polite">
+                        <p class={classes!(if right { "right" } else { "wrong" })}>
+                            { if right { "Right: " } else { "Not this time: the answer is " } }{ e.answer_text() }{"."}
+                        </p>
+                        <p class="why"><b>{"Why: "}</b>{ &e.why }</p>
+                        <p><a href={open}>{"Open this question in the player"}</a>{" to step through the walk."}</p>
+                    </div>
                 }
             </div>
         }

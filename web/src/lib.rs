@@ -9,4 +9,5 @@
 
 pub mod app;
 pub mod pages;
+pub mod practice;
 pub mod state;

@@ -403,3 +403,45 @@ async fn see_all_tlb_entries() {
     assert_eq!(rows(&root), 364, "every entry");
     assert!(text(&root, ".tlb-count").contains("all 364 entries"));
 }
+
+/// The practice page generates a question from a seed, judges the answer against what the
+/// simulator does, says why, links the question to the player, and generates another.
+#[wasm_bindgen_test]
+async fn practice_questions_are_judged_and_regenerated() {
+    forget_scores();
+    let root = mount("#page=practice");
+    settle().await;
+    assert!(text(&root, ".practice h3").contains("seed 0"));
+    let input = root
+        .query_selector("#practice-answer")
+        .ok()
+        .flatten()
+        .expect("an answer box")
+        .unchecked_into::<web_sys::HtmlInputElement>();
+    // Seed 0 is a 5-level guest over 5-level EPT, both with 2 MiB pages: (4+1)(4+1)-1 = 24.
+    input.set_value("23");
+    fire(&input, "input");
+    settle().await;
+    click(&root, "#practice-check");
+    settle().await;
+    let verdict = text(&root, ".practice .verdict");
+    assert!(
+        verdict.contains("Not this time: the answer is 24 page-table references"),
+        "{verdict}"
+    );
+    assert!(verdict.contains("4 guest, 20 EPT"), "{verdict}");
+    assert!(root
+        .query_selector(".practice .verdict a[href^='#text=']")
+        .ok()
+        .flatten()
+        .is_some());
+    click(&root, "#practice-next");
+    settle().await;
+    assert!(text(&root, ".practice h3").contains("seed 1"));
+    assert!(text(&root, ".practice pre.given").contains("CR3 = "));
+    assert!(root
+        .query_selector(".practice .verdict")
+        .ok()
+        .flatten()
+        .is_none());
+}
