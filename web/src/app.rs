@@ -42,6 +42,8 @@ pub struct Model {
     practice: crate::practice::Exercise,
     practice_input: String,
     practice_verdict: Option<bool>,
+    /// The reference under the pointer, highlighted in the grid and in the event list.
+    hover_ref: Option<u32>,
 }
 
 /// What can happen.
@@ -88,6 +90,8 @@ pub enum Msg {
     Hash(String),
     /// List every TLB entry, or the first few.
     ToggleTlbAll,
+    /// The pointer is over reference K (in the grid or the event list), or left it.
+    HoverRef(Option<u32>),
     /// The answer typed on the practice page.
     PracticeInput(String),
     /// Check the practice answer.
@@ -300,6 +304,7 @@ impl Component for App {
             practice: crate::practice::exercise(0),
             practice_input: String::new(),
             practice_verdict: None,
+            hover_ref: None,
         };
         if let Some(n) = link.scenario.as_deref().filter(|n| bundled(n).is_none()) {
             // A link to a lesson that does not exist: say so, rather than open another one.
@@ -355,6 +360,13 @@ impl Component for App {
                     };
                     m.load(&format!("{name}.toml"), t);
                 }
+            }
+            Msg::HoverRef(k) => {
+                if m.hover_ref == k {
+                    return false;
+                }
+                m.hover_ref = k;
+                return true;
             }
             Msg::PracticeInput(t) => {
                 m.practice_input = t;
@@ -615,7 +627,7 @@ impl Component for App {
                         { self.predict(ctx) }
                         { self.errors_view() }
                         <div class="panes">
-                            <section class="pane walk" aria-label="The walk">{ self.walk() }</section>
+                            <section class="pane walk" aria-label="The walk">{ self.walk(ctx) }</section>
                             <section class="pane side">
                                 { self.counters() }
                                 { self.charts() }
@@ -1252,7 +1264,8 @@ impl App {
         }
     }
 
-    fn walk(&self) -> Html {
+    fn walk(&self, ctx: &Context<Self>) -> Html {
+        let hover = ctx.link().callback(Msg::HoverRef);
         let Some(p) = &self.model.player else {
             return html! {};
         };
@@ -1301,11 +1314,18 @@ impl App {
                         { for (0..=g.columns.len()).map(|col| {
                             let colv = (col < g.columns.len()).then_some(col);
                             match g.cells.iter().find(|c| c.row == r && c.col == colv) {
-                                Some(c) => html!{ <td class={classes!(
+                                Some(c) => {
+                                    let k = c.number;
+                                    html!{ <td class={classes!(
                                         if colv.is_some() {"host"} else {"guest"},
                                         (!shown(c.event)).then_some("future"),
-                                        (self.model.sub == Some(c.event)).then_some("now"))}
-                                    data-ref={c.number.to_string()}>{ c.number }</td> },
+                                        (self.model.sub == Some(c.event)).then_some("now"),
+                                        (self.model.hover_ref == Some(k)).then_some("linked"))}
+                                    title={frame.events.get(c.event).map(Event::describe)}
+                                    onmouseenter={hover.reform(move |_: MouseEvent| Some(k))}
+                                    onmouseleave={hover.reform(|_: MouseEvent| None)}
+                                    data-ref={k.to_string()}>{ k }</td> }
+                                }
                                 None => html!{ <td class="empty"></td> },
                             }
                         }) }
@@ -1352,7 +1372,15 @@ impl App {
                     _ => "other",
                 };
                 let state = if !shown(i) { Some("future") } else if self.model.sub == Some(i) { Some("now") } else { None };
-                html! { <li class={classes!(class, state)}>{ if is_ref { format!("{n}. ") } else { String::new() } }{ e.describe() }</li> }
+                if is_ref {
+                    let k = n;
+                    html! { <li class={classes!(class, state, (self.model.hover_ref == Some(k)).then_some("linked"))}
+                        data-ref-line={k.to_string()}
+                        onmouseenter={hover.reform(move |_: MouseEvent| Some(k))}
+                        onmouseleave={hover.reform(|_: MouseEvent| None)}>{ format!("{k}. ") }{ e.describe() }</li> }
+                } else {
+                    html! { <li class={classes!(class, state)}>{ e.describe() }</li> }
+                }
             }) }
             </ul>
             </>

@@ -445,3 +445,51 @@ async fn practice_questions_are_judged_and_regenerated() {
         .flatten()
         .is_none());
 }
+
+/// Pointing at a grid cell highlights its line in the event list and the other way round;
+/// the cell's title is that line.
+#[wasm_bindgen_test]
+async fn grid_cells_and_event_lines_highlight_each_other() {
+    let root = mount("#scenario=ept-24-references&step=1");
+    settle().await;
+    let hover = |selector: &str, kind: &str| {
+        let el = root
+            .query_selector(selector)
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("{selector} exists"));
+        let ev = web_sys::MouseEvent::new(kind).expect("an event");
+        el.dispatch_event(&ev).expect("dispatched");
+    };
+    hover("td[data-ref='7']", "mouseenter");
+    settle().await;
+    let line = text(&root, ".events li.linked");
+    assert!(line.starts_with("7. "), "the 7th reference's line: {line}");
+    let cell = root
+        .query_selector("td[data-ref='7']")
+        .ok()
+        .flatten()
+        .expect("cell 7");
+    assert!(cell
+        .get_attribute("class")
+        .unwrap_or_default()
+        .contains("linked"));
+    let title = cell.get_attribute("title").unwrap_or_default();
+    assert!(
+        !title.is_empty() && line.ends_with(&title),
+        "{title} / {line}"
+    );
+    hover("td[data-ref='7']", "mouseleave");
+    hover("li[data-ref-line='12']", "mouseenter");
+    settle().await;
+    assert_eq!(
+        root.query_selector_all(".linked").expect("query").length(),
+        2,
+        "one cell and one line"
+    );
+    assert!(root
+        .query_selector("td[data-ref='12'].linked")
+        .ok()
+        .flatten()
+        .is_some());
+}
