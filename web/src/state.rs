@@ -28,6 +28,9 @@ pub struct Frame {
     pub stale: Vec<bool>,
     /// For each kept TLB entry: whether this action hit it or filled it (the view flashes it).
     pub marks: Vec<TlbMark>,
+    /// For an access, the size of the page the guest's tables map it with (what its bit fields
+    /// split by), not the TLB entry's, which is the smaller of guest and host pages.
+    pub guest_page: Option<pagewalk_core::PageSize>,
     /// Under shadow paging, for an access: the guest's entries (level, GPA, value,
     /// write-protected) and the shadow entries (level, HPA, value) on its path.
     pub shadow: Option<ShadowView>,
@@ -137,7 +140,12 @@ impl Player {
                     }
                     _ => None,
                 };
+                let guest_page = match action {
+                    Action::Access { gva, .. } => m.guest_page_size(gva),
+                    Action::Event { .. } => None,
+                };
                 self.frames.push(Frame {
+                    guest_page,
                     action,
                     events: rec.events,
                     counters: rec.counters,
@@ -293,11 +301,7 @@ impl Player {
         let Action::Access { gva, .. } = f.action else {
             return None;
         };
-        let size = f
-            .tlb
-            .iter()
-            .find(|s| s.entry.gva() == gva.align_down(s.entry.size))
-            .map_or(pagewalk_core::PageSize::Size4K, |s| s.entry.size);
+        let size = f.guest_page.unwrap_or(pagewalk_core::PageSize::Size4K);
         Some(address_fields(
             gva,
             self.scenario.machine.guest_levels,
@@ -1235,6 +1239,25 @@ mod tests {
             "the walk pane shows the last step too"
         );
         assert!(p.current().is_some());
+    }
+
+    /// The bit fields split by the guest's page, not by the TLB entry: a guest 2 MiB page on
+    /// 4 KiB host backing is cached as a 4 KiB entry, but the guest walk has no PT index.
+    #[test]
+    fn address_fields_follow_the_guest_page_not_the_tlb_entry() {
+        let src = "schema = 1\nname = \"x\"\nlesson = \"y\"\n[machine]\nmode = \"ept\"\n\
+                   [host]\nstage2 = \"prefilled\"\n[[space]]\n[[space.map]]\n\
+                   gva = \"0x7f00_0000_0000\"\ngpa = \"0x4000_0000\"\npage = \"2M\"\n\
+                   [[trace]]\nop = \"read\"\ngva = \"0x7f00_0000_1234\"\n";
+        let mut p = Player::load("x.toml", src).unwrap();
+        p.step();
+        let f = p.current().unwrap();
+        assert_eq!(f.tlb[0].entry.size, pagewalk_core::PageSize::Size4K);
+        let names: Vec<String> = p.address().unwrap().into_iter().map(|f| f.name).collect();
+        assert!(!names.iter().any(|n| n == "PT index"), "{names:?}");
+        assert!(names.iter().any(|n| n.contains("PD index")), "{names:?}");
+        let offset = p.address().unwrap().into_iter().last().unwrap();
+        assert_eq!((offset.hi, offset.lo), (20, 0), "a 21-bit offset into the 2 MiB page");
     }
 
     /// "See all" shows every entry, and its first rows are the frame's, wherever the machine

@@ -75,6 +75,19 @@ impl Machine {
         }
     }
 
+    /// The size of the page the guest's own tables map `gva` with, resolved in software like
+    /// [`Machine::resolve`]: the page the guest walk ends at, whatever the host backs it with
+    /// (a combined TLB entry caches the smaller of the two: Intel SDM vol. 3, "Caching Translation
+    /// Information", and "Translation Lookaside Buffers (TLBs)" for pages larger than 4 KiB).
+    pub fn guest_page_size(&self, gva: Gva) -> Option<PageSize> {
+        let s = self.spaces.get(self.current)?;
+        let store = GuestView {
+            mem: &self.mem,
+            ram: &self.ram,
+        };
+        s.tables.resolve(&store, gva.raw()).map(|(_, size, _)| size)
+    }
+
     /// The guest entries on the path of `gva` in the loaded address space: (level,
     /// guest-physical address of the entry, value), top first, as far as they are present.
     pub fn guest_path(&self, gva: Gva) -> Vec<(Level, Gpa, u64)> {
