@@ -122,9 +122,8 @@ impl Player {
                 let mut tlb = m.tlb_slots();
                 let tlb_len = tlb.len();
                 tlb.truncate(TLB_SHOWN);
-                let tag = m.current_tag();
                 let stale = tlb.iter().map(|s| m.is_stale(&s.entry)).collect();
-                let marks = tlb_marks(&action, &rec.events, &tlb, tag);
+                let marks = tlb_marks(&rec.events, &tlb, hit_slot(m, &action));
                 let shadow = match action {
                     Action::Access { gva, .. }
                         if self.scenario.machine.mode == pagewalk_core::Mode::Shadow =>
@@ -260,7 +259,7 @@ impl Player {
             let slots = m.tlb_slots();
             let marks = frame.map_or_else(
                 || vec![TlbMark::Untouched; slots.len()],
-                |f| tlb_marks(&f.action, &f.events, &slots, m.current_tag()),
+                |f| tlb_marks(&f.events, &slots, hit_slot(m, &f.action)),
             );
             slots
                 .iter()
@@ -380,34 +379,9 @@ pub enum TlbMark {
     Fill,
 }
 
-/// Which rows of `tlb` the action hit or filled: a fill matches a `TlbFill` event exactly; a
-/// hit is an entry of the current context, in an array of the level that served the access,
-/// that covers the accessed address.
-fn tlb_marks(
-    action: &Action,
-    events: &[Event],
-    tlb: &[TlbSlot],
-    tag: pagewalk_core::Tag,
-) -> Vec<TlbMark> {
-    use pagewalk_core::{TlbArrayId as A, TlbLevel};
-    // The arrays the hit came from: the L2, or the L1 of the access's kind.
-    let hit = match action {
-        Action::Access {
-            gva,
-            access,
-            outcome,
-            ..
-        } => outcome
-            .tlb_hit
-            .map(|level| (*gva, level, access.is_fetch())),
-        _ => None,
-    };
-    let served = |array: A, level: TlbLevel, fetch: bool| match (level, array) {
-        (TlbLevel::L2, a) => matches!(a, A::L2 | A::L21g),
-        (TlbLevel::L1, A::L1i4k | A::L1i2m) => fetch,
-        (TlbLevel::L1, A::L1d4k | A::L1d2m | A::L1d1g) => !fetch,
-        (TlbLevel::L1, A::L2 | A::L21g) => false,
-    };
+/// Which rows of `tlb` the action hit or filled: a fill matches a `TlbFill` event exactly; the
+/// hit is the slot the core says served the access (`Machine::tlb_hit_slot`).
+fn tlb_marks(events: &[Event], tlb: &[TlbSlot], hit: Option<TlbSlot>) -> Vec<TlbMark> {
     tlb.iter()
         .map(|s| {
             let e = &s.entry;
@@ -417,17 +391,28 @@ fn tlb_marks(
             });
             if filled {
                 TlbMark::Fill
-            } else if hit.is_some_and(|(g, level, fetch)| {
-                served(s.array, level, fetch)
-                    && g.align_down(e.size) == e.gva()
-                    && e.tag.matches(tag, e.global)
-            }) {
+            } else if hit.is_some_and(|h| (h.array, h.set, h.way) == (s.array, s.set, s.way)) {
                 TlbMark::Hit
             } else {
                 TlbMark::Untouched
             }
         })
         .collect()
+}
+
+/// The slot that served `action`, if it was a TLB hit, from the machine after it.
+fn hit_slot(m: &pagewalk_core::Machine, action: &Action) -> Option<TlbSlot> {
+    match action {
+        Action::Access {
+            gva,
+            access,
+            outcome,
+            ..
+        } => outcome
+            .tlb_hit
+            .and_then(|level| m.tlb_hit_slot(*gva, access.is_fetch(), level)),
+        Action::Event { .. } => None,
+    }
 }
 
 /// The kinds of outcome a learner can predict; the reveal names the exact fault.
@@ -1257,7 +1242,11 @@ mod tests {
         assert!(!names.iter().any(|n| n == "PT index"), "{names:?}");
         assert!(names.iter().any(|n| n.contains("PD index")), "{names:?}");
         let offset = p.address().unwrap().into_iter().last().unwrap();
-        assert_eq!((offset.hi, offset.lo), (20, 0), "a 21-bit offset into the 2 MiB page");
+        assert_eq!(
+            (offset.hi, offset.lo),
+            (20, 0),
+            "a 21-bit offset into the 2 MiB page"
+        );
     }
 
     /// "See all" shows every entry, and its first rows are the frame's, wherever the machine

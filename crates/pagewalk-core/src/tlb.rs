@@ -409,6 +409,46 @@ impl Tlb {
         self.enabled
     }
 
+    /// Every array with its name, in the order views list them.
+    fn arrays(&self) -> [(TlbArrayId, &TlbArray); 7] {
+        use TlbArrayId::*;
+        [
+            (L1d4k, &self.l1d[0]),
+            (L1d2m, &self.l1d[1]),
+            (L1d1g, &self.l1d[2]),
+            (L1i4k, &self.l1i[0]),
+            (L1i2m, &self.l1i[1]),
+            (L2, &self.l2[0]),
+            (L21g, &self.l2[1]),
+        ]
+    }
+
+    /// The slot a lookup of `gva` at `level` finds (the L1 of the access's kind, or the L2),
+    /// searched as [`Tlb::lookup`] searches but touching nothing: for views, which mark the
+    /// entry that served an access without repeating the lookup's rules.
+    pub fn find(&self, gva: Gva, fetch: bool, tag: Tag, level: TlbLevel) -> Option<TlbSlot> {
+        use TlbArrayId::*;
+        let va = gva.raw();
+        self.arrays()
+            .into_iter()
+            .filter(|(id, _)| match level {
+                TlbLevel::L1 if fetch => matches!(id, L1i4k | L1i2m),
+                TlbLevel::L1 => matches!(id, L1d4k | L1d2m | L1d1g),
+                TlbLevel::L2 => matches!(id, L2 | L21g),
+            })
+            .filter(|(_, a)| a.config.sets > 0)
+            .find_map(|(id, a)| {
+                let i = a.search(va, tag)?;
+                let ways = a.config.ways.max(1) as usize;
+                Some(TlbSlot {
+                    array: id,
+                    set: (i / ways) as u16,
+                    way: (i % ways) as u8,
+                    entry: a.slots[i]?,
+                })
+            })
+    }
+
     /// Looks up `gva` for an access; on an L2 hit the entry is copied into L1.
     #[inline(always)]
     pub fn lookup(&mut self, gva: Gva, fetch: bool, tag: Tag) -> Option<(TlbLevel, TlbEntry)> {
@@ -465,18 +505,8 @@ impl Tlb {
 
     /// Every valid entry, with where it sits.
     pub fn slots(&self) -> Vec<TlbSlot> {
-        use TlbArrayId::*;
-        let arrays = [
-            (L1d4k, &self.l1d[0]),
-            (L1d2m, &self.l1d[1]),
-            (L1d1g, &self.l1d[2]),
-            (L1i4k, &self.l1i[0]),
-            (L1i2m, &self.l1i[1]),
-            (L2, &self.l2[0]),
-            (L21g, &self.l2[1]),
-        ];
         let mut out = Vec::new();
-        for (id, a) in arrays {
+        for (id, a) in self.arrays() {
             let ways = a.config.ways.max(1) as usize;
             for (i, s) in a.slots.iter().enumerate() {
                 if let Some(entry) = s {

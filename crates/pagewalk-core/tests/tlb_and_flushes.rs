@@ -38,6 +38,35 @@ fn hit(m: &mut Machine, va: u64) -> bool {
     access(m, va).0.tlb_hit.is_some()
 }
 
+/// Views ask the core which slot served a hit: the L1 data array for a data access, the L2
+/// when the level is L2, nothing for a page the TLB does not hold.
+#[test]
+fn the_slot_that_served_a_hit_is_found_where_the_lookup_found_it() {
+    let mut m = build(MachineConfig::default(), GUEST_FLAGS);
+    access(&mut m, VA);
+    let (o, _) = access(&mut m, VA + 0x10);
+    assert_eq!(o.tlb_hit, Some(TlbLevel::L1));
+    let l1 = m
+        .tlb_hit_slot(Gva::new(VA + 0x10), false, TlbLevel::L1)
+        .expect("the L1 entry");
+    assert_eq!(l1.array, TlbArrayId::L1d4k);
+    assert_eq!(l1.entry.gva(), Gva::new(VA));
+    assert!(m.tlb_slots().contains(&l1), "a slot the TLB lists");
+    let l2 = m
+        .tlb_hit_slot(Gva::new(VA), false, TlbLevel::L2)
+        .expect("the L2 copy");
+    assert_eq!(l2.array, TlbArrayId::L2);
+    assert_eq!(
+        m.tlb_hit_slot(Gva::new(VA), true, TlbLevel::L1),
+        None,
+        "no fetch yet"
+    );
+    assert_eq!(
+        m.tlb_hit_slot(Gva::new(VA + 0x1000), false, TlbLevel::L1),
+        None
+    );
+}
+
 #[test]
 fn second_access_hits() {
     let mut m = build(MachineConfig::default(), GUEST_FLAGS);

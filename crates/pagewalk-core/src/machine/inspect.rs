@@ -141,6 +141,12 @@ impl Machine {
         out
     }
 
+    /// The TLB slot that served an access to `gva` at `level` (see [`Tlb::find`]), looked up
+    /// after the access under the context loaded now.
+    pub fn tlb_hit_slot(&self, gva: Gva, fetch: bool, level: crate::TlbLevel) -> Option<TlbSlot> {
+        self.tlb.find(gva, fetch, self.tag, level)
+    }
+
     /// The TLB's valid entries.
     pub fn tlb_slots(&self) -> Vec<TlbSlot> {
         self.tlb.slots()
