@@ -2,103 +2,15 @@
 //! `data-counter="KEY"` with the plain number as text; cells of the 2D grid carry
 //! `data-ref="K"` for the K-th reference.
 
+pub use crate::reducer::Msg;
+use crate::reducer::{State, Ticker};
 use crate::state::{
-    bundled, gallery, link_fragment, parse_kvm_json, parse_link, polyline, FaultClass, KvmResult,
-    Link, Player, Prediction, Score, TlbMark, Verdict, TLB_SHOWN,
+    bundled, gallery, link_fragment, polyline, FaultClass, Link, Score, TlbMark, TLB_SHOWN,
 };
 use pagewalk_core::{Event, TlbSlot, COUNTER_KEYS};
 use pagewalk_scenario::Action;
 use std::rc::Rc;
 use yew::prelude::*;
-
-/// Where the app is.
-pub struct Model {
-    link: Link,
-    text: String,
-    player: Option<Player>,
-    errors: Vec<(u32, u32, String, Option<String>)>,
-    playing: bool,
-    _ticker: Option<gloo_timers::callback::Interval>,
-    predict: bool,
-    /// Within the shown access, the event shown last (reference-by-reference viewing);
-    /// `None` shows the whole access.
-    sub: Option<usize>,
-    speed_ms: u32,
-    /// The score in each lesson, by lesson file name (kept across visits).
-    scores: std::collections::BTreeMap<String, Score>,
-    /// What the learner has predicted so far for the next access.
-    prediction: Prediction,
-    verdict: Option<Verdict>,
-    /// The reference-count guess as typed.
-    refs_input: String,
-    kvm: Option<Result<Vec<KvmResult>, String>>,
-    /// The learner has typed in the editor since the last load: it stays open.
-    editing: bool,
-    /// Something the learner asked for that could not be shown (an unknown lesson name).
-    notice: Option<String>,
-    /// The TLB panel lists every entry, not the first [`TLB_SHOWN`].
-    tlb_all: bool,
-    /// The practice page's question, its seed, what the learner typed, and the verdict.
-    practice: crate::practice::Exercise,
-    practice_input: String,
-    practice_verdict: Option<bool>,
-    /// The reference under the pointer, highlighted in the grid and in the event list.
-    hover_ref: Option<u32>,
-}
-
-/// What can happen.
-pub enum Msg {
-    /// Open a bundled scenario.
-    Open(String),
-    /// The editor's text changed.
-    Edit(String),
-    /// Load the editor's text.
-    Apply,
-    /// One step forward.
-    Step,
-    /// One step back.
-    Back,
-    /// Run to the end.
-    RunToEnd,
-    /// Go to a step.
-    Seek(usize),
-    /// Play or pause.
-    TogglePlay,
-    /// A key was pressed.
-    Key(String),
-    /// Turn predict-then-reveal on or off.
-    TogglePredict,
-    /// Playback speed: milliseconds per step.
-    Speed(u32),
-    /// Show one more (or one fewer) event of the current access.
-    SubStep(bool),
-    /// Predict a TLB hit (true) or miss for the next access.
-    PickHit(bool),
-    /// Predict the next access's fault, if any.
-    PickFault(FaultClass),
-    /// The number typed into the reference-count prediction.
-    RefsInput(String),
-    /// Step to the next access and judge the prediction.
-    Reveal,
-    /// The text of a `pagewalk kvm run --json` file.
-    KvmJson(String),
-    /// Open a reading page.
-    OpenPage(String),
-    /// Show two lessons side by side.
-    Compare(String, String),
-    /// The URL fragment changed (a link was followed, or Back).
-    Hash(String),
-    /// List every TLB entry, or the first few.
-    ToggleTlbAll,
-    /// The pointer is over reference K (in the grid or the event list), or left it.
-    HoverRef(Option<u32>),
-    /// The answer typed on the practice page.
-    PracticeInput(String),
-    /// Check the practice answer.
-    PracticeCheck,
-    /// A new practice question from the next seed.
-    PracticeNext,
-}
 
 fn window_fragment() -> String {
     web_sys::window()
@@ -163,48 +75,11 @@ fn remembered() -> Option<String> {
         .filter(|f| f.starts_with("#scenario=") || f.starts_with("#page="))
 }
 
-impl Model {
-    fn load(&mut self, name: &str, text: &str) {
-        self.text = text.to_owned();
-        match Player::load(name, text) {
-            Ok(p) => {
-                self.player = Some(p);
-                self.errors.clear();
-            }
-            Err(d) => {
-                self.player = None;
-                self.errors = d
-                    .items
-                    .iter()
-                    .map(|i| (i.pos.line, i.pos.col, i.message.clone(), i.hint.clone()))
-                    .collect();
-            }
-        }
-    }
-
-    /// The key of the lesson shown, for its predict-mode score: the bundled file's name, or
-    /// the scenario's own name for edited text.
-    fn lesson_key(&self) -> String {
-        self.link.scenario.clone().unwrap_or_else(|| {
-            self.player
-                .as_ref()
-                .map_or_else(String::new, |p| p.scenario.name.clone())
-        })
-    }
-
-    fn sync_url(&mut self) {
-        self.link.step = self.player.as_ref().map_or(0, |p| p.cursor);
-        let f = link_fragment(&self.link);
-        set_fragment(&f);
-        if !self.playing {
-            remember(&f);
-        }
-    }
-}
-
 /// The app.
 pub struct App {
-    model: Model,
+    model: State,
+    /// The playback timer, while playing.
+    ticker: Option<gloo_timers::callback::Interval>,
     /// Keeps the `hashchange` listener alive as long as the app.
     _on_hash: Option<wasm_bindgen::closure::Closure<dyn Fn()>>,
     /// Keeps the window's `keydown` listener alive as long as the app.
@@ -274,330 +149,41 @@ impl Component for App {
     type Properties = ();
 
     fn create(_ctx: &Context<Self>) -> Self {
-        let mut link = parse_link(&window_fragment());
-        if link.scenario.is_none()
-            && link.text.is_none()
-            && link.page.is_none()
-            && link.compare.is_none()
-        {
-            // A first visit starts at the beginning, not in a lesson.
-            link.page = Some("start".into());
-        }
-        let mut model = Model {
-            link: link.clone(),
-            text: String::new(),
-            player: None,
-            errors: Vec::new(),
-            playing: false,
-            _ticker: None,
-            predict: false,
-            sub: None,
-            speed_ms: 400,
-            scores: load_scores(),
-            prediction: Prediction::default(),
-            verdict: None,
-            refs_input: String::new(),
-            kvm: None,
-            editing: false,
-            notice: None,
-            tlb_all: false,
-            practice: crate::practice::exercise(0),
-            practice_input: String::new(),
-            practice_verdict: None,
-            hover_ref: None,
-        };
-        if let Some(n) = link.scenario.as_deref().filter(|n| bundled(n).is_none()) {
-            // A link to a lesson that does not exist: say so, rather than open another one.
-            model.notice = Some(format!(
-                "There is no lesson named \"{}\". Here is the start page; the lessons are listed on the left.",
-                pagewalk_scenario::diag::printable(n)
-            ));
-            model.link.page = Some("start".into());
-        }
-        let (name, text) = match (&link.text, &link.scenario) {
-            (Some(t), _) => ("edited.toml".to_owned(), t.clone()),
-            (None, Some(n)) => match bundled(n) {
-                Some(t) => (format!("{n}.toml"), t.to_owned()),
-                None => (
-                    "native-walk-and-tlb-hit.toml".into(),
-                    bundled("native-walk-and-tlb-hit").unwrap_or("").to_owned(),
-                ),
-            },
-            (None, None) => (
-                "ept-24-references.toml".into(),
-                bundled("ept-24-references").unwrap_or("").to_owned(),
-            ),
-        };
-        model.load(&name, &text);
-        if let Some(p) = model.player.as_mut() {
-            p.seek(link.step);
-        }
+        let model = State::new(&window_fragment(), load_scores());
         let on_hash = listen_hash(_ctx.link().callback(Msg::Hash));
         let on_key = listen_keys(_ctx.link().callback(Msg::Key));
         App {
             model,
+            ticker: None,
             _on_hash: on_hash,
             _on_key: on_key,
         }
     }
 
     fn update(&mut self, ctx: &Context<Self>, msg: Self::Message) -> bool {
-        let m = &mut self.model;
-        match msg {
-            Msg::Open(name) => {
-                m.sub = None;
-                m.editing = false;
-                // Playback belongs to a lesson: it does not go on into the next one.
-                m.playing = false;
-                m._ticker = None;
-                if let Some(t) = bundled(&name) {
-                    m.link = Link {
-                        scenario: Some(name.clone()),
-                        text: None,
-                        step: 0,
-                        page: None,
-                        compare: None,
-                    };
-                    m.load(&format!("{name}.toml"), t);
-                }
-            }
-            Msg::HoverRef(k) => {
-                if m.hover_ref == k {
-                    return false;
-                }
-                m.hover_ref = k;
-                return true;
-            }
-            Msg::PracticeInput(t) => {
-                m.practice_input = t;
-                return true;
-            }
-            Msg::PracticeCheck => {
-                if m.practice_verdict.is_none() {
-                    if let Some(right) = m.practice.judge(&m.practice_input) {
-                        m.practice_verdict = Some(right);
-                        let score = m.scores.entry("practice".to_owned()).or_default();
-                        score.total += 1;
-                        score.right += u32::from(right);
-                        save_scores(&m.scores);
-                    }
-                }
-                return true;
-            }
-            Msg::PracticeNext => {
-                m.practice = crate::practice::exercise(m.practice.seed + 1);
-                m.practice_input.clear();
-                m.practice_verdict = None;
-                return true;
-            }
-            Msg::ToggleTlbAll => {
-                m.tlb_all = !m.tlb_all;
-                return true;
-            }
-            Msg::OpenPage(slug) => {
-                m.playing = false;
-                m._ticker = None;
-                m.link.page = Some(slug);
-                let f = link_fragment(&m.link);
-                set_fragment(&f);
-                remember(&f);
-                return true;
-            }
-            Msg::Compare(l, r) => {
-                m.playing = false;
-                m._ticker = None;
-                m.link.page = None;
-                m.link.compare = Some((l, r));
-                let f = link_fragment(&m.link);
-                set_fragment(&f);
-                remember(&f);
-                return true;
-            }
-            Msg::Hash(fragment) => {
-                let link = parse_link(&fragment);
-                if link == m.link {
-                    return false;
-                }
-                if link.compare.is_some() {
-                    m.link.page = None;
-                    m.link.compare = link.compare;
-                    return true;
-                }
-                m.link.compare = None;
-                m.sub = None;
-                m.playing = false;
-                m._ticker = None;
-                if link.page.is_some() {
-                    m.link.page = link.page;
-                    return true;
-                }
-                let source = match (&link.text, &link.scenario) {
-                    (Some(t), _) => Some(("edited.toml".to_owned(), t.clone())),
-                    (None, Some(n)) => bundled(n).map(|t| (format!("{n}.toml"), t.to_owned())),
-                    (None, None) => None,
-                };
-                if let Some(n) = link.scenario.as_deref().filter(|n| bundled(n).is_none()) {
-                    m.notice = Some(format!(
-                        "There is no lesson named \"{}\".",
-                        pagewalk_scenario::diag::printable(n)
-                    ));
-                    return true;
-                }
-                m.notice = None;
-                if let Some((name, text)) = source {
-                    m.link = link.clone();
-                    m.load(&name, &text);
-                    if let Some(p) = m.player.as_mut() {
-                        p.seek(link.step);
-                    }
-                } else {
-                    m.link.page = None;
-                }
-                return true;
-            }
-            Msg::Edit(t) => {
-                m.editing = true;
-                m.text = t;
-                // Check as the user types: errors appear at their line and column.
-                m.errors = match pagewalk_scenario::parse("edited.toml", &m.text) {
-                    Ok(_) => Vec::new(),
-                    Err(d) => d
-                        .items
-                        .iter()
-                        .map(|i| (i.pos.line, i.pos.col, i.message.clone(), i.hint.clone()))
-                        .collect(),
-                };
-                return true;
-            }
-            Msg::Apply => {
-                m.link = Link {
-                    scenario: None,
-                    text: Some(m.text.clone()),
-                    step: 0,
-                    page: None,
-                    compare: None,
-                };
-                let t = m.text.clone();
-                m.load("edited.toml", &t);
-            }
-            Msg::Step => {
-                m.sub = None;
-                let more = m.player.as_mut().is_some_and(|p| p.step());
-                if !more {
-                    m.playing = false;
-                    m._ticker = None;
-                }
-            }
-            Msg::Back => {
-                m.sub = None;
-                if let Some(p) = m.player.as_mut() {
-                    p.back();
-                }
-            }
-            Msg::RunToEnd => {
-                m.sub = None;
-                if let Some(p) = m.player.as_mut() {
-                    p.run_to_end();
-                }
-            }
-            Msg::Seek(n) => {
-                m.sub = None;
-                if let Some(p) = m.player.as_mut() {
-                    p.seek(n);
-                }
-            }
-            Msg::TogglePlay => {
-                m.playing = !m.playing;
-                m._ticker = if m.playing {
+        let fx = self.model.reduce(msg);
+        if let Some(t) = fx.ticker {
+            self.ticker = match t {
+                Ticker::Start(ms) => {
                     let link = ctx.link().clone();
-                    Some(gloo_timers::callback::Interval::new(
-                        m.speed_ms,
-                        move || link.send_message(Msg::Step),
-                    ))
-                } else {
-                    None
-                };
-            }
-            Msg::SubStep(forward) => {
-                let len = m
-                    .player
-                    .as_ref()
-                    .and_then(|p| p.current())
-                    .map_or(0, |f| f.events.len());
-                m.sub = match (m.sub, forward) {
-                    (None, true) => Some(0),
-                    (Some(i), true) if i + 1 >= len => None,
-                    (Some(i), true) => Some(i + 1),
-                    (None, false) => Some(len.saturating_sub(1)),
-                    (Some(0), false) => Some(0),
-                    (Some(i), false) => Some(i - 1),
-                };
-                return true;
-            }
-            Msg::Speed(ms) => {
-                m.speed_ms = ms;
-                if m.playing {
-                    let link = ctx.link().clone();
-                    m._ticker = Some(gloo_timers::callback::Interval::new(ms, move || {
+                    Some(gloo_timers::callback::Interval::new(ms, move || {
                         link.send_message(Msg::Step)
-                    }));
+                    }))
                 }
-                return true;
-            }
-            Msg::TogglePredict => {
-                m.predict = !m.predict;
-                m.prediction = Prediction::default();
-                m.verdict = None;
-            }
-            Msg::PickHit(h) => {
-                m.prediction.hit = Some(h);
-                return true;
-            }
-            Msg::PickFault(f) => {
-                m.prediction.fault = Some(f);
-                return true;
-            }
-            Msg::RefsInput(t) => {
-                m.prediction.refs = t.trim().parse().ok();
-                m.refs_input = t;
-                return true;
-            }
-            Msg::Reveal => {
-                let lesson = m.lesson_key();
-                if let Some(p) = m.player.as_mut() {
-                    m.sub = None;
-                    let score = m.scores.entry(lesson).or_default();
-                    m.verdict = score.judge(p, m.prediction);
-                    if m.verdict.is_none() {
-                        m.notice = Some("No access left: the trace is over.".to_owned());
-                    }
-                    m.prediction = Prediction::default();
-                    m.refs_input.clear();
-                    save_scores(&m.scores);
-                }
-            }
-            Msg::KvmJson(t) => {
-                m.kvm = Some(parse_kvm_json(&t));
-                return true;
-            }
-            Msg::Key(k) => {
-                let next = match k.as_str() {
-                    "ArrowRight" => Some(Msg::Step),
-                    "ArrowLeft" => Some(Msg::Back),
-                    " " => Some(Msg::TogglePlay),
-                    "End" => Some(Msg::RunToEnd),
-                    "ArrowDown" | "." => Some(Msg::SubStep(true)),
-                    "ArrowUp" | "," => Some(Msg::SubStep(false)),
-                    _ => None,
-                };
-                if let Some(n) = next {
-                    return Component::update(self, ctx, n);
-                }
-                return false;
+                Ticker::Stop => None,
+            };
+        }
+        if fx.sync_url {
+            let f = link_fragment(&self.model.link);
+            set_fragment(&f);
+            if !self.model.playing {
+                remember(&f);
             }
         }
-        self.model.sync_url();
-        true
+        if fx.save_scores {
+            save_scores(&self.model.scores);
+        }
+        fx.render
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {
