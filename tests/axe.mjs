@@ -1,7 +1,7 @@
 // Accessibility check of the web app with axe-core, as a screen-reader or keyboard user would
 // meet it: every page given on the command line is opened in headless Chromium at a desktop and
 // a phone size, axe-core runs on the rendered DOM, and any violation fails with its rule, its
-// help text and the elements it found. Usage: node tests/axe.mjs URL...
+// help text and the elements it found; a page wider than the window fails too (reflow). Usage: node tests/axe.mjs URL...
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -36,6 +36,13 @@ try {
           // eslint-disable-next-line no-undef
           await axe.run(document, { resultTypes: ['violations'] }));
         const where = `${url} at ${w}x${h}, ${scheme}`;
+        // WCAG 1.4.10 (reflow): the page itself never scrolls sideways; a wide table scrolls
+        // inside its own box.
+        const widths = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+        if (widths[0] > widths[1]) {
+          failed++;
+          console.error(`reflow: ${where} is ${widths[0]} px wide in a ${widths[1]} px window`);
+        }
         if (errors.length) {
           failed++;
           console.error(`axe: page errors on ${where}: ${errors.join('; ')}`);
@@ -47,8 +54,8 @@ try {
             console.error(`    ${n.target.join(' ')}: ${n.failureSummary.replace(/\n/g, ' ')}`);
           }
         }
-        if (!result.violations.length && !errors.length) {
-          console.log(`ok: no axe-core violation on ${where} (${result.passes === undefined ? '' : ''}axe ${result.testEngine.version})`);
+        if (!result.violations.length && !errors.length && widths[0] <= widths[1]) {
+          console.log(`ok: no axe-core violation and no sideways scrolling on ${where} (axe ${result.testEngine.version})`);
         }
         await page.close();
       }

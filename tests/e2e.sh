@@ -57,6 +57,8 @@ grep -q 'data-left="vm_exits">520<' <<<"$dom" || fail "the comparison does not s
 grep -q 'data-right="vm_exits">520<' <<<"$dom" || fail "the comparison does not show EPT's 520 exits"
 grep -q 'data-right="ept_violations">520<' <<<"$dom" || fail "the comparison does not show EPT's 520 violations"
 grep -q 'one scale for both' <<<"$dom" || fail "the comparison chart is missing"
+grep -q '<th scope="col">EPT</th>' <<<"$dom" || fail "the comparison's right column is not headed EPT"
+grep -q 'shadow EPT' <<<"$dom" && fail "a comparison column is headed 'shadow EPT'"
 echo "ok: #compare=workload-under-shadow,workload-under-ept shows both columns and one chart scale"
 
 dom=$(chrome --dump-dom "http://127.0.0.1:$port/#scenario=no-such-lesson&step=0")

@@ -303,15 +303,8 @@ impl App {
             .find(|(x, y, _)| *x == l && *y == r)
             .map_or("side by side", |(_, _, w)| *w);
         let rows = crate::state::compare_rows(&a.counters, &b.counters);
-        let (left, right) = what.split_once(" | ").map_or(("left", "right"), |(x, y)| {
-            // "VPID off | on": the right side repeats the left's first word.
-            (x, y)
-        });
-        let right = if right.split_whitespace().count() == 1 && left.contains(' ') {
-            format!("{} {right}", left.rsplit_once(' ').map_or("", |(h, _)| h))
-        } else {
-            right.to_owned()
-        };
+        // Each comparison names both sides in full: "VPID off | VPID on".
+        let (left, right) = what.split_once(" | ").unwrap_or(("left", "right"));
         let kinds = [
             (
                 "walks",
@@ -385,15 +378,15 @@ impl App {
                         <g transform="translate(0,4)">{ for bar(0) }</g>
                         <g transform="translate(0,34)">{ for bar(1) }</g>
                         <text x="-6" y="19" class="bar-label side">{ left }</text>
-                        <text x="-6" y="49" class="bar-label side">{ right.clone() }</text>
+                        <text x="-6" y="49" class="bar-label side">{ right }</text>
                     </svg>
                     <p class="legend">
                         { for kinds.iter().map(|(name, class, _, _)| html! { <span class={classes!("key", *class)}>{ *name }</span> }) }
                         <span>{" — axis in thousands of cycles"}</span>
                     </p>
                 </figure>
-                <table class="compare-table">
-                    <thead><tr><th scope="col">{"counter"}</th><th scope="col">{ left }</th><th scope="col">{ right.clone() }</th><th scope="col">{"difference"}</th></tr></thead>
+                <table class="compare-table" tabindex="0" aria-label="Counters of both runs">
+                    <thead><tr><th scope="col">{"counter"}</th><th scope="col">{ left }</th><th scope="col">{ right }</th><th scope="col">{"difference"}</th></tr></thead>
                     <tbody>
                     { for rows.iter().map(|(k, x, y)| {
                         let d = *y as i128 - *x as i128;
@@ -885,7 +878,7 @@ impl App {
             if let Some(l) = label { <p class="step-label">{ l }</p> }
             <p class="narration" aria-live="polite">{ narration }</p>
             if let Some(g) = p.grid() {
-                <table class="grid" aria-label="Two-dimensional walk">
+                <table class="grid" tabindex="0" aria-label="Two-dimensional walk">
                     <thead><tr><th scope="col" class="corner">{"guest table"}</th>
                         { for g.columns.iter().map(|c| html!{ <th scope="col">{ c }</th> }) }
                         <th scope="col">{"guest entry"}</th></tr></thead>

@@ -946,21 +946,21 @@ pub const COMPARISONS: &[(&str, &str, &str)] = &[
         "workload-under-ept",
         "shadow paging | EPT",
     ),
-    ("vpid-off", "vpid-on", "VPID off | on"),
+    ("vpid-off", "vpid-on", "VPID off | VPID on"),
     (
         "two-processes-pcid-off",
         "two-processes-pcid-on",
-        "PCID off | on",
+        "PCID off | PCID on",
     ),
     (
         "guest-2m-pages-backing-4k",
         "guest-2m-pages-backing-thp",
-        "4 KiB | 2 MiB host pages",
+        "4 KiB host pages | 2 MiB host pages",
     ),
     (
         "kvm-hugetlb-2m-guest-dirty-clear",
         "kvm-hugetlb-2m-guest-dirty-clear-prealloc",
-        "-mem-prealloc off | on",
+        "-mem-prealloc off | -mem-prealloc on",
     ),
 ];
 
@@ -1302,6 +1302,22 @@ mod tests {
         assert_eq!(p.cursor, 10);
         assert_eq!(p.counters().accesses, 10);
         assert!(p.frames.len() <= RECORD_LIMIT);
+    }
+
+    /// The columns of a comparison are headed by its label's two sides, so each must say in
+    /// full what its side is ("VPID on", not "on"; "EPT", not a word glued to the other side).
+    #[test]
+    fn comparison_labels_name_both_sides_in_full() {
+        for (_, _, label) in COMPARISONS {
+            let (left, right) = label.split_once(" | ").expect("two sides");
+            assert!(!left.is_empty() && !right.is_empty(), "{label}");
+            for side in [left, right] {
+                assert!(
+                    !["on", "off"].contains(&side),
+                    "{label}: \"{side}\" says too little"
+                );
+            }
+        }
     }
 
     #[test]
