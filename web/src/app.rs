@@ -4,9 +4,7 @@
 
 pub use crate::reducer::Msg;
 use crate::reducer::{State, Ticker};
-use crate::state::{
-    bundled, gallery, link_fragment, polyline, FaultClass, Link, Score, TlbMark, TLB_SHOWN,
-};
+use crate::state::{bundled, gallery, link_fragment, polyline, Score, TlbMark};
 use pagewalk_core::{Event, TlbSlot, COUNTER_KEYS};
 use pagewalk_scenario::Action;
 use std::rc::Rc;
@@ -204,7 +202,7 @@ impl Component for App {
                     } else if self.model.link.page.as_deref() == Some("start") {
                         { self.start(ctx) }
                     } else if self.model.link.page.as_deref() == Some("practice") {
-                        { self.practice(ctx) }
+                        { self.practice_page(ctx) }
                     } else if let Some(page) = self.model.link.page.as_deref().and_then(crate::pages::page) {
                         { self.page(page) }
                     } else {
@@ -222,7 +220,7 @@ impl Component for App {
                             </section>
                         </div>
                         { self.editor(ctx) }
-                        { self.kvm(ctx) }
+                        <crate::components::kvm::KvmResults results={self.model.kvm.clone()} dispatch={ctx.link().callback(|m| m)} />
                     }
                     </main>
                 </div>
@@ -552,95 +550,27 @@ impl App {
     }
 
     fn predict(&self, ctx: &Context<Self>) -> Html {
-        let link = ctx.link();
         let m = &self.model;
-        let lesson = m.scores.get(&m.lesson_key()).copied().unwrap_or_default();
-        let pick = |on: bool| classes!(on.then_some("picked"));
         html! {
-            <div class="predict">
-                <label><input type="checkbox" checked={m.predict}
-                    onchange={link.callback(|_| Msg::TogglePredict)} />
-                    {" Predict, then reveal"}</label>
-                if m.predict {
-                    <p class="hint">{"Answer any of the three for the next access, then reveal: each answer is scored, and the reveal says why."}</p>
-                    <div class="ask" role="group" aria-label="Hit or miss?">{"TLB: "}
-                        <button class={pick(m.prediction.hit == Some(true))} aria-pressed={(m.prediction.hit == Some(true)).to_string()}
-                            onclick={link.callback(|_| Msg::PickHit(true))}>{"hit"}</button>
-                        <button class={pick(m.prediction.hit == Some(false))} aria-pressed={(m.prediction.hit == Some(false)).to_string()}
-                            onclick={link.callback(|_| Msg::PickHit(false))}>{"miss"}</button>
-                    </div>
-                    <div class="ask" role="group" aria-label="How many references?">
-                        <label for="refs-guess">{"page-table references: "}</label>
-                        <input id="refs-guess" type="number" min="0" max="99" value={m.refs_input.clone()}
-                            oninput={link.callback(|e: InputEvent| Msg::RefsInput(
-                                e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))} />
-                    </div>
-                    <div class="ask" role="group" aria-label="Which fault?">{"fault: "}
-                        { for FaultClass::ALL.iter().map(|&c| html! {
-                            <button class={pick(m.prediction.fault == Some(c))} aria-pressed={(m.prediction.fault == Some(c)).to_string()}
-                                onclick={link.callback(move |_| Msg::PickFault(c))}>{ c.label() }</button>
-                        }) }
-                    </div>
-                    <button id="reveal" class="reveal" disabled={m.prediction.is_empty()}
-                        onclick={link.callback(|_| Msg::Reveal)}>{"Reveal"}</button>
-                    <span class="score" id="score">{ format!(" this lesson: {} / {}", lesson.right, lesson.total) }</span>
-                    if let Some(v) = &m.verdict {
-                        <div class="verdict" aria-live="polite">
-                            <ul>{ for v.answers.iter().map(|(right, what)| html! {
-                                <li class={classes!(match right { Some(true) => "right", Some(false) => "wrong", None => "open" })}>
-                                    { match right { Some(true) => "right: ", Some(false) => "not this time: ", None => "not asked: " } }{ what }
-                                </li>
-                            }) }</ul>
-                            <p class="why"><b>{"Why: "}</b>{ &v.why }</p>
-                        </div>
-                    }
-                }
-            </div>
+            <crate::components::predict::PredictPanel
+                on={m.predict}
+                prediction={m.prediction}
+                refs_input={m.refs_input.clone()}
+                verdict={m.verdict.clone()}
+                score={m.scores.get(&m.lesson_key()).copied().unwrap_or_default()}
+                dispatch={ctx.link().callback(|m| m)} />
         }
     }
 
-    fn practice(&self, ctx: &Context<Self>) -> Html {
-        let link = ctx.link();
+    fn practice_page(&self, ctx: &Context<Self>) -> Html {
         let m = &self.model;
-        let e = &m.practice;
-        let readable = e.judge(&m.practice_input).is_some();
-        let open = link_fragment(&Link {
-            text: Some(e.scenario.clone()),
-            step: 0,
-            ..Link::default()
-        });
-        let score = m.scores.get("practice").copied().unwrap_or_default();
-        let onkeydown = link
-            .batch_callback(|k: KeyboardEvent| (k.key() == "Enter").then_some(Msg::PracticeCheck));
         html! {
-            <div class="lesson practice">
-                <h2>{"Practice: questions generated from a seed"}</h2>
-                <p>{"Each question is a small scenario, generated from its seed the way OSTEP's paging homework generates problems; the answer is what the simulator does when it runs it. Even seeds ask how many references a walk makes, odd seeds ask you to translate an address by reading the page tables."}</p>
-                <h3>{ format!("Question (seed {})", e.seed) }</h3>
-                <p class="question">{ &e.question }</p>
-                if !e.given.is_empty() {
-                    <pre class="given">{ e.given.join("\n") }</pre>
-                }
-                <p>
-                    <label for="practice-answer">{"Your answer: "}</label>
-                    <input id="practice-answer" type="text" autocomplete="off" value={m.practice_input.clone()} {onkeydown}
-                        oninput={link.callback(|e: InputEvent| Msg::PracticeInput(
-                            e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))} />
-                    <button id="practice-check" disabled={!readable || m.practice_verdict.is_some()}
-                        onclick={link.callback(|_| Msg::PracticeCheck)}>{"Check"}</button>
-                    <button id="practice-next" onclick={link.callback(|_| Msg::PracticeNext)}>{"Generate another"}</button>
-                    <span class="score">{ format!(" score {} / {}", score.right, score.total) }</span>
-                </p>
-                if let Some(right) = m.practice_verdict {
-                    <div class="verdict" aria-live="polite">
-                        <p class={classes!(if right { "right" } else { "wrong" })}>
-                            { if right { "Right: " } else { "Not this time: the answer is " } }{ e.answer_text() }{"."}
-                        </p>
-                        <p class="why"><b>{"Why: "}</b>{ &e.why }</p>
-                        <p><a href={open}>{"Open this question in the player"}</a>{" to step through the walk."}</p>
-                    </div>
-                }
-            </div>
+            <crate::components::practice::PracticePage
+                exercise={m.practice.clone()}
+                input={m.practice_input.clone()}
+                verdict={m.practice_verdict}
+                score={m.scores.get("practice").copied().unwrap_or_default()}
+                dispatch={ctx.link().callback(|m| m)} />
         }
     }
 
@@ -701,71 +631,6 @@ impl App {
                 { chart("cycles so far, by kind", "the cost model's cycles: ", &[
                     ("walk", "walks", &s.cycles[1]), ("vm", "VM exits", &s.cycles[2]), ("hv", "hypervisor", &s.cycles[3]), ("tlbc", "TLB", &s.cycles[0])]) }
             </div>
-        }
-    }
-
-    fn kvm(&self, ctx: &Context<Self>) -> Html {
-        let link = ctx.link().clone();
-        let onchange = Callback::from(move |e: yew::Event| {
-            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
-            if let Some(file) = input.files().and_then(|f| f.get(0)) {
-                let link = link.clone();
-                wasm_bindgen_futures::spawn_local(async move {
-                    if let Ok(v) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
-                        link.send_message(Msg::KvmJson(v.as_string().unwrap_or_default()));
-                    }
-                });
-            }
-        });
-        let onpaste = ctx.link().callback(|e: InputEvent| {
-            Msg::KvmJson(
-                e.target_unchecked_into::<web_sys::HtmlTextAreaElement>()
-                    .value(),
-            )
-        });
-        let link2 = ctx.link().clone();
-        let ondrop = Callback::from(move |e: DragEvent| {
-            e.prevent_default();
-            if let Some(file) = e
-                .data_transfer()
-                .and_then(|d| d.files())
-                .and_then(|f| f.get(0))
-            {
-                let link = link2.clone();
-                wasm_bindgen_futures::spawn_local(async move {
-                    if let Ok(v) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
-                        link.send_message(Msg::KvmJson(v.as_string().unwrap_or_default()));
-                    }
-                });
-            }
-        });
-        let ondragover = Callback::from(|e: DragEvent| e.prevent_default());
-        html! {
-            <details class="kvm" {ondrop} {ondragover}>
-                <summary>{"Real KVM: load the JSON of "}<code>{"pagewalk kvm run --json"}</code></summary>
-                <input type="file" accept=".json,application/json" {onchange} aria-label="KVM results file" />
-                <textarea placeholder="or paste the JSON here, or drop the file on this box" aria-label="KVM results JSON" oninput={onpaste} />
-                { match &self.model.kvm {
-                    None => html! {},
-                    Some(Err(e)) => html! { <p class="error">{ e }</p> },
-                    Some(Ok(results)) => html! {
-                        { for results.iter().map(|r| html! {
-                            <div class="kvm-result">
-                                <h4>{ &r.name }{" "}<span class="hint">{ &r.file }</span></h4>
-                                if let Some(w) = &r.skipped { <p class="hint">{ format!("not run: {w}") }</p> }
-                                if !r.rows.is_empty() {
-                                    <table><thead><tr><th>{"counter"}</th><th>{"simulated"}</th><th>{"real KVM"}</th><th>{"agree?"}</th></tr></thead>
-                                    <tbody>{ for r.rows.iter().map(|row| html! {
-                                        <tr class={classes!((!row.matches).then_some("mismatch"))}>
-                                            <td>{ &row.name }</td><td>{ row.simulated }</td><td>{ row.real }</td>
-                                            <td>{ if row.matches { "=" } else { "≠" } }</td></tr>
-                                    }) }</tbody></table>
-                                }
-                            </div>
-                        }) }
-                    },
-                } }
-            </details>
         }
     }
 
@@ -973,10 +838,6 @@ impl App {
         let Some(frame) = p.current() else {
             return html! {};
         };
-        // Keys carry the step so that a row hit twice in a row flashes again.
-        let cursor = p.cursor;
-        let missed =
-            matches!(&frame.action, Action::Access { outcome, .. } if outcome.tlb_hit.is_none());
         let rows: Vec<(TlbSlot, bool, TlbMark)> = if self.model.tlb_all {
             p.full_tlb()
         } else {
@@ -989,50 +850,14 @@ impl App {
                 .collect()
         };
         html! {
-            <div class="tlb">
-                <h3 key={format!("h{cursor}")} class={classes!(missed.then_some("miss"))}>
-                    { format!("TLB: {} entries", frame.tlb_len) }
-                    if missed { <span class="missed">{" miss"}</span> }
-                </h3>
-                { for frame.events.iter().filter_map(|e| match e {
-                    Event::Flush { .. } => Some(html! { <p class="flush">{ e.describe() }</p> }),
-                    _ => None,
-                }) }
-                if frame.tlb_len > TLB_SHOWN {
-                    <p class="tlb-count">
-                        { if self.model.tlb_all {
-                            format!("all {} entries, in array order ", frame.tlb_len)
-                        } else {
-                            format!("the first {TLB_SHOWN} of {} entries, in array order ", frame.tlb_len)
-                        } }
-                        <button class="tlb-all" onclick={ctx.link().callback(|_| Msg::ToggleTlbAll)}>
-                            { if self.model.tlb_all { "show the first few" } else { "see all" } }
-                        </button>
-                    </p>
-                }
-                <div class={classes!("tlb-rows", self.model.tlb_all.then_some("all"))} tabindex="0" aria-label="TLB entries, scrollable">
-                <table aria-label="TLB entries">
-                    <thead><tr>
-                        <th title="which TLB array holds the entry">{"array"}</th>
-                        <th title="set and way in that array">{"slot"}</th>
-                        <th title="guest virtual page → host-physical page, and the page size">{"GVA → HPA"}</th>
-                        <th title="tags: VPID (virtual CPU), PCID (process), G (global: survives CR3 writes)">{"tags"}</th>
-                    </tr></thead>
-                    <tbody>
-                    { for rows.iter().enumerate().map(|(i, (s, stale, mark))| html! {
-                        <tr key={format!("{cursor}.{i}")}
-                            class={classes!(stale.then_some("stale"), match mark { TlbMark::Hit => Some("hit"), TlbMark::Fill => Some("fill"), TlbMark::Untouched => None })}
-                            title={if *stale { "stale: the page tables now say otherwise" } else { match mark { TlbMark::Hit => "hit by this access", TlbMark::Fill => "filled by this walk", TlbMark::Untouched => "" } }}>
-                            <td>{ s.array.name() }</td>
-                            <td>{ format!("{}.{}", s.set, s.way) }</td>
-                            <td class="map">{ format!("{} → {}", s.entry.gva(), s.entry.hpa) }<small>{ format!(" {}", s.entry.size.name()) }</small></td>
-                            <td class="tags">{ format!("V{} P{}{}", s.entry.tag.vpid(), s.entry.tag.pcid(), if s.entry.global { " G" } else { "" }) }</td>
-                        </tr>
-                    }) }
-                    </tbody>
-                </table>
-                </div>
-            </div>
+            <crate::components::tlb::TlbPanel
+                rows={Rc::new(rows)}
+                len={frame.tlb_len}
+                missed={matches!(&frame.action, Action::Access { outcome, .. } if outcome.tlb_hit.is_none())}
+                flushes={frame.events.iter().filter(|e| matches!(e, Event::Flush { .. })).map(Event::describe).collect::<Vec<_>>()}
+                step={p.cursor}
+                all={self.model.tlb_all}
+                dispatch={ctx.link().callback(|m| m)} />
         }
     }
 

@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod components;
 pub mod pages;
 pub mod practice;
 pub mod reducer;

@@ -1,0 +1,7 @@
+//! Function components, one per panel, each with the props it shows and a `dispatch`
+//! callback for the messages it sends to the reducer ([`crate::reducer`]).
+
+pub mod kvm;
+pub mod practice;
+pub mod predict;
+pub mod tlb;

@@ -1,0 +1,70 @@
+//! Predict, then reveal: the three questions about the next access, the Reveal button, the
+//! verdict with its reason, and the lesson's score.
+
+use crate::reducer::Msg;
+use crate::state::{FaultClass, Prediction, Score, Verdict};
+use yew::prelude::*;
+
+/// What the panel shows.
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    /// Predict mode is on.
+    pub on: bool,
+    /// The answers picked so far.
+    pub prediction: Prediction,
+    /// The reference count as typed.
+    pub refs_input: String,
+    /// The verdict on the last prediction.
+    pub verdict: Option<Verdict>,
+    /// The score in this lesson.
+    pub score: Score,
+    /// Where the panel's messages go.
+    pub dispatch: Callback<Msg>,
+}
+
+/// The predict panel.
+#[function_component(PredictPanel)]
+pub fn predict_panel(p: &Props) -> Html {
+    let pick = |on: bool| classes!(on.then_some("picked"));
+    html! {
+        <div class="predict">
+            <label><input type="checkbox" checked={p.on}
+                onchange={p.dispatch.reform(|_| Msg::TogglePredict)} />
+                {" Predict, then reveal"}</label>
+            if p.on {
+                <p class="hint">{"Answer any of the three for the next access, then reveal: each answer is scored, and the reveal says why."}</p>
+                <div class="ask" role="group" aria-label="Hit or miss?">{"TLB: "}
+                    <button class={pick(p.prediction.hit == Some(true))} aria-pressed={(p.prediction.hit == Some(true)).to_string()}
+                        onclick={p.dispatch.reform(|_| Msg::PickHit(true))}>{"hit"}</button>
+                    <button class={pick(p.prediction.hit == Some(false))} aria-pressed={(p.prediction.hit == Some(false)).to_string()}
+                        onclick={p.dispatch.reform(|_| Msg::PickHit(false))}>{"miss"}</button>
+                </div>
+                <div class="ask" role="group" aria-label="How many references?">
+                    <label for="refs-guess">{"page-table references: "}</label>
+                    <input id="refs-guess" type="number" min="0" max="99" value={p.refs_input.clone()}
+                        oninput={p.dispatch.reform(|e: InputEvent| Msg::RefsInput(
+                            e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))} />
+                </div>
+                <div class="ask" role="group" aria-label="Which fault?">{"fault: "}
+                    { for FaultClass::ALL.iter().map(|&c| html! {
+                        <button class={pick(p.prediction.fault == Some(c))} aria-pressed={(p.prediction.fault == Some(c)).to_string()}
+                            onclick={p.dispatch.reform(move |_| Msg::PickFault(c))}>{ c.label() }</button>
+                    }) }
+                </div>
+                <button id="reveal" class="reveal" disabled={p.prediction.is_empty()}
+                    onclick={p.dispatch.reform(|_| Msg::Reveal)}>{"Reveal"}</button>
+                <span class="score" id="score">{ format!(" this lesson: {} / {}", p.score.right, p.score.total) }</span>
+                if let Some(v) = &p.verdict {
+                    <div class="verdict" aria-live="polite">
+                        <ul>{ for v.answers.iter().map(|(right, what)| html! {
+                            <li class={classes!(match right { Some(true) => "right", Some(false) => "wrong", None => "open" })}>
+                                { match right { Some(true) => "right: ", Some(false) => "not this time: ", None => "not asked: " } }{ what }
+                            </li>
+                        }) }</ul>
+                        <p class="why"><b>{"Why: "}</b>{ &v.why }</p>
+                    </div>
+                }
+            }
+        </div>
+    }
+}
