@@ -5,7 +5,7 @@
 pub use crate::reducer::Msg;
 use crate::reducer::{State, Ticker};
 use crate::state::{bundled, gallery, link_fragment, polyline, Score, TlbMark};
-use pagewalk_core::{Event, TlbSlot, COUNTER_KEYS};
+use pagewalk_core::{Event, TlbSlot};
 use pagewalk_scenario::Action;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -651,60 +651,18 @@ impl App {
     }
 
     fn counters(&self) -> Html {
-        let c = self
+        let counters = self
             .model
             .player
             .as_ref()
             .map_or_else(crate::state::zero_counters, |p| p.counters());
-        // KVM's own statistics, when the hypervisor did anything: the same numbers
-        // `pagewalk kvm run` holds against real KVM.
-        let kvm: Vec<(&str, &str, u64)> = pagewalk_core::KVM_STATS
-            .iter()
-            .filter(|(_, key)| *key != "vm_exits")
-            .map(|&(name, key)| (name, key, c.get(key).unwrap_or(0)))
-            .filter(|(_, _, v)| *v > 0)
-            .collect();
-        html! {
-            <>
-            <table class="counters" aria-label="Counters">
-                <tbody>
-                { for COUNTER_KEYS.iter().map(|k| html! {
-                    <tr title={pagewalk_core::Counters::meaning(k).unwrap_or_default()}>
-                        <th scope="row">{ k.replace('_', " ") }</th>
-                        <td data-counter={*k}>{ c.get(k).unwrap_or(0) }</td></tr>
-                }) }
-                </tbody>
-            </table>
-            if !kvm.is_empty() {
-                <table class="counters kvm" aria-label="KVM's statistics">
-                    <caption title="folded from the hypervisor's events, under the names KVM_GET_STATS_FD gives them; pagewalk kvm run compares them with real KVM">{"KVM's statistics"}</caption>
-                    <tbody>
-                    { for kvm.iter().map(|(name, key, v)| html! {
-                        <tr title={pagewalk_core::Counters::meaning(key).unwrap_or_default()}>
-                            <th scope="row">{ *name }</th>
-                            <td data-counter={*key}>{ *v }</td></tr>
-                    }) }
-                    </tbody>
-                </table>
-            }
-            </>
-        }
+        html! { <crate::components::counters::CountersPanel {counters} /> }
     }
 
     fn address(&self) -> Html {
-        let Some(fields) = self.model.player.as_ref().and_then(|p| p.address()) else {
-            return html! {};
-        };
-        html! {
-            <div class="address" aria-label="Address bits">
-            { for fields.iter().map(|f| html! {
-                <div class={classes!("field", f.level.map(|_| "index"))}>
-                    <div class="bits">{ format!("{}..{}", f.hi, f.lo) }</div>
-                    <div class="value">{ format!("{:#x}", f.value) }</div>
-                    <div class="name">{ &f.name }</div>
-                </div>
-            }) }
-            </div>
+        match self.model.player.as_ref().and_then(|p| p.address()) {
+            Some(fields) => html! { <crate::components::address::AddressBits {fields} /> },
+            None => html! {},
         }
     }
 

@@ -1,6 +1,8 @@
 //! Function components, one per panel, each with the props it shows and a `dispatch`
 //! callback for the messages it sends to the reducer ([`crate::reducer`]).
 
+pub mod address;
+pub mod counters;
 pub mod kvm;
 pub mod practice;
 pub mod predict;
