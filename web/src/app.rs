@@ -4,7 +4,7 @@
 
 pub use crate::reducer::Msg;
 use crate::reducer::{State, Ticker};
-use crate::state::{bundled, gallery, link_fragment, polyline, Score, TlbMark};
+use crate::state::{bundled, gallery, link_fragment, Score, TlbMark};
 use pagewalk_core::{Event, TlbSlot};
 use pagewalk_scenario::Action;
 use std::rc::Rc;
@@ -209,7 +209,7 @@ impl Component for App {
                         { self.title(ctx) }
                         { self.controls(ctx) }
                         { self.predict(ctx) }
-                        { self.errors_view() }
+                        <crate::components::editor::Diagnostics errors={self.model.errors.clone()} />
                         <div class="panes">
                             <section class="pane walk" aria-label="The walk">{ self.walk(ctx) }</section>
                             <section class="pane side">
@@ -219,7 +219,9 @@ impl Component for App {
                                 { self.tlb(ctx) }
                             </section>
                         </div>
-                        { self.editor(ctx) }
+                        <crate::components::editor::Editor text={self.model.text.clone()}
+                            has_errors={!self.model.errors.is_empty()} editing={self.model.editing}
+                            dispatch={ctx.link().callback(|m| m)} />
                         <crate::components::kvm::KvmResults results={self.model.kvm.clone()} dispatch={ctx.link().callback(|m| m)} />
                     }
                     </main>
@@ -578,75 +580,8 @@ impl App {
         let Some(p) = &self.model.player else {
             return html! {};
         };
-        let s = p.series();
-        // Too short a history says nothing a chart could show.
-        if s.miss_rate.len() < 8 {
-            return html! {};
-        }
-        let (from, to) = (p.base + 1, p.cursor);
-        let chart = |title: &str, unit: &str, lines: &[(&'static str, &'static str, &Vec<f64>)]| {
-            let max = lines
-                .iter()
-                .flat_map(|(_, _, v)| v.iter().copied())
-                .fold(0.0f64, f64::max);
-            let polys: Vec<Html> = lines
-                .iter()
-                .map(|(class, _, v)| {
-                    html! { <polyline class={*class} points={polyline(v, max, 240.0, 58.0)} /> }
-                })
-                .collect();
-            let fmt = |v: f64| {
-                if v >= 10_000.0 {
-                    format!("{:.0}k", v / 1000.0)
-                } else if v >= 10.0 {
-                    format!("{v:.0}")
-                } else {
-                    format!("{v:.2}")
-                }
-            };
-            html! {
-                <figure class="chart">
-                    <figcaption>{ title }</figcaption>
-                    <svg viewBox="-34 -4 280 78" role="img" aria-label={format!("{title}, from step {from} to {to}")}>
-                        <line x1="0" y1="60" x2="240" y2="60" class="axis" />
-                        <line x1="0" y1="0" x2="0" y2="60" class="axis" />
-                        <text x="-3" y="4" class="axis-label end">{ fmt(max) }</text>
-                        <text x="-3" y="60" class="axis-label end">{"0"}</text>
-                        <text x="0" y="71" class="axis-label">{ format!("step {from}") }</text>
-                        <text x="240" y="71" class="axis-label end">{ format!("step {to}") }</text>
-                        { for polys }
-                    </svg>
-                    <p class="legend">{ unit }
-                        if lines.len() > 1 {
-                            { for lines.iter().map(|(class, name, _)| html! { <span class={classes!("key", *class)}>{ *name }</span> }) }
-                        }
-                    </p>
-                </figure>
-            }
-        };
         html! {
-            <div class="charts">
-                { chart("TLB misses per access", "misses ÷ accesses, from the first access to each step (a faulting access is looked up again when it is retried, so this can pass 1)", &[("miss", "misses", &s.miss_rate)]) }
-                { chart("page-table references per access", "hardware references ÷ accesses so far", &[("refs", "references", &s.refs_per_access)]) }
-                { chart("cycles so far, by kind", "the cost model's cycles: ", &[
-                    ("walk", "walks", &s.cycles[1]), ("vm", "VM exits", &s.cycles[2]), ("hv", "hypervisor", &s.cycles[3]), ("tlbc", "TLB", &s.cycles[0])]) }
-            </div>
-        }
-    }
-
-    fn errors_view(&self) -> Html {
-        if self.model.errors.is_empty() {
-            return html! {};
-        }
-        html! {
-            <ul class="diagnostics" id="diagnostics" aria-live="polite">
-            { for self.model.errors.iter().map(|(l, c, msg, hint)| html! {
-                <li class="diagnostic" data-line={l.to_string()} data-column={c.to_string()}>
-                    <span class="where">{ format!("{l}:{c}") }</span>{" "}{ msg }
-                    if let Some(h) = hint { <div class="hint">{ h }</div> }
-                </li>
-            }) }
-            </ul>
+            <crate::components::charts::Charts series={Rc::new(p.series())} from={p.base + 1} to={p.cursor} />
         }
     }
 
@@ -816,23 +751,6 @@ impl App {
                 step={p.cursor}
                 all={self.model.tlb_all}
                 dispatch={ctx.link().callback(|m| m)} />
-        }
-    }
-
-    fn editor(&self, ctx: &Context<Self>) -> Html {
-        let link = ctx.link();
-        let oninput = link.callback(|e: InputEvent| {
-            Msg::Edit(
-                e.target_unchecked_into::<web_sys::HtmlTextAreaElement>()
-                    .value(),
-            )
-        });
-        html! {
-            <details class="editor" open={!self.model.errors.is_empty() || self.model.editing}>
-                <summary>{"Edit this scenario"}</summary>
-                <textarea id="editor" spellcheck="false" aria-label="Scenario TOML" value={self.model.text.clone()} {oninput} />
-                <button onclick={link.callback(|_| Msg::Apply)} disabled={!self.model.errors.is_empty()}>{"Load"}</button>
-            </details>
         }
     }
 }

@@ -2,7 +2,9 @@
 //! callback for the messages it sends to the reducer ([`crate::reducer`]).
 
 pub mod address;
+pub mod charts;
 pub mod counters;
+pub mod editor;
 pub mod kvm;
 pub mod practice;
 pub mod predict;

@@ -1,0 +1,60 @@
+//! The scenario editor and the text's errors, each at its line and column with its hint.
+
+use crate::reducer::Msg;
+use yew::prelude::*;
+
+/// What the editor shows.
+#[derive(Properties, PartialEq)]
+pub struct EditorProps {
+    /// The scenario text.
+    pub text: String,
+    /// The text has errors: Load is disabled and the editor stays open.
+    pub has_errors: bool,
+    /// The learner has typed since the last load: the editor stays open.
+    pub editing: bool,
+    /// Where the editor's messages go.
+    pub dispatch: Callback<Msg>,
+}
+
+/// The editor: the TOML text and its Load button.
+#[function_component(Editor)]
+pub fn editor(p: &EditorProps) -> Html {
+    let oninput = p.dispatch.reform(|e: InputEvent| {
+        Msg::Edit(
+            e.target_unchecked_into::<web_sys::HtmlTextAreaElement>()
+                .value(),
+        )
+    });
+    html! {
+        <details class="editor" open={p.has_errors || p.editing}>
+            <summary>{"Edit this scenario"}</summary>
+            <textarea id="editor" spellcheck="false" aria-label="Scenario TOML" value={p.text.clone()} {oninput} />
+            <button onclick={p.dispatch.reform(|_| Msg::Apply)} disabled={p.has_errors}>{"Load"}</button>
+        </details>
+    }
+}
+
+/// What the error list shows.
+#[derive(Properties, PartialEq)]
+pub struct DiagnosticsProps {
+    /// Line, column, message and hint of each error.
+    pub errors: Vec<(u32, u32, String, Option<String>)>,
+}
+
+/// The text's errors.
+#[function_component(Diagnostics)]
+pub fn diagnostics(p: &DiagnosticsProps) -> Html {
+    if p.errors.is_empty() {
+        return html! {};
+    }
+    html! {
+        <ul class="diagnostics" id="diagnostics" aria-live="polite">
+        { for p.errors.iter().map(|(l, c, msg, hint)| html! {
+            <li class="diagnostic" data-line={l.to_string()} data-column={c.to_string()}>
+                <span class="where">{ format!("{l}:{c}") }</span>{" "}{ msg }
+                if let Some(h) = hint { <div class="hint">{ h }</div> }
+            </li>
+        }) }
+        </ul>
+    }
+}
