@@ -392,7 +392,14 @@ impl App {
                         let d = *y as i128 - *x as i128;
                         html! {
                             <tr class={classes!((x != y).then_some("differs"))} title={pagewalk_core::Counters::meaning(k).unwrap_or_default()}>
-                                <th scope="row">{ k.replace('_', " ") }</th>
+                                <th scope="row">{
+                                    // KVM's own statistics keep KVM's names, marked as KVM's, so
+                                    // "tlb_flush" (KVM's requests) is not read as "tlb flushes".
+                                    match pagewalk_core::KVM_STATS.iter().find(|(_, key)| key == k && *key != "vm_exits") {
+                                        Some((name, _)) => format!("KVM {name}"),
+                                        None => k.replace('_', " "),
+                                    }
+                                }</th>
                                 <td data-left={*k}>{ *x }</td><td data-right={*k}>{ *y }</td>
                                 <td>{ if d == 0 { String::new() } else { format!("{d:+}") } }</td>
                             </tr>
@@ -496,7 +503,8 @@ impl App {
                     if let Some(notes) = &p.scenario.notes {
                         <details class="notes" open=true>
                             <summary>{"About this lesson"}</summary>
-                            { for notes.split("\n\n").map(|para| html! { <p>{ para.replace('\n', " ") }</p> }) }
+                            // Notes are Markdown: code spans, and lesson names linked to their lessons.
+                            { Html::from_html_unchecked(AttrValue::from(crate::pages::render(notes, &|s| bundled(s).is_some()))) }
                         </details>
                     }
                     <nav class="lesson-nav" aria-label="Lessons">
@@ -524,11 +532,11 @@ impl App {
         });
         html! {
             <div class="controls" role="toolbar" aria-label="Playback">
-                <button onclick={link.callback(|_| Msg::Back)} aria-label="Step back" title="Step back (Left arrow)">{"◀"}</button>
+                <button onclick={link.callback(|_| Msg::Back)} aria-label="Step back" title="Step back (Left arrow)">{"◀ back"}</button>
                 <button onclick={link.callback(|_| Msg::TogglePlay)} aria-label="Play or pause" title="Play / pause (Space)">
-                    { if self.model.playing { "❚❚" } else { "▶▶" } }
+                    { if self.model.playing { "❚❚ pause" } else { "play" } }
                 </button>
-                <button onclick={link.callback(|_| Msg::Step)} aria-label="Step" title="Step (Right arrow)">{"▶"}</button>
+                <button onclick={link.callback(|_| Msg::Step)} aria-label="Step" title="Step (Right arrow)">{"step ▶"}</button>
                 <button onclick={link.callback(|_| Msg::RunToEnd)} title="Run to the end (End)">{"Run to end"}</button>
                 <span class="sub" role="group" aria-label="Reference by reference">
                     <button onclick={link.callback(|_| Msg::SubStep(false))} title="Previous event of this access (Up arrow)">{"‹ ref"}</button>
@@ -560,6 +568,8 @@ impl App {
                 refs_input={m.refs_input.clone()}
                 verdict={m.verdict.clone()}
                 score={m.scores.get(&m.lesson_key()).copied().unwrap_or_default()}
+                next={m.predict.then(|| m.player.as_ref().and_then(|p| p.upcoming())).flatten()
+                    .map(|(gva, access)| format!("{access} of {gva}"))}
                 dispatch={ctx.link().callback(|m| m)} />
         }
     }

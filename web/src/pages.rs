@@ -60,6 +60,11 @@ pub fn render(markdown: &str, bundled: &dyn Fn(&str) -> bool) -> String {
                     } else if dest.ends_with(".md")
                         || dest.contains(".md#")
                         || dest.starts_with('#')
+                        // Scenario notes are text anyone can put in a link: only web links
+                        // stay links (no `javascript:` or other schemes).
+                        || !(dest.starts_with("https://")
+                            || dest.starts_with("http://")
+                            || !dest.contains(':'))
                     {
                         // Other docs, and anchors (the URL fragment is the app's route).
                         skip_link_end += 1;
@@ -104,6 +109,21 @@ pub fn render(markdown: &str, bundled: &dyn Fn(&str) -> bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Notes of an edited scenario come from a link anyone can make: no script gets through.
+    #[test]
+    fn script_links_and_raw_html_become_text() {
+        let html = render(
+            "[click](javascript:alert(1)) <script>alert(2)</script> <img src=x onerror=alert(3)> [ok](https://www.kernel.org/)",
+            &|_| false,
+        );
+        assert!(!html.contains("href=\"javascript"), "{html}");
+        assert!(
+            !html.contains("<script") && !html.contains("<img"),
+            "{html}"
+        );
+        assert!(html.contains("href=\"https://www.kernel.org/\""), "{html}");
+    }
 
     #[test]
     fn scenario_names_become_links_and_doc_links_become_text() {

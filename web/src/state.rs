@@ -188,6 +188,19 @@ impl Player {
         None
     }
 
+    /// The next access after the step shown (its address and kind), without taking it: what
+    /// predict mode asks about. From the recorded frames when the learner stepped back, else
+    /// from the session.
+    pub fn upcoming(&self) -> Option<(pagewalk_core::Gva, pagewalk_core::Access)> {
+        let recorded = self.cursor.saturating_sub(self.base);
+        for f in self.frames.iter().skip(recorded) {
+            if let Action::Access { gva, access, .. } = f.action {
+                return Some((gva, access));
+            }
+        }
+        self.session.upcoming()
+    }
+
     /// One step back.
     pub fn back(&mut self) {
         let n = self.cursor.saturating_sub(1);
@@ -339,7 +352,13 @@ impl Player {
         let shown = &self.frames[..self.cursor.saturating_sub(self.base).min(self.frames.len())];
         let stride = shown.len().div_ceil(CHART_POINTS).max(1);
         let mut s = Series::default();
-        for f in shown.iter().skip(stride - 1).step_by(stride) {
+        // Thinned to at most CHART_POINTS, keeping the first step and the step shown, so the
+        // chart spans exactly the steps its axis names.
+        let last = shown.len().saturating_sub(1);
+        let picked = (0..shown.len())
+            .step_by(stride)
+            .chain((last % stride != 0).then_some(last));
+        for f in picked.map(|i| &shown[i]) {
             let c = &f.counters;
             let acc = c.accesses.max(1) as f64;
             s.miss_rate.push(c.tlb_misses as f64 / acc);
@@ -1162,6 +1181,30 @@ mod tests {
         assert!(parse_scores("x 5/3\ny\nz a/b\n").is_empty());
     }
 
+    /// What predict mode announces as the next access is the access the reveal makes, in
+    /// every bundled scenario (patterns, random ones and steps back included).
+    #[test]
+    fn the_announced_next_access_is_the_one_revealed() {
+        for (name, text) in BUNDLED {
+            let mut p = Player::load(name, text).unwrap();
+            for round in 0..40 {
+                if round == 20 {
+                    p.back();
+                    p.back();
+                }
+                let said = p.upcoming();
+                let Some(_) = p.step_to_access() else {
+                    assert_eq!(said, None, "{name}: announced an access after the end");
+                    break;
+                };
+                let Action::Access { gva, access, .. } = p.current().unwrap().action else {
+                    panic!("{name}: not an access")
+                };
+                assert_eq!(said, Some((gva, access)), "{name}, round {round}");
+            }
+        }
+    }
+
     #[test]
     fn fault_predictions_name_the_exact_fault() {
         for (name, class, text) in [
@@ -1406,6 +1449,19 @@ mod tests {
             "VM exits cost cycles"
         );
         assert_eq!(polyline(&[0.0, 1.0], 1.0, 10.0, 10.0), "0.0,10.0 10.0,0.0");
+        // Thinned, a long history keeps its first step and the step shown.
+        p.seek(1000);
+        let s = p.series();
+        assert!(
+            s.miss_rate.len() <= CHART_POINTS + 1,
+            "{}",
+            s.miss_rate.len()
+        );
+        let first = p.frames[0].counters;
+        let shown = p.current().unwrap().counters;
+        let rate = |c: &Counters| c.tlb_misses as f64 / c.accesses.max(1) as f64;
+        assert_eq!(s.miss_rate.first().copied(), Some(rate(&first)));
+        assert_eq!(s.miss_rate.last().copied(), Some(rate(&shown)));
     }
 
     #[test]

@@ -111,6 +111,12 @@ async fn predict_then_reveal_keeps_score() {
         reveal().has_attribute("disabled"),
         "nothing predicted, nothing to reveal"
     );
+    // The question says which access it is about.
+    let next = text(&root, ".next-access");
+    assert!(
+        next.starts_with("Next: ") && next.contains(" of 0x"),
+        "{next}"
+    );
     // The first access misses the TLB and does not fault: two answers, both right.
     click(&root, ".predict .ask button:nth-of-type(2)");
     click(&root, ".predict .ask:nth-of-type(3) button:nth-of-type(1)");

@@ -460,7 +460,10 @@ pub fn narrate(events: &[Event]) -> String {
         parts.push(format!("It ends in a fault: {f}."));
     }
     if parts.is_empty() {
-        parts.push("Nothing the TLB or the tables see.".to_owned());
+        // A page-table write, STAC/CLAC, a CR3 load that keeps its PCID: true of all of them.
+        parts.push(
+            "Nothing is flushed and nothing exits: the TLB keeps every entry it had.".to_owned(),
+        );
     }
     parts.join(" ")
 }

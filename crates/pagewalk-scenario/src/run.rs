@@ -69,6 +69,66 @@ fn access_of(kind: AccessKind, user: bool) -> Access {
     )
 }
 
+/// The address and kind of action `i` of `op`, if `op` is an access or a pattern of them;
+/// `rng` is the pattern's generator (`Random`), made on first use.
+fn access_at(op: &Op, i: u64, rng: &mut Option<ChaCha8Rng>) -> Option<(u64, Access)> {
+    match *op {
+        Op::Access { gva, kind, user } => Some((gva, access_of(kind, user))),
+        Op::Sequential {
+            start,
+            length,
+            kind,
+            user,
+            ..
+        } => {
+            let per = length.div_ceil(8).max(1);
+            Some((start.wrapping_add((i % per) * 8), access_of(kind, user)))
+        }
+        Op::Strided {
+            start,
+            stride,
+            count,
+            kind,
+            user,
+            ..
+        } => Some((
+            start.wrapping_add((i % count.max(1)).wrapping_mul(stride)),
+            access_of(kind, user),
+        )),
+        Op::Random {
+            start,
+            span,
+            seed,
+            kind,
+            user,
+            ..
+        } => {
+            let rng = rng.get_or_insert_with(|| ChaCha8Rng::seed_from_u64(seed));
+            let off = rng.random_range(0..span.max(8) / 8) * 8;
+            Some((start.wrapping_add(off), access_of(kind, user)))
+        }
+        Op::WorkingSet {
+            start,
+            pages,
+            stride,
+            kind,
+            user,
+            ..
+        } => Some((
+            start.wrapping_add((i % pages.max(1)).wrapping_mul(stride)),
+            access_of(kind, user),
+        )),
+        Op::VmExit { .. }
+        | Op::Cr3 { .. }
+        | Op::Invlpg { .. }
+        | Op::Invpcid { .. }
+        | Op::Invvpid { .. }
+        | Op::Invept { .. }
+        | Op::PteWrite { .. }
+        | Op::SetAc { .. } => None,
+    }
+}
+
 impl Session {
     /// Builds the machine of a scenario.
     pub fn new(scenario: Scenario) -> Result<Self, Diagnostic> {
@@ -104,6 +164,23 @@ impl Session {
     /// Actions taken so far.
     pub fn actions_done(&self) -> u64 {
         self.done
+    }
+
+    /// The next access the trace makes (skipping actions that are not accesses), computed
+    /// without taking it: what predict-then-reveal asks about.
+    pub fn upcoming(&self) -> Option<(Gva, Access)> {
+        let mut rng = self.rng.clone();
+        let mut within = self.within;
+        for entry in self.scenario.trace.iter().skip(self.step) {
+            if within < entry.op.actions() {
+                if let Some((gva, access)) = access_at(&entry.op, within, &mut rng) {
+                    return Some((Gva::new(gva), access));
+                }
+            }
+            within = 0;
+            rng = None;
+        }
+        None
     }
 
     /// Whether the trace is finished.
@@ -151,63 +228,7 @@ impl Session {
         let err = |e: pagewalk_core::MachineError| {
             Diagnostic::new(pos, e.to_string()).hint("this trace entry cannot run on this machine")
         };
-        let access = match entry.op {
-            Op::Access { gva, kind, user } => Some((gva, access_of(kind, user))),
-            Op::Sequential {
-                start,
-                length,
-                kind,
-                user,
-                ..
-            } => {
-                let per = length.div_ceil(8).max(1);
-                Some((start.wrapping_add((i % per) * 8), access_of(kind, user)))
-            }
-            Op::Strided {
-                start,
-                stride,
-                count,
-                kind,
-                user,
-                ..
-            } => Some((
-                start.wrapping_add((i % count.max(1)).wrapping_mul(stride)),
-                access_of(kind, user),
-            )),
-            Op::Random {
-                start,
-                span,
-                seed,
-                kind,
-                user,
-                ..
-            } => {
-                let rng = self
-                    .rng
-                    .get_or_insert_with(|| ChaCha8Rng::seed_from_u64(seed));
-                let off = rng.random_range(0..span.max(8) / 8) * 8;
-                Some((start.wrapping_add(off), access_of(kind, user)))
-            }
-            Op::WorkingSet {
-                start,
-                pages,
-                stride,
-                kind,
-                user,
-                ..
-            } => Some((
-                start.wrapping_add((i % pages.max(1)).wrapping_mul(stride)),
-                access_of(kind, user),
-            )),
-            Op::VmExit { .. }
-            | Op::Cr3 { .. }
-            | Op::Invlpg { .. }
-            | Op::Invpcid { .. }
-            | Op::Invvpid { .. }
-            | Op::Invept { .. }
-            | Op::PteWrite { .. }
-            | Op::SetAc { .. } => None,
-        };
+        let access = access_at(&entry.op, i, &mut self.rng);
         if let Some((gva, access)) = access {
             let outcome = self
                 .machine

@@ -59,7 +59,11 @@ pub fn charts(p: &Props) -> Html {
                 </svg>
                 <p class="legend">{ unit }
                     if lines.len() > 1 {
-                        { for lines.iter().map(|(class, name, _)| html! { <span class={classes!("key", *class)}>{ *name }</span> }) }
+                        { for lines.iter().map(|(class, name, v)| html! {
+                            <span class={classes!("key", *class)}>{ format!("{name} {}", fmt(v.last().copied().unwrap_or(0.0))) }</span>
+                        }) }
+                    } else {
+                        { format!(" — now {}", fmt(lines[0].2.last().copied().unwrap_or(0.0))) }
                     }
                 </p>
             </figure>

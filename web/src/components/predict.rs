@@ -18,6 +18,8 @@ pub struct Props {
     pub verdict: Option<Verdict>,
     /// The score in this lesson.
     pub score: Score,
+    /// The next access, in words ("user read of 0x7fff00001238"), if there is one.
+    pub next: Option<String>,
     /// Where the panel's messages go.
     pub dispatch: Callback<Msg>,
 }
@@ -32,7 +34,13 @@ pub fn predict_panel(p: &Props) -> Html {
                 onchange={p.dispatch.reform(|_| Msg::TogglePredict)} />
                 {" Predict, then reveal"}</label>
             if p.on {
-                <p class="hint">{"Answer any of the three for the next access, then reveal: each answer is scored, and the reveal says why."}</p>
+                <p class="next-access">
+                    { match &p.next {
+                        Some(n) => html! { <>{"Next: "}<b>{ n }</b></> },
+                        None => html! { {"The trace has no access left."} },
+                    } }
+                </p>
+                <p class="hint">{"Answer any of the three for it, then reveal: each answer is scored, and the reveal says why."}</p>
                 <div class="ask" role="group" aria-label="Hit or miss?">{"TLB: "}
                     <button class={pick(p.prediction.hit == Some(true))} aria-pressed={(p.prediction.hit == Some(true)).to_string()}
                         onclick={p.dispatch.reform(|_| Msg::PickHit(true))}>{"hit"}</button>
@@ -58,7 +66,7 @@ pub fn predict_panel(p: &Props) -> Html {
                     <div class="verdict" aria-live="polite">
                         <ul>{ for v.answers.iter().map(|(right, what)| html! {
                             <li class={classes!(match right { Some(true) => "right", Some(false) => "wrong", None => "open" })}>
-                                { match right { Some(true) => "right: ", Some(false) => "not this time: ", None => "not asked: " } }{ what }
+                                { match right { Some(true) => "right: ", Some(false) => "not this time: ", None => "not answered: " } }{ what }
                             </li>
                         }) }</ul>
                         <p class="why"><b>{"Why: "}</b>{ &v.why }</p>

@@ -35,7 +35,7 @@ pub fn tlb_panel(p: &Props) -> Html {
         <div class="tlb">
             <h3 key={format!("h{cursor}")} class={classes!(missed.then_some("miss"))}>
                 { format!("TLB: {} entries", p.len) }
-                if missed { <span class="missed">{" miss"}</span> }
+                if missed { <span class="missed" title="this access was not in the TLB: the hardware walked the page tables">{" miss"}</span> }
             </h3>
             { for p.flushes.iter().map(|f| html! { <p class="flush">{ f }</p> }) }
             if p.len > TLB_SHOWN {
