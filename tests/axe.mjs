@@ -39,6 +39,19 @@ try {
         // WCAG 1.4.10 (reflow): the page itself never scrolls sideways; a wide table scrolls
         // inside its own box.
         const widths = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+        // Each chart line has the colour of its legend key (VM exits were once drawn in the
+        // hypervisor's colour).
+        const colours = await page.evaluate(() => ['walk', 'vm', 'hv', 'tlbc'].map((k) => {
+          const line = document.querySelector(`.chart polyline.${k}`);
+          const key = document.querySelector(`.chart .legend .key.${k}`);
+          return line && key ? [k, getComputedStyle(line).stroke, getComputedStyle(key).backgroundColor] : null;
+        }).filter(Boolean));
+        for (const [k, line, key] of colours) {
+          if (line !== key) {
+            failed++;
+            console.error(`chart: on ${where} the ${k} line is ${line} but its legend key is ${key}`);
+          }
+        }
         if (widths[0] > widths[1]) {
           failed++;
           console.error(`reflow: ${where} is ${widths[0]} px wide in a ${widths[1]} px window`);

@@ -6,10 +6,17 @@ use std::path::Path;
 fn main() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
     println!("cargo:rerun-if-changed={}", dir.display());
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .map(|d| d.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
+    // A missing or empty directory fails the build: an app without its lessons would build
+    // and show an empty gallery.
+    let mut files: Vec<_> = match std::fs::read_dir(&dir) {
+        Ok(d) => d.flatten().map(|e| e.path()).collect(),
+        Err(e) => panic!(
+            "cannot read the bundled scenarios in {}: {e}",
+            dir.display()
+        ),
+    };
     files.retain(|p| p.extension().is_some_and(|x| x == "toml"));
+    assert!(!files.is_empty(), "no scenario files in {}", dir.display());
     files.sort();
     let mut out = String::from("/// The bundled scenarios: (file stem, TOML text).\npub const BUNDLED: &[(&str, &str)] = &[\n");
     for f in &files {
