@@ -104,6 +104,16 @@ impl Machine {
         gva: Gva,
         sink: &mut K,
     ) -> Result<(), MachineError> {
+        if self.cfg.mode == Mode::Shadow {
+            // Without EPT, KVM sets INVLPG exiting, which makes INVPCID exit too (Intel SDM
+            // vol. 3, "Instructions That Cause VM Exits Conditionally"), and handles it in
+            // `kvm_handle_invpcid` (arch/x86/kvm/x86.c) with root syncs and flushes. The guest
+            // CPU of this project's KVM host has no PCID, so no model of that could be checked.
+            return Err(MachineError::NotModelled {
+                op: "INVPCID under shadow paging",
+                why: "KVM intercepts it and syncs its shadow roots, which this project cannot check on real KVM (the guest CPU here has no PCID); use `invlpg`, or a `cr3` load, to flush",
+            });
+        }
         let vpid = self.tag().vpid();
         let removed = match kind {
             0 => self.tlb.invalidate(|e| {

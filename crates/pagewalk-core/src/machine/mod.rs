@@ -56,6 +56,15 @@ pub enum MachineError {
     /// A guest-physical address outside guest RAM.
     #[error("guest-physical address {0} is outside guest RAM")]
     NotRam(Gpa),
+    /// An operation the model does not simulate on this machine, rather than simulate it
+    /// wrongly.
+    #[error("{op} is not modelled: {why}")]
+    NotModelled {
+        /// The operation.
+        op: &'static str,
+        /// Why, and what to use instead.
+        why: &'static str,
+    },
     /// An INV* type that does not exist.
     #[error("{op} has no type {kind}")]
     BadInvalidationType {
