@@ -134,6 +134,8 @@ pub enum WalkRoot {
     Guest(Gpa),
     /// The hypervisor's shadow root, in host memory.
     Host(Hpa),
+    /// CR3 of a machine with no hypervisor: a physical address.
+    Physical(Hpa),
 }
 
 /// Why a VM exit happened.
@@ -521,6 +523,7 @@ impl Event {
                 let root = match root {
                     WalkRoot::Guest(g) => format!("CR3 = GPA {g}"),
                     WalkRoot::Host(h) => format!("shadow root at HPA {h}"),
+                    WalkRoot::Physical(p) => format!("CR3 = physical address {p}"),
                 };
                 format!("{what} of GVA {gva} from {root}")
             }

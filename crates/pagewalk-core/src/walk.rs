@@ -957,6 +957,9 @@ pub(crate) fn walk_stage1<S: Stage2, K: EventSink>(
         table: w.table,
         root: match w.table {
             TableKind::Shadow => crate::event::WalkRoot::Host(Hpa::new(w.root)),
+            // With no second dimension the guest's tables are the only ones: CR3 is a
+            // physical address, not a guest-physical one.
+            _ if s2.is_identity() => crate::event::WalkRoot::Physical(Hpa::new(w.root)),
             _ => crate::event::WalkRoot::Guest(Gpa::new(w.root)),
         },
         gva,
