@@ -437,7 +437,7 @@ impl App {
                         }
                     </button>
                 </li>
-                { for crate::pages::PAGES.iter().map(|p| {
+                { for crate::pages::PAGES.iter().filter(|p| p.listed).map(|p| {
                     let slug = p.slug.to_owned();
                     let onclick = ctx.link().callback(move |_| Msg::OpenPage(slug.clone()));
                     let current = self.model.link.page.as_deref() == Some(p.slug);

@@ -1,6 +1,6 @@
 //! Reading pages of the app: markdown from `docs/` (the same text as the repository's docs),
-//! rendered with `pulldown-cmark`. Links to other docs become plain text (the app has only
-//! these pages), links between pages stay in the app, and a bundled scenario's file name in
+//! rendered with `pulldown-cmark`. Links between pages stay in the app, links to docs it does
+//! not carry and to repository paths become plain text, and a bundled scenario's file name in
 //! code (`ept-24-references.toml`) becomes a link that opens it.
 
 use pulldown_cmark::{html, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
@@ -13,14 +13,80 @@ pub struct Page {
     pub title: &'static str,
     /// The text.
     pub markdown: &'static str,
+    /// Listed in the gallery; the others are reached by the links of listed pages (the topic
+    /// pages the post's claims cite as evidence).
+    pub listed: bool,
 }
 
 /// Every page.
-pub const PAGES: [Page; 1] = [Page {
-    slug: "post-claims",
-    title: "What the post says, and what holds today",
-    markdown: include_str!("../../docs/post-claims.md"),
-}];
+pub const PAGES: [Page; 11] = [
+    Page {
+        slug: "post-claims",
+        title: "What the post says, and what holds today",
+        markdown: include_str!("../../docs/post-claims.md"),
+        listed: true,
+    },
+    Page {
+        slug: "addresses",
+        title: "Four address spaces: GVA, GPA, HVA, HPA",
+        markdown: include_str!("../../docs/addresses.md"),
+        listed: false,
+    },
+    Page {
+        slug: "page-walks",
+        title: "Page walks and the TLB",
+        markdown: include_str!("../../docs/page-walks.md"),
+        listed: false,
+    },
+    Page {
+        slug: "nested-paging",
+        title: "Nested paging: EPT and NPT",
+        markdown: include_str!("../../docs/nested-paging.md"),
+        listed: false,
+    },
+    Page {
+        slug: "shadow-paging",
+        title: "Shadow page tables",
+        markdown: include_str!("../../docs/shadow-paging.md"),
+        listed: false,
+    },
+    Page {
+        slug: "shadow-vs-ept",
+        title: "Shadow paging or EPT: what each costs",
+        markdown: include_str!("../../docs/shadow-vs-ept.md"),
+        listed: false,
+    },
+    Page {
+        slug: "vpid",
+        title: "The TLB and VPID",
+        markdown: include_str!("../../docs/vpid.md"),
+        listed: false,
+    },
+    Page {
+        slug: "huge-pages",
+        title: "Huge pages",
+        markdown: include_str!("../../docs/huge-pages.md"),
+        listed: false,
+    },
+    Page {
+        slug: "host-support",
+        title: "Does this host have EPT and VPID?",
+        markdown: include_str!("../../docs/host-support.md"),
+        listed: false,
+    },
+    Page {
+        slug: "ram-for-vms",
+        title: "How much RAM can VMs have?",
+        markdown: include_str!("../../docs/ram-for-vms.md"),
+        listed: false,
+    },
+    Page {
+        slug: "overcommit",
+        title: "Memory overcommit",
+        markdown: include_str!("../../docs/overcommit.md"),
+        listed: false,
+    },
+];
 
 /// The page of a slug.
 pub fn page(slug: &str) -> Option<&'static Page> {
@@ -60,11 +126,10 @@ pub fn render(markdown: &str, bundled: &dyn Fn(&str) -> bool) -> String {
                     } else if dest.ends_with(".md")
                         || dest.contains(".md#")
                         || dest.starts_with('#')
-                        // Scenario notes are text anyone can put in a link: only web links
-                        // stay links (no `javascript:` or other schemes).
-                        || !(dest.starts_with("https://")
-                            || dest.starts_with("http://")
-                            || !dest.contains(':'))
+                        // Only web links stay links: scenario notes are text anyone can put
+                        // in a link (no `javascript:` or other schemes), and a path into the
+                        // repository (`../crates/...`) is not served by the app.
+                        || !(dest.starts_with("https://") || dest.starts_with("http://"))
                     {
                         // Other docs, and anchors (the URL fragment is the app's route).
                         skip_link_end += 1;
@@ -149,7 +214,35 @@ mod tests {
         for p in PAGES {
             let html = render(p.markdown, &|s| crate::state::bundled(s).is_some());
             assert!(html.len() > 1000, "{}", p.slug);
-            assert!(html.contains("#scenario="), "{} links no lesson", p.slug);
+            if p.listed {
+                assert!(html.contains("#scenario="), "{} links no lesson", p.slug);
+            }
+            // Every link leads somewhere the app can show: a page, a lesson, or the web.
+            for href in html.split("href=\"").skip(1) {
+                let href = &href[..href.find('"').unwrap_or(0)];
+                let ok = href.starts_with("#page=")
+                    || href.starts_with("#scenario=")
+                    || href.starts_with("https://")
+                    || href.starts_with("http://");
+                assert!(ok, "{}: a link to {href} the app cannot open", p.slug);
+                if let Some(slug) = href.strip_prefix("#page=") {
+                    assert!(page(slug).is_some(), "{}: no page {slug}", p.slug);
+                }
+            }
+        }
+        // The evidence the post's claims cite is reachable from them.
+        let claims = render(PAGES[0].markdown, &|s| crate::state::bundled(s).is_some());
+        for slug in [
+            "huge-pages",
+            "overcommit",
+            "ram-for-vms",
+            "vpid",
+            "host-support",
+        ] {
+            assert!(
+                claims.contains(&format!("#page={slug}")),
+                "post-claims does not link {slug}"
+            );
         }
     }
 }
