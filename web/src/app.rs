@@ -507,6 +507,12 @@ impl App {
                             { Html::from_html_unchecked(AttrValue::from(crate::pages::render(notes, &|s| bundled(s).is_some()))) }
                         </details>
                     }
+                    if p.scenario.host.platform == pagewalk_core::Platform::Pvm {
+                        <p class="notice pvm">
+                            <b>{"Modelled on this project's KVM host, which runs guests under PVM. "}</b>
+                            {"The CPUs of the machines this project checks itself against offer no VT-x or AMD-V (no vmx or svm in /proc/cpuinfo), so their KVM is PVM: it runs guests with shadow paging and no hardware virtualization, emulating the guest kernel's code, which costs VM exits that VT-x would not take (entering and leaving the guest kernel). The shadow MMU is KVM's own, and this lesson's KVM counters are checked against real KVM there ("}<code>{"pagewalk kvm run"}</code>{")."}
+                        </p>
+                    }
                     <nav class="lesson-nav" aria-label="Lessons">
                         if let Some((t, onclick)) = prev { <button {onclick} title={t.clone()}>{ format!("← {t}") }</button> }
                         if let Some((t, onclick)) = next { <button {onclick} title={t.clone()}>{ format!("next: {t} →") }</button> }
