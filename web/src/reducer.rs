@@ -44,8 +44,10 @@ pub struct State {
     pub notice: Option<String>,
     /// The TLB panel lists every entry, not the first [`TLB_SHOWN`](crate::state::TLB_SHOWN).
     pub tlb_all: bool,
-    /// The practice page's question.
-    pub practice: crate::practice::Exercise,
+    /// The practice page's seed.
+    pub practice_seed: u64,
+    /// Its question, or why none could be generated from the seed.
+    pub practice: Result<crate::practice::Exercise, String>,
     /// The practice answer as typed.
     pub practice_input: String,
     /// Whether the practice answer was right, once checked.
@@ -189,6 +191,7 @@ impl State {
             editing: false,
             notice: None,
             tlb_all: false,
+            practice_seed: 0,
             practice: crate::practice::exercise(0),
             practice_input: String::new(),
             practice_verdict: None,
@@ -262,7 +265,12 @@ impl State {
             }
             Msg::PracticeCheck => {
                 if m.practice_verdict.is_none() {
-                    if let Some(right) = m.practice.judge(&m.practice_input) {
+                    let judged = m
+                        .practice
+                        .as_ref()
+                        .ok()
+                        .and_then(|e| e.judge(&m.practice_input));
+                    if let Some(right) = judged {
                         m.practice_verdict = Some(right);
                         let score = m.scores.entry("practice".to_owned()).or_default();
                         score.total += 1;
@@ -273,7 +281,8 @@ impl State {
                 return fx;
             }
             Msg::PracticeNext => {
-                m.practice = crate::practice::exercise(m.practice.seed + 1);
+                m.practice_seed = m.practice_seed.wrapping_add(1);
+                m.practice = crate::practice::exercise(m.practice_seed);
                 m.practice_input.clear();
                 m.practice_verdict = None;
                 return fx;
@@ -600,7 +609,12 @@ mod tests {
     #[test]
     fn practice_checks_once_and_moves_to_the_next_seed() {
         let mut s = at("#page=practice");
-        let answer = match s.practice.answer {
+        let answer = match s
+            .practice
+            .as_ref()
+            .expect("seed 0 generates a question")
+            .answer
+        {
             crate::practice::Answer::Refs(n) => n.to_string(),
             crate::practice::Answer::Address(a) => a.map_or("fault".into(), |a| format!("{a:#x}")),
         };
@@ -615,7 +629,7 @@ mod tests {
             "checked once"
         );
         s.reduce(Msg::PracticeNext);
-        assert_eq!(s.practice.seed, 1);
+        assert_eq!(s.practice.as_ref().map(|e| e.seed), Ok(1));
         assert_eq!(s.practice_verdict, None);
     }
 

@@ -122,8 +122,7 @@ impl Player {
                 let mut tlb = m.tlb_slots();
                 let tlb_len = tlb.len();
                 tlb.truncate(TLB_SHOWN);
-                let stale = tlb.iter().map(|s| m.is_stale(&s.entry)).collect();
-                let marks = tlb_marks(&rec.events, &tlb, hit_slot(m, &action));
+                let (stale, marks) = tlb_annotations(m, Some((&action, &rec.events)), &tlb);
                 let shadow = match action {
                     Action::Access { gva, .. }
                         if self.scenario.machine.mode == pagewalk_core::Mode::Shadow =>
@@ -270,14 +269,13 @@ impl Player {
         let frame = self.current();
         let rows = |m: &pagewalk_core::Machine| {
             let slots = m.tlb_slots();
-            let marks = frame.map_or_else(
-                || vec![TlbMark::Untouched; slots.len()],
-                |f| tlb_marks(&f.events, &slots, hit_slot(m, &f.action)),
-            );
+            let (stale, marks) =
+                tlb_annotations(m, frame.map(|f| (&f.action, &f.events[..])), &slots);
             slots
-                .iter()
+                .into_iter()
+                .zip(stale)
                 .zip(marks)
-                .map(|(s, mark)| (*s, m.is_stale(&s.entry), mark))
+                .map(|((s, stale), mark)| (s, stale, mark))
                 .collect()
         };
         if self.cursor == self.executed() {
@@ -417,6 +415,22 @@ fn tlb_marks(events: &[Event], tlb: &[TlbSlot], hit: Option<TlbSlot>) -> Vec<Tlb
             }
         })
         .collect()
+}
+
+/// For each of `slots` (the machine's TLB after the step): whether it is stale, and what the
+/// step (`action` with its events, if there was one) did to it. Frames and "see all" both
+/// take their rows from here.
+fn tlb_annotations(
+    m: &pagewalk_core::Machine,
+    step: Option<(&Action, &[Event])>,
+    slots: &[TlbSlot],
+) -> (Vec<bool>, Vec<TlbMark>) {
+    let stale = slots.iter().map(|s| m.is_stale(&s.entry)).collect();
+    let marks = match step {
+        Some((action, events)) => tlb_marks(events, slots, hit_slot(m, action)),
+        None => vec![TlbMark::Untouched; slots.len()],
+    };
+    (stale, marks)
 }
 
 /// The slot that served `action`, if it was a TLB hit, from the machine after it.

@@ -9,8 +9,8 @@ use yew::prelude::*;
 /// What the practice page shows.
 #[derive(Properties, PartialEq)]
 pub struct Props {
-    /// The question.
-    pub exercise: Exercise,
+    /// The question, or why none could be generated from its seed.
+    pub exercise: Result<Exercise, String>,
     /// The answer as typed.
     pub input: String,
     /// Whether the answer was right, once checked.
@@ -24,7 +24,18 @@ pub struct Props {
 /// The practice page.
 #[function_component(PracticePage)]
 pub fn practice_page(p: &Props) -> Html {
-    let e = &p.exercise;
+    let e = match &p.exercise {
+        Ok(e) => e,
+        Err(why) => {
+            return html! {
+                <div class="lesson practice">
+                    <h2>{"Practice: questions generated from a seed"}</h2>
+                    <p class="error">{ why }</p>
+                    <button id="practice-next" onclick={p.dispatch.reform(|_| Msg::PracticeNext)}>{"Generate another"}</button>
+                </div>
+            }
+        }
+    };
     let readable = e.judge(&p.input).is_some();
     let open = link_fragment(&Link {
         text: Some(e.scenario.clone()),
