@@ -305,32 +305,10 @@ impl App {
         let rows = crate::state::compare_rows(&a.counters, &b.counters);
         // Each comparison names both sides in full: "VPID off | VPID on".
         let (left, right) = what.split_once(" | ").unwrap_or(("left", "right"));
-        let kinds = [
-            (
-                "walks",
-                "walk",
-                a.counters.cycles_walk(),
-                b.counters.cycles_walk(),
-            ),
-            (
-                "VM exits",
-                "vm",
-                a.counters.cycles_vm_exit(),
-                b.counters.cycles_vm_exit(),
-            ),
-            (
-                "hypervisor work",
-                "hv",
-                a.counters.cycles_hypervisor(),
-                b.counters.cycles_hypervisor(),
-            ),
-            (
-                "TLB and caches",
-                "tlbc",
-                a.counters.cycles_tlb(),
-                b.counters.cycles_tlb(),
-            ),
-        ];
+        let kinds: Vec<(&str, &str, u64, u64)> = crate::state::CYCLE_KINDS
+            .iter()
+            .map(|(name, class, cycles)| (*name, *class, cycles(&a.counters), cycles(&b.counters)))
+            .collect();
         let max = a.counters.cycles().max(b.counters.cycles()).max(1) as f64;
         let bar = |side: usize| {
             let mut x = 0.0;

@@ -337,7 +337,7 @@ pub struct Series {
     pub miss_rate: Vec<f64>,
     /// Page-table references per access so far.
     pub refs_per_access: Vec<f64>,
-    /// Cycles so far: TLB, walks, VM exits, hypervisor.
+    /// Cycles so far, by kind, in the order of [`CYCLE_KINDS`].
     pub cycles: [Vec<f64>; 4],
 }
 
@@ -361,14 +361,25 @@ impl Player {
             let acc = c.accesses.max(1) as f64;
             s.miss_rate.push(c.tlb_misses as f64 / acc);
             s.refs_per_access.push(c.memory_refs() as f64 / acc);
-            s.cycles[0].push(c.cycles_tlb() as f64);
-            s.cycles[1].push(c.cycles_walk() as f64);
-            s.cycles[2].push(c.cycles_vm_exit() as f64);
-            s.cycles[3].push(c.cycles_hypervisor() as f64);
+            for (line, (_, _, cycles)) in s.cycles.iter_mut().zip(CYCLE_KINDS) {
+                line.push(cycles(c) as f64);
+            }
         }
         s
     }
 }
+
+/// One of the cost model's cycle figures.
+pub type CycleFigure = fn(&Counters) -> u64;
+
+/// The kinds of cycles the charts and comparisons show: legend name, CSS class (one colour
+/// per kind everywhere), and the cost model's figure.
+pub const CYCLE_KINDS: [(&str, &str, CycleFigure); 4] = [
+    ("walks", "walk", Counters::cycles_walk),
+    ("VM exits", "vm", Counters::cycles_vm_exit),
+    ("hypervisor work", "hv", Counters::cycles_hypervisor),
+    ("TLB and caches", "tlbc", Counters::cycles_tlb),
+];
 
 /// SVG polyline points for values scaled into a `w` x `h` box (0 at the bottom).
 pub fn polyline(values: &[f64], max: f64, w: f64, h: f64) -> String {
@@ -1459,7 +1470,7 @@ mod tests {
             "the first access misses"
         );
         assert!(
-            s.cycles[2].last().copied().unwrap_or(0.0) > 0.0,
+            s.cycles[1].last().copied().unwrap_or(0.0) > 0.0,
             "VM exits cost cycles"
         );
         assert_eq!(polyline(&[0.0, 1.0], 1.0, 10.0, 10.0), "0.0,10.0 10.0,0.0");

@@ -1,7 +1,7 @@
 //! Charts of the steps so far: TLB misses per access, references per access, and cycles by
 //! kind, with axes, units and a legend; none for a history too short to show anything.
 
-use crate::state::{polyline, Series};
+use crate::state::{polyline, Series, CYCLE_KINDS};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -21,6 +21,11 @@ pub struct Props {
 pub fn charts(p: &Props) -> Html {
     let s = &p.series;
     let (from, to) = (p.from, p.to);
+    let kinds: Vec<(&'static str, &'static str, &Vec<f64>)> = CYCLE_KINDS
+        .iter()
+        .zip(&s.cycles)
+        .map(|((name, class, _), line)| (*class, *name, line))
+        .collect();
     // Too short a history says nothing a chart could show.
     if p.series.miss_rate.len() < 8 {
         return html! {};
@@ -71,10 +76,9 @@ pub fn charts(p: &Props) -> Html {
     };
     html! {
         <div class="charts">
-            { chart("TLB misses per access", "misses ÷ accesses, from the first access to each step (a faulting access is looked up again when it is retried, so this can pass 1)", &[("miss", "misses", &s.miss_rate)]) }
+            { chart("TLB misses per access", "misses ÷ accesses, from the first access to each step (under shadow paging an access that faults is looked up again when it is retried, so this can pass 1)", &[("miss", "misses", &s.miss_rate)]) }
             { chart("page-table references per access", "hardware references ÷ accesses so far", &[("refs", "references", &s.refs_per_access)]) }
-            { chart("cycles so far, by kind", "the cost model's cycles: ", &[
-                ("walk", "walks", &s.cycles[1]), ("vm", "VM exits", &s.cycles[2]), ("hv", "hypervisor", &s.cycles[3]), ("tlbc", "TLB", &s.cycles[0])]) }
+            { chart("cycles so far, by kind", "the cost model's cycles: ", &kinds) }
         </div>
     }
 }
