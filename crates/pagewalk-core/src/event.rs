@@ -95,6 +95,8 @@ pub enum FlushCause {
     VmEntry,
     /// A page fault invalidates the faulting address.
     PageFault,
+    /// An EPT violation (or NPF) invalidates the combined mappings of its linear address.
+    Stage2Fault,
     /// The hypervisor flushed after changing shadow tables.
     Hypervisor,
 }
@@ -410,6 +412,9 @@ pub enum Event {
         new: u64,
         /// The write was trapped and emulated by the hypervisor.
         emulated: bool,
+        /// No guest: native paging, where the address is a plain physical address and the
+        /// writer is the operating system.
+        native: bool,
     },
     /// The hypervisor dropped a shadow page (after flooding or a resync).
     ShadowZap {
@@ -584,6 +589,7 @@ impl Event {
                     FlushCause::VmExit => "VM exit without VPID".to_owned(),
                     FlushCause::VmEntry => "VM entry without VPID".to_owned(),
                     FlushCause::PageFault => "page fault on this address".to_owned(),
+                    FlushCause::Stage2Fault => "EPT violation on this address".to_owned(),
                     FlushCause::Hypervisor => "hypervisor changed shadow tables".to_owned(),
                 };
                 format!("{why}: {removed} TLB entries invalidated")
@@ -652,10 +658,21 @@ impl Event {
                 format!("write-protect guest page-table page GFN {:#x}", gfn.raw())
             }
             Event::GuestPteWrite {
+                native: true,
+                gpa,
+                old,
+                new,
+                ..
+            } => format!(
+                "the OS writes a page-table entry at physical address {:#x}: {old:#x} -> {new:#x}",
+                gpa.raw()
+            ),
+            Event::GuestPteWrite {
                 gpa,
                 old,
                 new,
                 emulated,
+                ..
             } => format!(
                 "guest writes its page-table entry at GPA {gpa}: {old:#x} -> {new:#x}{}",
                 if emulated {

@@ -320,7 +320,9 @@ pub fn narrate(events: &[Event]) -> String {
             Event::Flush { cause, removed } => {
                 flushes += 1;
                 flushed += removed;
-                if flush_cause.is_none() && !matches!(cause, FlushCause::PageFault) {
+                if flush_cause.is_none()
+                    && !matches!(cause, FlushCause::PageFault | FlushCause::Stage2Fault)
+                {
                     flush_cause = Some(cause);
                 }
             }
@@ -457,7 +459,20 @@ pub fn narrate(events: &[Event]) -> String {
         ));
     }
     if let Some(f) = fault {
-        parts.push(format!("It ends in a fault: {f}."));
+        if f.is_stage2() {
+            // Where the model's hypervisor leaves stage 2 alone (prefilled or edited by the
+            // scenario), say what KVM does with the exit: `handle_ept_violation` ->
+            // `kvm_mmu_page_fault` maps guest RAM and retries; outside every memslot, or a
+            // write to a read-only one, it is MMIO for user space (Linux
+            // Documentation/virt/kvm/api.rst, KVM_MEM_READONLY and KVM_EXIT_MMIO).
+            parts.push(format!(
+                "It ends in a fault: {f}. The hypervisor here leaves stage 2 as the scenario set it; KVM would map guest RAM at this address and let the guest retry, or hand an address outside guest RAM (or a write to a read-only memslot) to QEMU as MMIO."
+            ));
+        } else {
+            parts.push(format!(
+                "It ends in a fault: {f}. The operating system's exception handler runs next (in a VM, the guest's own)."
+            ));
+        }
     }
     if parts.is_empty() {
         // A page-table write, STAC/CLAC, a CR3 load that keeps its PCID: true of all of them.

@@ -188,6 +188,11 @@ proptest! {
             for (gva, a) in probes(&maps, &picks).into_iter().zip(accesses.iter().copied()) {
                 let mut c = Counters::default();
                 let got = m.access(Gva::new(gva), a, &mut c).unwrap().result;
+                // Every walk follows a TLB lookup that missed, the first one and each one the
+                // guest makes again after an exit (shadow fault or stage-2 fault) alike.
+                if tlb {
+                    prop_assert_eq!(c.tlb_misses, c.walks, "round {} {:#x} {:?}", round, gva, a);
+                }
                 let want = oracle(&maps, gva, a, base);
                 match (got, want) {
                     (Ok(h), Ok(w)) => prop_assert_eq!(h, w, "round {} {:#x} {:?}", round, gva, a),

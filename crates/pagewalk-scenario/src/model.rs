@@ -313,7 +313,7 @@ impl Op {
             } => format!(
                 "{} loads CR3 of address space {}{}",
                 if from_guest {
-                    "the guest (MOV to CR3)"
+                    "MOV to CR3"
                 } else {
                     "the host (KVM_SET_SREGS)"
                 },
@@ -325,7 +325,7 @@ impl Op {
             Op::Invvpid { kind, vpid, .. } => format!("INVVPID type {kind} (VPID {vpid})"),
             Op::Invept { kind } => format!("INVEPT type {kind}"),
             Op::PteWrite { gva, level, .. } => {
-                format!("the guest writes its level-{level} entry for {gva:#x}")
+                format!("a write to the level-{level} page-table entry for {gva:#x}")
             }
             Op::SetAc { value } => format!("RFLAGS.AC = {}", u8::from(value)),
         }

@@ -76,7 +76,7 @@ pub fn charts(p: &Props) -> Html {
     };
     html! {
         <div class="charts">
-            { chart("TLB misses per access", "misses ÷ accesses, from the first access to each step (under shadow paging an access that faults is looked up again when it is retried, so this can pass 1)", &[("miss", "misses", &s.miss_rate)]) }
+            { chart("TLB misses per access", "misses ÷ accesses, from the first access to each step (an access that exits, for a shadow page fault or an EPT violation, is looked up again when the guest retries it, so this can pass 1)", &[("miss", "misses", &s.miss_rate)]) }
             { chart("page-table references per access", "hardware references ÷ accesses so far", &[("refs", "references", &s.refs_per_access)]) }
             { chart("cycles so far, by kind", "the cost model's cycles: ", &kinds) }
         </div>

@@ -154,7 +154,7 @@ impl Machine {
                 }
                 _ => return Ok(self.stage2_exit(f, None, sink)),
             };
-            self.invalidate_after_stage2_fault(f);
+            self.invalidate_after_stage2_fault(f, sink);
             sink.event(&Event::Fault { fault: f });
             self.exit(ExitReason::Stage2Fault, sink);
             let (Some(tdp), Some(s2)) = (self.tdp.as_mut(), self.stage2.as_ref()) else {
@@ -187,6 +187,19 @@ impl Machine {
             };
             sink.event(&Event::FaultHandled { outcome });
             self.entry(sink);
+            // The guest re-executes the access after the VM entry: a new TLB lookup, as
+            // under shadow paging; the violation invalidated the mappings it would have used
+            // (Intel SDM vol. 3, "Operations that Invalidate Cached Mappings"), so it misses.
+            match self.probe_tlb(gva, access, sink) {
+                Probe::Hit(hpa, level) => {
+                    return Ok(Outcome {
+                        result: Ok(hpa),
+                        tlb_hit: Some(level),
+                    })
+                }
+                Probe::Done(out) => return Ok(out),
+                Probe::Walk | Probe::ShadowFault(_) => {}
+            }
             match self.walk_once(gva, access, sink)? {
                 Round::Stage2(next) => f = next,
                 Round::Done(out) => return Ok(out),
@@ -365,7 +378,7 @@ impl Machine {
     /// address, the EPT violation also invalidates any combined mappings for that linear
     /// address" (Intel SDM vol. 3, "Operations that Invalidate Cached Mappings"); an NPF is
     /// treated alike.
-    fn invalidate_after_stage2_fault(&mut self, f: Fault) {
+    fn invalidate_after_stage2_fault<K: EventSink>(&mut self, f: Fault, sink: &mut K) {
         let (gpa, gva) = match f {
             Fault::EptViolation { gpa, gva, qual, .. } => (
                 gpa,
@@ -381,6 +394,16 @@ impl Machine {
         if let Some(gva) = gva {
             let tag = self.tag();
             self.pwc.invalidate_addr(gva.raw(), |t| t == tag);
+            // The TLB holds combined mappings: the entry for this linear address goes too.
+            let removed = self
+                .tlb
+                .invalidate(|e| covers(e, gva) && e.tag.matches(tag, e.global));
+            if removed > 0 {
+                sink.event(&Event::Flush {
+                    cause: FlushCause::Stage2Fault,
+                    removed,
+                });
+            }
         }
     }
 
@@ -390,7 +413,7 @@ impl Machine {
         hit: Option<TlbLevel>,
         sink: &mut K,
     ) -> Outcome {
-        self.invalidate_after_stage2_fault(f);
+        self.invalidate_after_stage2_fault(f, sink);
         let out = self.fault(f, hit, sink);
         let reason = if matches!(f, Fault::EptMisconfig { .. }) {
             ExitReason::EptMisconfig
@@ -433,6 +456,7 @@ impl Machine {
                         old,
                         new: v,
                         emulated: false,
+                        native: self.cfg.mode == Mode::Native,
                     });
                 }
             }

@@ -79,6 +79,7 @@ impl Machine {
                     old,
                     new,
                     emulated: true,
+                    native: false,
                 });
                 if let Some(sh) = self.shadow.as_mut() {
                     sh.track_write(&mut self.mem, gpa, sink)?;

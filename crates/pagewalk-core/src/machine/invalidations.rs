@@ -245,6 +245,7 @@ impl Machine {
                 old,
                 new: value,
                 emulated: emulate,
+                native: false,
             });
             if emulate {
                 if let Some(sh) = self.shadow.as_mut() {
@@ -260,6 +261,7 @@ impl Machine {
                 old,
                 new: value,
                 emulated: false,
+                native: self.cfg.mode == Mode::Native,
             });
         }
         Ok(())
