@@ -204,7 +204,7 @@ fn print_report(file: &str, r: &Report) {
     if !kvm.is_empty() {
         println!("  {:<width$}  {}", "KVM's counters", kvm.join(", "));
     }
-    let host: Vec<String> = ["host_page_faults", "host_zero_page_maps", "host_cow_breaks"]
+    let host: Vec<String> = pagewalk_core::HOST_COUNTERS
         .iter()
         .filter_map(|&k| {
             let v = c.get(k).unwrap_or(0);

@@ -181,6 +181,29 @@ counters! {
     host_zero_page_maps: Count,
     /// Host: zero pages copied on a later write.
     host_cow_breaks: Count,
+    /// Host: 4 KiB pages written to swap (`pswpout`).
+    host_swap_outs: Count,
+    /// Host: 4 KiB pages read back from swap when touched (major faults, `pswpin`).
+    host_swap_ins: Count,
+    /// Host: transparent huge pages split into 4 KiB pages.
+    host_thp_splits: Count,
+    /// Host: KSM pages copied on a write (the sharing broken).
+    ksm_cow_breaks: Count,
+    /// KVM: shadow or stage-2 entries dropped because the host took or replaced the page
+    /// (the MMU notifier).
+    mmu_notifier_zaps: Count,
+    /// KSM: full scans (`full_scans`).
+    ksm_full_scans: Count,
+    /// KSM: KSM pages in use (`pages_shared`), as of the last full scan.
+    ksm_pages_shared: Gauge,
+    /// KSM: further pages mapped to them, the memory saved (`pages_sharing`).
+    ksm_pages_sharing: Gauge,
+    /// KSM: pages checked and unique (`pages_unshared`).
+    ksm_pages_unshared: Gauge,
+    /// KSM: pages whose contents changed between scans (`pages_volatile`).
+    ksm_pages_volatile: Gauge,
+    /// Guest pages in the balloon.
+    balloon_pages: Gauge,
 }
 
 /// The counter keys of `pagewalk run`'s summary, in order (the JSON has every counter).
@@ -200,6 +223,25 @@ pub const COUNTER_KEYS: [&str; 15] = [
     "shadow_faults",
     "tlb_flushes",
     "cycles",
+];
+
+/// The host-side counters (the host kernel's memory work, KSM, the balloon, and KVM's MMU
+/// notifier zaps), in the order `pagewalk run` prints them.
+pub const HOST_COUNTERS: [&str; 14] = [
+    "host_page_faults",
+    "host_zero_page_maps",
+    "host_cow_breaks",
+    "host_swap_outs",
+    "host_swap_ins",
+    "host_thp_splits",
+    "mmu_notifier_zaps",
+    "balloon_pages",
+    "ksm_full_scans",
+    "ksm_pages_shared",
+    "ksm_pages_sharing",
+    "ksm_pages_unshared",
+    "ksm_pages_volatile",
+    "ksm_cow_breaks",
 ];
 
 /// KVM's statistics as `KVM_GET_STATS_FD` names them, each with the counter that predicts it:
@@ -487,15 +529,36 @@ impl EventSink for Counters {
                     FaultOutcome::Retry => {}
                 }
             }
-            Event::HostPage { from, to, .. } => match (from, to) {
-                (HostPageState::Unallocated, HostPageState::ZeroPage) => {
-                    self.host_zero_page_maps += 1
+            Event::HostPage { from, to, size, .. } => match (from, to) {
+                (_, HostPageState::Ballooned) => {}
+                (
+                    HostPageState::Unallocated | HostPageState::Ballooned,
+                    HostPageState::ZeroPage,
+                ) => self.host_zero_page_maps += 1,
+                (HostPageState::Unallocated | HostPageState::Ballooned, _) => {
+                    self.host_page_faults += 1
                 }
-                (HostPageState::Unallocated, _) => self.host_page_faults += 1,
-                (HostPageState::ReadOnly, HostPageState::Allocated) => {}
                 (HostPageState::ZeroPage, HostPageState::Allocated) => self.host_cow_breaks += 1,
+                (HostPageState::Shared, HostPageState::Allocated) => self.ksm_cow_breaks += 1,
+                (_, HostPageState::Swapped) => self.host_swap_outs += size.bytes() >> 12,
+                (HostPageState::Swapped, _) => self.host_swap_ins += size.bytes() >> 12,
                 _ => {}
             },
+            Event::HostSplit { .. } => self.host_thp_splits += 1,
+            Event::HostUnmap { zapped, .. } => self.mmu_notifier_zaps += zapped,
+            Event::KsmScan {
+                shared,
+                sharing,
+                unshared,
+                volatile,
+            } => {
+                self.ksm_full_scans += 1;
+                self.ksm_pages_shared = shared;
+                self.ksm_pages_sharing = sharing;
+                self.ksm_pages_unshared = unshared;
+                self.ksm_pages_volatile = volatile;
+            }
+            Event::Balloon { pages } => self.balloon_pages = pages,
             Event::EmulatedWrite { .. } => self.mmu_pte_write += 1,
             Event::HypervisorInvlpg { .. } => self.invlpg += 1,
             Event::Stage2Fill { size, .. } => {

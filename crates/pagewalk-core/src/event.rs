@@ -101,6 +101,32 @@ pub enum FlushCause {
     Hypervisor,
 }
 
+/// Why the host changed the pages behind guest memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HostChange {
+    /// Written out to swap (`MADV_PAGEOUT`, or reclaim).
+    SwapOut,
+    /// Given back through the balloon (`MADV_DONTNEED`).
+    Discard,
+    /// Merged by KSM (write-protected, then replaced by the KSM page).
+    KsmMerge,
+    /// Copied on write (the zero page, a KSM page).
+    CopyOnWrite,
+}
+
+impl HostChange {
+    /// A short description.
+    pub const fn describe(self) -> &'static str {
+        match self {
+            HostChange::SwapOut => "swapped out",
+            HostChange::Discard => "given back by the balloon",
+            HostChange::KsmMerge => "merged by KSM",
+            HostChange::CopyOnWrite => "copied on write",
+        }
+    }
+}
+
 /// The three kinds of cached paging-structure mapping (Intel SDM vol. 3, "Information That
 /// May Be Cached"): what a paging-structure-cache hit skipped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -458,6 +484,45 @@ pub enum Event {
         /// State after.
         to: crate::HostPageState,
     },
+    /// The host split a transparent huge page into 4 KiB pages (`split_huge_page`), to page
+    /// out, discard or merge part of it; KVM maps those pages with 4 KiB entries from then on.
+    HostSplit {
+        /// First guest frame of the huge page.
+        gfn: Gfn,
+        /// The state its 4 KiB pages keep.
+        state: crate::HostPageState,
+    },
+    /// The host took away or replaced the pages behind guest frames and its MMU notifier told
+    /// KVM (`kvm_mmu_notifier_invalidate_range_start` -> `kvm_unmap_gfn_range`), which
+    /// dropped the entries that mapped them.
+    HostUnmap {
+        /// First guest frame.
+        gfn: Gfn,
+        /// 4 KiB frames.
+        frames: u64,
+        /// Shadow or stage-2 leaf entries dropped.
+        zapped: u64,
+        /// Why.
+        cause: HostChange,
+    },
+    /// A full KSM scan finished (`mm/ksm.c`, `ksm_do_scan`): its counters, as
+    /// `/sys/kernel/mm/ksm/` shows them.
+    KsmScan {
+        /// KSM pages in use (`pages_shared`).
+        shared: u64,
+        /// Further pages mapped to them: the memory saved (`pages_sharing`).
+        sharing: u64,
+        /// Pages checked, unique so far (`pages_unshared`).
+        unshared: u64,
+        /// Pages whose contents changed since the last scan (`pages_volatile`).
+        volatile: u64,
+    },
+    /// The guest's balloon driver changed its size (`virtio_balloon`): pages given to the host
+    /// (inflate) or taken back (deflate).
+    Balloon {
+        /// Pages in the balloon now.
+        pages: u64,
+    },
     /// The hypervisor emulated a guest store to guest memory; KVM's write tracking sees it
     /// while any shadow page exists (`kvm_mmu_track_write`, counted as `mmu_pte_write`).
     EmulatedWrite {
@@ -709,6 +774,31 @@ impl Event {
                 from.describe(),
                 to.describe()
             ),
+            Event::HostSplit { gfn, state } => format!(
+                "the host splits the 2 MiB page behind GFN {:#x} into 512 4 KiB pages ({})",
+                gfn.raw(),
+                state.describe()
+            ),
+            Event::HostUnmap {
+                gfn,
+                frames,
+                zapped,
+                cause,
+            } => format!(
+                "host: {frames} page(s) from GFN {:#x} {}; its MMU notifier makes KVM drop {zapped} entr{} mapping them",
+                gfn.raw(),
+                cause.describe(),
+                if zapped == 1 { "y" } else { "ies" }
+            ),
+            Event::KsmScan {
+                shared,
+                sharing,
+                unshared,
+                volatile,
+            } => format!(
+                "KSM finishes a full scan: pages_shared {shared}, pages_sharing {sharing}, pages_unshared {unshared}, pages_volatile {volatile}"
+            ),
+            Event::Balloon { pages } => format!("the balloon now holds {pages} guest page(s)"),
             Event::EmulatedWrite { gpa } => match gpa {
                 Some(gpa) => format!(
                     "the hypervisor emulated the guest's write to GPA {gpa}; its write tracking looks at it"

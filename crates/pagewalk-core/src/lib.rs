@@ -35,6 +35,7 @@ pub mod counters;
 pub mod entry;
 pub mod event;
 pub mod fault;
+pub mod host;
 pub mod hypervisor;
 pub mod machine;
 pub mod memory;
@@ -53,15 +54,17 @@ pub use config::{
     Stage2Fill, Vendor,
 };
 pub use counters::{
-    CostModel, CounterKind, Counters, COUNTER_KEYS, DERIVED_COUNTERS, KVM_STATS, STORED_COUNTERS,
+    CostModel, CounterKind, Counters, COUNTER_KEYS, DERIVED_COUNTERS, HOST_COUNTERS, KVM_STATS,
+    STORED_COUNTERS,
 };
 pub use entry::{EptFlags, EptViolationQual, PfErrorCode, PteFlags, Stage2Rights};
 pub use event::{
-    CachedMapping, Event, EventSink, ExitReason, FaultOutcome, FlushCause, NestedPurpose, Recorder,
-    TableKind, TlbLevel, WalkRoot,
+    CachedMapping, Event, EventSink, ExitReason, FaultOutcome, FlushCause, HostChange,
+    NestedPurpose, Recorder, TableKind, TlbLevel, WalkRoot,
 };
 pub use fault::Fault;
-pub use hypervisor::{HostMemory, HostPageState, ShadowPageInfo, SpKey};
+pub use host::{Host, HostSpec, MemInfo, VmMemory};
+pub use hypervisor::{Content, HostMemory, HostPageState, HostUsage, ShadowPageInfo, SpKey};
 pub use machine::{Machine, MachineError, Outcome, SpaceId};
 pub use memory::{GuestRam, Memslot, PhysMemory};
 pub use pwc::PwcConfig;

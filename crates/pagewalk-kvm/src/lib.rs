@@ -288,6 +288,13 @@ pub fn runnable(scenario: &pagewalk_scenario::Scenario) -> Result<(), KvmError> 
             }
             Op::PteWrite { .. } => {}
             Op::SetAc { .. } => return no("RFLAGS.AC changes need CPL 0"),
+            Op::Fill { .. }
+            | Op::SwapOut { .. }
+            | Op::BalloonInflate { .. }
+            | Op::BalloonDeflate { .. }
+            | Op::KsmScan { .. } => {
+                return no("host memory operations (fill, swap, balloon, KSM) are not in the KVM runtime yet")
+            }
         }
     }
     Ok(())

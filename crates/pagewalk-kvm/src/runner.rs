@@ -634,7 +634,15 @@ fn program(
                 measured.push((at, Block::One(GuestOp::GuestCr3(space))));
             }
             // `runnable` rejects these first, with the reason.
-            Op::Invpcid { .. } | Op::Invvpid { .. } | Op::Invept { .. } | Op::SetAc { .. } => {
+            Op::Invpcid { .. }
+            | Op::Invvpid { .. }
+            | Op::Invept { .. }
+            | Op::SetAc { .. }
+            | Op::Fill { .. }
+            | Op::SwapOut { .. }
+            | Op::BalloonInflate { .. }
+            | Op::BalloonDeflate { .. }
+            | Op::KsmScan { .. } => {
                 return Err(KvmError::NotRunnable(format!(
                     "{}: cannot run on the KVM runtime",
                     at_step(step)

@@ -80,7 +80,15 @@ fn check_work(sc: &Scenario, m: &Machine) -> Result<(), Diagnostic> {
 
 /// Builds the machine of a scenario.
 pub fn build(sc: &Scenario) -> Result<Built, Diagnostic> {
+    build_vm(sc, 0)
+}
+
+/// The machine of VM `vm` (0-based) of a scenario: every VM boots the same guest image; each
+/// has its guest RAM at its own host-physical addresses.
+pub fn build_vm(sc: &Scenario, vm: usize) -> Result<Built, Diagnostic> {
     let mut cfg = sc.machine.clone();
+    let stride = cfg.layout.guest_ram.next_multiple_of(1 << 30);
+    cfg.layout.host_ram_base += stride * vm as u64;
     cfg.host = pagewalk_core::HostConfig {
         backing: sc.host.backing,
         prealloc: sc.host.prealloc,
@@ -171,6 +179,15 @@ pub fn build(sc: &Scenario) -> Result<Built, Diagnostic> {
             .map_err(|e| at(edit.pos, e))?;
     }
     m.activate(spaces[0]).map_err(|e| at(first, e))?;
+    // KSM compares contents: keep them only where it runs (they cost a lookup per write).
+    if sc.trace.iter().any(|s| {
+        matches!(
+            s.op,
+            crate::model::Op::Fill { .. } | crate::model::Op::KsmScan { .. }
+        )
+    }) {
+        m.track_contents();
+    }
     check_work(sc, &m)?;
     Ok(Built { machine: m, spaces })
 }

@@ -124,6 +124,12 @@ pub struct Host {
     pub maps: Vec<Stage2Mapping>,
     /// Raw edits of stage-2 entries.
     pub edits: Vec<Edit>,
+    /// The host machine: RAM, swap, hugetlb pool.
+    pub spec: pagewalk_core::HostSpec,
+    /// VMs on this host, each booted from the same guest image (the scenario's tables).
+    pub vms: usize,
+    /// Guest-physical range marked `MADV_MERGEABLE` (`None`: all guest RAM, as QEMU does).
+    pub mergeable: Option<(u64, u64)>,
 }
 
 /// One operation of the trace.
@@ -258,6 +264,41 @@ pub enum Op {
         /// The value.
         value: bool,
     },
+    /// The guest fills `pages` pages from `gva` with a pattern (every 8-byte word the same
+    /// value), or each with data of its own: what KSM compares.
+    Fill {
+        /// First page.
+        gva: u64,
+        /// Pages.
+        pages: u64,
+        /// The word written, or `None` for data of each page's own.
+        pattern: Option<u64>,
+    },
+    /// The host writes the VM's pages at `[gpa, gpa + size)` to swap (`madvise(MADV_PAGEOUT)`).
+    SwapOut {
+        /// First guest-physical address.
+        gpa: u64,
+        /// Bytes.
+        size: u64,
+    },
+    /// The guest's balloon driver gives `pages` pages from `gpa` to the host, which discards
+    /// them (`MADV_DONTNEED`).
+    BalloonInflate {
+        /// First guest-physical address.
+        gpa: u64,
+        /// 4 KiB pages.
+        pages: u64,
+    },
+    /// The balloon gives `pages` pages back to the guest.
+    BalloonDeflate {
+        /// 4 KiB pages.
+        pages: u64,
+    },
+    /// `ksmd` makes `passes` full scans.
+    KsmScan {
+        /// Full scans.
+        passes: u64,
+    },
 }
 
 impl Op {
@@ -328,6 +369,24 @@ impl Op {
                 format!("a write to the level-{level} page-table entry for {gva:#x}")
             }
             Op::SetAc { value } => format!("RFLAGS.AC = {}", u8::from(value)),
+            Op::Fill {
+                gva,
+                pages,
+                pattern,
+            } => match pattern {
+                Some(p) => format!("the guest fills {pages} page(s) from {gva:#x} with {p:#x}"),
+                None => format!("the guest fills {pages} page(s) from {gva:#x}, each with data of its own"),
+            },
+            Op::SwapOut { gpa, size } => {
+                format!("the host swaps out guest RAM {gpa:#x}..{:#x} (MADV_PAGEOUT)", gpa + size)
+            }
+            Op::BalloonInflate { gpa, pages } => format!(
+                "the balloon takes {pages} guest page(s) from GPA {gpa:#x}; the host discards them (MADV_DONTNEED)"
+            ),
+            Op::BalloonDeflate { pages } => {
+                format!("the balloon gives {pages} page(s) back to the guest")
+            }
+            Op::KsmScan { passes } => format!("KSM scans all mergeable memory {passes} time(s)"),
         }
     }
 
@@ -339,7 +398,12 @@ impl Op {
             Op::Random { count, .. } => count,
             Op::WorkingSet { pages, rounds, .. } => pages.saturating_mul(rounds),
             Op::VmExit { count } => count,
+            Op::Fill { pages, .. } => pages,
             Op::Access { .. }
+            | Op::SwapOut { .. }
+            | Op::BalloonInflate { .. }
+            | Op::BalloonDeflate { .. }
+            | Op::KsmScan { .. }
             | Op::Cr3 { .. }
             | Op::Invlpg { .. }
             | Op::Invpcid { .. }
@@ -410,6 +474,8 @@ pub struct Step {
     pub label: Option<String>,
     /// Expectations on this step.
     pub expect: Option<StepExpect>,
+    /// The VM it runs in (0-based; `vm = 2` in the file is 1 here).
+    pub vm: usize,
     /// Where in the file.
     pub pos: Pos,
 }

@@ -68,6 +68,11 @@ const HOST_KEYS: &[&str] = &[
     "stage2_flags",
     "map",
     "edit",
+    "ram",
+    "swap",
+    "hugepages",
+    "vms",
+    "mergeable",
 ];
 const HOST_MAP_KEYS: &[&str] = &["gpa", "hpa", "size", "page", "flags"];
 const SPACE_KEYS: &[&str] = &["name", "pcid", "map", "edit"];
@@ -94,6 +99,11 @@ const OPS: &[&str] = &[
     "invept",
     "pte_write",
     "set_ac",
+    "fill",
+    "swap_out",
+    "balloon_inflate",
+    "balloon_deflate",
+    "ksm_scan",
 ];
 
 fn counter_keys() -> Vec<&'static str> {
@@ -241,7 +251,7 @@ fn read_scenario(top: &Obj<'_, '_, '_>) -> Option<Scenario> {
     let trace: Vec<Step> = top
         .tables("trace")
         .iter()
-        .filter_map(|t| read_step(t, &space_index, &machine))
+        .filter_map(|t| read_step(t, &space_index, &machine, host.vms))
         .collect();
     let keys = counter_keys();
     let expects: Vec<Expect> = top
@@ -462,6 +472,9 @@ fn default_host(machine: &MachineConfig, backing: Backing) -> Host {
         stage2_flags: stage2_flags(machine.mode),
         maps: Vec::new(),
         edits: Vec::new(),
+        spec: pagewalk_core::HostSpec::default(),
+        vms: 1,
+        mergeable: None,
     }
 }
 
@@ -570,9 +583,43 @@ fn read_host(h: &Obj<'_, '_, '_>, machine: &MachineConfig) -> Host {
             host.edits.push(edit);
         }
     }
+    if let Some(r) = h.size("ram") {
+        host.spec.ram = r;
+    }
+    if let Some(r) = h.size("swap") {
+        host.spec.swap = r;
+    }
+    if let Some(n) = h.int("hugepages", 0, 1 << 24) {
+        host.spec.hugepages = Some(n);
+    }
+    if let Some(n) = h.int("vms", 1, MAX_VMS as u64) {
+        host.vms = n as usize;
+    }
+    if let Some(m) = h.table("mergeable") {
+        let gpa = req_addr(
+            &m,
+            "gpa",
+            "the first guest-physical address marked MADV_MERGEABLE",
+        );
+        let size = req_size(&m, "size", "how many bytes, like \"256K\"");
+        m.finish(&["gpa", "size"]);
+        if let (Some(g), Some(sz)) = (gpa, size) {
+            host.mergeable = Some((g, sz));
+        }
+    }
+    let virtualized = machine.mode.is_virtualized();
+    if !virtualized && (h.has("swap") || h.has("vms") || h.has("mergeable")) {
+        h.reader().error_at(
+            Diagnostic::new(h.pos(), "a native machine has no VMs and no host side")
+                .hint("use mode = \"ept\", \"npt\" or \"shadow\""),
+        );
+    }
     h.finish(HOST_KEYS);
     host
 }
+
+/// The most VMs a scenario may run (each is a whole simulated machine).
+const MAX_VMS: usize = 8;
 
 fn check_range(o: &Obj<'_, '_, '_>, what: &str, addr: u64, size: u64, page: PageSize) {
     if addr % page.bytes() != 0 {
@@ -834,6 +881,7 @@ fn read_step(
     t: &Obj<'_, '_, '_>,
     spaces: &std::collections::HashMap<&str, usize>,
     machine: &MachineConfig,
+    vms: usize,
 ) -> Option<Step> {
     let Some((op, span)) = t.str("op") else {
         if !t.has("op") {
@@ -844,7 +892,16 @@ fn read_step(
     let label = t.str("label").map(|(s, _)| s.to_owned());
     let user = t.bool("user").unwrap_or(true);
     const MAX: u64 = Limits::MAX_ACTIONS_CEILING;
-    let mut keys: Vec<&str> = vec!["op", "label", "expect"];
+    let mut keys: Vec<&str> = vec!["op", "label", "expect", "vm"];
+    let vm = t.int("vm", 1, vms as u64).map_or(0, |v| v as usize - 1);
+    let host_op = |t: &Obj<'_, '_, '_>| {
+        if !machine.mode.is_virtualized() {
+            t.reader().error_at(
+                Diagnostic::new(t.pos(), "a native machine has no host below it")
+                    .hint("use mode = \"ept\", \"npt\" or \"shadow\""),
+            );
+        }
+    };
     let op = match op {
         "read" | "write" | "fetch" => {
             keys.extend(["gva", "user"]);
@@ -1010,6 +1067,73 @@ fn read_step(
             }
             v.map(|value| Op::SetAc { value })
         }
+        "fill" => {
+            keys.extend(["gva", "pages", "pattern"]);
+            let gva = req_addr(t, "gva", "the first page to fill");
+            let pages = t.int("pages", 1, MAX).unwrap_or(1);
+            let pattern = match t.str("pattern") {
+                Some(("distinct", _)) => Some(None),
+                Some((_, span)) => {
+                    t.reader().error(
+                        &span,
+                        "`pattern` is a number (every 8-byte word of the page) or \"distinct\"",
+                        None,
+                    );
+                    None
+                }
+                None if t.has("pattern") => t.int("pattern", 0, u64::MAX).map(Some),
+                None => {
+                    t.missing("pattern", "a number written to every word, or \"distinct\"");
+                    None
+                }
+            };
+            if let Some(g) = gva {
+                if g % 4096 != 0 {
+                    t.reader().error_at(
+                        Diagnostic::new(t.key_pos("gva"), "`gva` of a fill must be 4 KiB aligned")
+                            .hint("a fill writes whole pages"),
+                    );
+                }
+            }
+            Some(Op::Fill {
+                gva: gva?,
+                pages,
+                pattern: pattern?,
+            })
+        }
+        "swap_out" => {
+            keys.extend(["gpa", "size"]);
+            host_op(t);
+            let gpa = req_addr(t, "gpa", "the first guest-physical address to swap out");
+            let size = req_size(t, "size", "how many bytes, like \"256K\"");
+            Some(Op::SwapOut {
+                gpa: gpa?,
+                size: size?,
+            })
+        }
+        "balloon_inflate" => {
+            keys.extend(["gpa", "pages"]);
+            host_op(t);
+            let gpa = req_addr(t, "gpa", "the first guest-physical page the balloon takes");
+            let pages = req_int(t, "pages", 1, MAX, "how many 4 KiB pages");
+            Some(Op::BalloonInflate {
+                gpa: gpa?,
+                pages: pages?,
+            })
+        }
+        "balloon_deflate" => {
+            keys.push("pages");
+            host_op(t);
+            req_int(t, "pages", 1, MAX, "how many 4 KiB pages")
+                .map(|pages| Op::BalloonDeflate { pages })
+        }
+        "ksm_scan" => {
+            keys.push("passes");
+            host_op(t);
+            Some(Op::KsmScan {
+                passes: t.int("passes", 1, 100).unwrap_or(2),
+            })
+        }
         other => {
             let hint = match crate::diag::did_you_mean(other, OPS) {
                 Some(m) => format!("did you mean \"{m}\"?"),
@@ -1026,6 +1150,7 @@ fn read_step(
         op: op?,
         label,
         expect,
+        vm,
         pos: t.pos(),
     })
 }

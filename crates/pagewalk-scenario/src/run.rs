@@ -2,11 +2,11 @@
 //! app drives), and [`run`] takes it to the end and checks every expectation.
 
 use crate::diag::{Diagnostic, Diagnostics, Pos};
-use crate::lower::{build, Built};
+use crate::lower::{build_vm, Built};
 use crate::model::*;
 use pagewalk_core::{
-    Access, AccessKind, Counters, EventSink, Fault, Gva, Level, Machine, Outcome, Privilege,
-    SpaceId, TlbLevel,
+    Access, AccessKind, Content, Counters, EventSink, Fault, Gpa, Gva, Host, Level, Machine,
+    MemInfo, Outcome, Privilege, SpaceId, TlbLevel, VmMemory,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -45,10 +45,30 @@ impl Action {
     }
 }
 
+/// Runs `f` on a VM's machine with its guest stopped: a VM running now exits first and
+/// enters again after; one stopped already stays so.
+fn stopped<K: EventSink>(
+    m: &mut Machine,
+    running: bool,
+    sink: &mut K,
+    f: impl FnOnce(&mut Machine, &mut K) -> Result<(), pagewalk_core::MachineError>,
+) -> Result<(), pagewalk_core::MachineError> {
+    if running {
+        m.while_stopped(sink, f)?
+    } else {
+        f(m, sink)
+    }
+}
+
 /// A running scenario.
 pub struct Session {
     scenario: Scenario,
-    machine: Machine,
+    /// One machine per VM; all boot the same image.
+    machines: Vec<Machine>,
+    /// The VM in guest mode now (the others are stopped in an exit).
+    running: usize,
+    /// The host below them.
+    host: Host,
     spaces: Vec<SpaceId>,
     step: usize,
     within: u64,
@@ -125,19 +145,36 @@ fn access_at(op: &Op, i: u64, rng: &mut Option<ChaCha8Rng>) -> Option<(u64, Acce
         | Op::Invvpid { .. }
         | Op::Invept { .. }
         | Op::PteWrite { .. }
-        | Op::SetAc { .. } => None,
+        | Op::SetAc { .. }
+        | Op::SwapOut { .. }
+        | Op::BalloonInflate { .. }
+        | Op::BalloonDeflate { .. }
+        | Op::KsmScan { .. } => None,
+        Op::Fill { gva, .. } => Some((gva.wrapping_add(i * 4096), Access::USER_WRITE)),
     }
 }
 
 impl Session {
     /// Builds the machine of a scenario.
     pub fn new(scenario: Scenario) -> Result<Self, Diagnostic> {
-        let Built { machine, spaces } = build(&scenario)?;
+        let Built { machine, spaces } = build_vm(&scenario, 0)?;
         let per_access = machine.work_per_access();
+        let mut machines = vec![machine];
+        for vm in 1..scenario.host.vms {
+            machines.push(build_vm(&scenario, vm)?.machine);
+        }
+        let mut host = Host::new(scenario.host.spec, machines.len());
+        if let Some((gpa, size)) = scenario.host.mergeable {
+            for vm in 0..machines.len() {
+                host.mark_mergeable(vm, Gpa::new(gpa), size);
+            }
+        }
         Ok(Self {
             per_access,
             scenario,
-            machine,
+            machines,
+            running: 0,
+            host,
             spaces,
             step: 0,
             within: 0,
@@ -151,9 +188,38 @@ impl Session {
         &self.scenario
     }
 
-    /// The machine, for views.
+    /// The machine of the VM that ran last, for views.
     pub fn machine(&self) -> &Machine {
-        &self.machine
+        &self.machines[self.running]
+    }
+
+    /// Every VM's machine.
+    pub fn machines(&self) -> &[Machine] {
+        &self.machines
+    }
+
+    /// The VM that ran last (0-based).
+    pub fn running_vm(&self) -> usize {
+        self.running
+    }
+
+    /// The host below the VMs.
+    pub fn host(&self) -> &Host {
+        &self.host
+    }
+
+    /// The host's simulated `/proc/meminfo`.
+    pub fn meminfo(&self) -> MemInfo {
+        self.host.meminfo(&self.machines)
+    }
+
+    /// Each VM's memory as the host sees it.
+    pub fn vm_memory(&self) -> Vec<VmMemory> {
+        self.machines
+            .iter()
+            .enumerate()
+            .map(|(i, m)| self.host.vm_memory(i, m))
+            .collect()
     }
 
     /// The trace entry the next action belongs to.
@@ -206,8 +272,10 @@ impl Session {
         // The hypervisor's own flushes are known only as the run goes: the budget is checked
         // as it goes too (one multiply-add per action).
         let work = self
-            .machine
-            .work()
+            .machines
+            .iter()
+            .map(Machine::work)
+            .fold(0u64, u64::saturating_add)
             .saturating_add(self.done.saturating_mul(self.per_access));
         if work > self.scenario.limits.max_work {
             return Err(Diagnostic::new(
@@ -228,12 +296,31 @@ impl Session {
         let err = |e: pagewalk_core::MachineError| {
             Diagnostic::new(pos, e.to_string()).hint("this trace entry cannot run on this machine")
         };
+        let vm = entry.vm.min(self.machines.len() - 1);
+        let host_op = matches!(
+            entry.op,
+            Op::SwapOut { .. }
+                | Op::BalloonInflate { .. }
+                | Op::BalloonDeflate { .. }
+                | Op::KsmScan { .. }
+        );
+        if vm != self.running && !host_op {
+            // One vCPU thread runs one VM at a time: the one running stops, this one enters.
+            self.machines[self.running].stop(sink).map_err(err)?;
+            self.machines[vm].resume(sink);
+            self.running = vm;
+        }
         let access = access_at(&entry.op, i, &mut self.rng);
         if let Some((gva, access)) = access {
-            let outcome = self
-                .machine
-                .access(Gva::new(gva), access, sink)
-                .map_err(err)?;
+            let m = &mut self.machines[vm];
+            let outcome = match entry.op {
+                Op::Fill { pattern, .. } => {
+                    let content = pattern.map_or(Content::Own(gva >> 12), Content::Pattern);
+                    m.fill(Gva::new(gva), content, sink)
+                }
+                _ => m.access(Gva::new(gva), access, sink),
+            }
+            .map_err(err)?;
             self.done += 1;
             self.advance(total);
             return Ok(Some(Action::Access {
@@ -244,28 +331,47 @@ impl Session {
             }));
         }
         let mut fault = None;
+        let running = vm == self.running;
+        let (machines, host) = (&mut self.machines, &mut self.host);
+        let machine = &mut machines[vm];
         match entry.op {
-            Op::VmExit { .. } => self.machine.vm_exit_and_entry(sink),
+            // The host works while the guest is stopped: the VM running exits first and
+            // enters again after (which services the flush the MMU notifier asked for).
+            Op::SwapOut { gpa, size } => stopped(machine, running, sink, |m, sink| {
+                host.page_out(m, Gpa::new(gpa), size, sink).map(drop)
+            }),
+            Op::BalloonInflate { gpa, pages } => stopped(machine, running, sink, |m, sink| {
+                host.balloon_inflate(vm, m, Gpa::new(gpa), pages, sink)
+                    .map(drop)
+            }),
+            Op::BalloonDeflate { pages } => {
+                host.balloon_deflate(vm, pages, sink);
+                Ok(())
+            }
+            Op::KsmScan { passes } => {
+                let run = self.running;
+                machines[run].stop(sink).map_err(err)?;
+                let r = host.ksm_scan(machines, passes, sink);
+                machines[run].resume(sink);
+                r
+            }
+            Op::VmExit { .. } => machine.vm_exit_and_entry(sink),
             Op::Cr3 {
                 space,
                 noflush,
                 from_guest,
             } => {
                 let id = self.spaces[space.min(self.spaces.len() - 1)];
-                if from_guest || !self.machine.config().mode.is_virtualized() {
-                    self.machine.mov_cr3(id, noflush, sink).map(|f| fault = f)
+                if from_guest || !machine.config().mode.is_virtualized() {
+                    machine.mov_cr3(id, noflush, sink).map(|f| fault = f)
                 } else {
-                    self.machine.host_load_cr3(id, sink)
+                    machine.host_load_cr3(id, sink)
                 }
             }
-            Op::Invlpg { gva } => self.machine.invlpg(Gva::new(gva), sink),
-            Op::Invpcid { kind, pcid, gva } => {
-                self.machine.invpcid(kind, pcid, Gva::new(gva), sink)
-            }
-            Op::Invvpid { kind, vpid, gva } => {
-                self.machine.invvpid(kind, vpid, Gva::new(gva), sink)
-            }
-            Op::Invept { kind } => self.machine.invept(kind, sink),
+            Op::Invlpg { gva } => machine.invlpg(Gva::new(gva), sink),
+            Op::Invpcid { kind, pcid, gva } => machine.invpcid(kind, pcid, Gva::new(gva), sink),
+            Op::Invvpid { kind, vpid, gva } => machine.invvpid(kind, vpid, Gva::new(gva), sink),
+            Op::Invept { kind } => machine.invept(kind, sink),
             Op::PteWrite {
                 space,
                 gva,
@@ -274,20 +380,19 @@ impl Session {
             } => {
                 let id = self.spaces[space.min(self.spaces.len() - 1)];
                 let level = Level::from_number(level).unwrap_or(Level::L1);
-                let gpa = self
-                    .machine
+                let gpa = machine
                     .guest_entry_gpa(id, Gva::new(gva), level)
                     .map_err(err)?;
-                let old = self.machine.read_guest(gpa).map_err(err)?;
-                self.machine
-                    .write_guest_pte(id, Gva::new(gva), level, value.apply(old, 0), sink)
+                let old = machine.read_guest(gpa).map_err(err)?;
+                machine.write_guest_pte(id, Gva::new(gva), level, value.apply(old, 0), sink)
             }
             Op::SetAc { value } => {
-                self.machine.set_ac(value);
+                machine.set_ac(value);
                 Ok(())
             }
             // Accesses returned above.
-            Op::Access { .. }
+            Op::Fill { .. }
+            | Op::Access { .. }
             | Op::Sequential { .. }
             | Op::Strided { .. }
             | Op::Random { .. }

@@ -7,5 +7,5 @@ pub mod host_memory;
 pub(crate) mod shadow;
 pub(crate) mod tdp;
 
-pub use host_memory::{HostMemory, HostPageState};
+pub use host_memory::{Content, HostMemory, HostPageState, HostUsage};
 pub use shadow::{ShadowPageInfo, SpKey};

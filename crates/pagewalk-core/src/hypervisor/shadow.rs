@@ -282,6 +282,44 @@ impl ShadowMmu {
         });
     }
 
+    /// The host's MMU notifier for guest frames `[first, first + count)`
+    /// (`kvm_unmap_gfn_range` -> `kvm_zap_rmap`): every leaf shadow entry that maps them is
+    /// dropped (large leaves that cover them too) and a TLB flush is requested. The shadow
+    /// pages themselves stay. Returns how many entries were dropped.
+    pub fn unmap_frames<K: EventSink>(
+        &mut self,
+        mem: &mut PhysMemory,
+        ram: &GuestRam,
+        first: u64,
+        count: u64,
+        sink: &mut K,
+    ) -> u64 {
+        let mut dropped = 0;
+        for g in first..first + count {
+            let Some(h) = ram.gpa_to_hpa(Gpa::new(g << 12)) else {
+                continue;
+            };
+            // A large leaf is listed under its first frame.
+            let f = h.frame().raw();
+            for (level, base) in [
+                (Level::L1, f),
+                (Level::L2, f & !511),
+                (Level::L3, f & !0x3ffff),
+            ] {
+                for at in self.rmap.get(&base).cloned().unwrap_or_default() {
+                    if self.level_of_entry(at) == level {
+                        self.drop_spte(mem, at, level, sink);
+                        dropped += 1;
+                    }
+                }
+            }
+        }
+        if dropped > 0 {
+            self.flush_request = true;
+        }
+        dropped
+    }
+
     fn level_of_entry(&self, at: u64) -> Level {
         self.by_frame
             .get(&(at >> 12))
@@ -506,22 +544,16 @@ impl ShadowMmu {
             }));
         }
         // The host page (`kvm_faultin_pfn` -> `hva_to_pfn`).
-        if access.is_write() && host.state(gfn) == HostPageState::ZeroPage {
+        if access.is_write() && host.state(gfn).copied_on_write() {
+            // The zero page or a KSM page: the host copies it, and its MMU notifier drops
+            // KVM's mappings of the old page first; the fault is retried.
             host.copy_on_write(gfn, sink);
-            for g in host.page_frames(gfn) {
-                let Some(h) = ram.gpa_to_hpa(Gpa::new(g << 12)) else {
-                    continue;
-                };
-                for at in self.rmap.get(&h.frame().raw()).cloned().unwrap_or_default() {
-                    let level = self.level_of_entry(at);
-                    self.drop_spte(mem, at, level, sink);
-                }
-            }
-            self.flush_request = true;
+            let frames = host.page_frames(gfn);
+            self.unmap_frames(mem, ram, frames.start, frames.end - frames.start, sink);
             return Ok(FaultFix::Retry);
         }
         let host_state = host.fault_in(gfn, access.is_write(), sink);
-        let host_writable = host_state == HostPageState::Allocated;
+        let host_writable = host_state.writable();
 
         // The rights of the new leaf (FNAME(gpte_access), protect_clean_gpte, and the
         // CR0.WP = 0 case of FNAME(page_fault)).

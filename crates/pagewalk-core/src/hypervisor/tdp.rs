@@ -14,7 +14,7 @@
 //! - the TDP MMU does not prefetch and makes no shadow pages (`mmu_cache_miss` stays 0);
 //! - the guest's own page faults, CR3 writes and INVLPG never exit.
 
-use super::host_memory::{HostMemory, HostPageState};
+use super::host_memory::HostMemory;
 use crate::addr::{Gfn, Gpa, Hpa};
 use crate::builder::{BuildError, HostStore, HostView, Pool, TableBuilder, TableFormat};
 use crate::entry::{EptFlags, PteFlags};
@@ -42,6 +42,41 @@ pub(crate) struct TdpMmu {
 }
 
 impl TdpMmu {
+    /// The host's MMU notifier for guest frames `[first, first + count)`
+    /// (`kvm_unmap_gfn_range` -> `kvm_tdp_mmu_unmap_gfn_range`): the stage-2 leaves that map
+    /// them are zapped and a TLB flush is requested. Returns how many were zapped.
+    pub fn unmap_frames<K: EventSink>(
+        &mut self,
+        mem: &mut PhysMemory,
+        s2: &TableBuilder,
+        first: u64,
+        count: u64,
+        sink: &mut K,
+    ) -> u64 {
+        let mut zapped = 0;
+        let mut g = first;
+        while g < first + count {
+            let gpa = g << 12;
+            let Some((_, mapped, _)) = s2.resolve(&HostView(mem), gpa) else {
+                g += 1;
+                continue;
+            };
+            if let Some(at) = s2.entry_addr(&HostView(mem), gpa, mapped.leaf_level()) {
+                mem.update_existing(Hpa::new(at), 0);
+                sink.event(&Event::Stage2Zap {
+                    gpa: Gpa::new(gpa).align_down(mapped),
+                    size: mapped,
+                });
+                zapped += 1;
+            }
+            g = (Gpa::new(gpa).align_down(mapped).raw() + mapped.bytes()) >> 12;
+        }
+        if zapped > 0 {
+            self.flush_request = true;
+        }
+        zapped
+    }
+
     fn write_bit(format: TableFormat) -> u64 {
         match format {
             TableFormat::Ept => EptFlags::WRITE.bits(),
@@ -62,33 +97,45 @@ impl TdpMmu {
         write: bool,
         sink: &mut K,
     ) -> Result<TdpFix, BuildError> {
-        let size = host.page_size();
+        let gfn = Gfn::new(gpa.raw() >> 12);
+        let size = host.page_size_at(gfn);
         let base = gpa.align_down(size);
         let Some(hpa) = ram.gpa_to_hpa(base) else {
             return Ok(TdpFix::NotHandled);
         };
-        let gfn = Gfn::new(gpa.raw() >> 12);
         let wbit = Self::write_bit(s2.format());
         if let Some((_, mapped, entry)) = s2.resolve(&HostView(mem), gpa.raw()) {
-            // Present: only a write to a read-only zero page is KVM's to fix.
-            if !(write && entry & wbit == 0 && host.state(gfn) == HostPageState::ZeroPage) {
+            // Present: only a write to a page the host mapped read-only is KVM's to fix.
+            let state = host.state(gfn);
+            if !(write && entry & wbit == 0 && !state.writable() && state.resident()) {
                 return Ok(TdpFix::NotHandled);
             }
-            host.copy_on_write(gfn, sink);
+            if state.copied_on_write() {
+                // The zero page or a KSM page: the host copies it and its MMU notifier
+                // zaps the entry; the fault is retried.
+                host.copy_on_write(gfn, sink);
+                let frames = host.page_frames(gfn);
+                self.unmap_frames(mem, s2, frames.start, frames.end - frames.start, sink);
+                return Ok(TdpFix::Retry);
+            }
+            // A page of its own mapped read-only (hugetlbfs read, swap-in by a read): the
+            // host makes it writable in place and KVM maps it writable.
+            host.fault_in(gfn, true, sink);
             let at = s2
                 .entry_addr(&HostView(mem), gpa.raw(), mapped.leaf_level())
                 .unwrap_or(0);
-            mem.update_existing(Hpa::new(at), 0);
-            sink.event(&Event::Stage2Zap {
+            mem.update_existing(Hpa::new(at), entry | wbit);
+            sink.event(&Event::Stage2Fill {
                 gpa: gpa.align_down(mapped),
+                hpa: Hpa::new(hpa.raw() & !(mapped.bytes() - 1)),
                 size: mapped,
+                writable: true,
             });
-            self.flush_request = true;
-            return Ok(TdpFix::Retry);
+            return Ok(TdpFix::Fixed);
         }
         let state = host.fault_in(gfn, write, sink);
         let mut leaf = self.flags;
-        if state == HostPageState::ZeroPage {
+        if !state.writable() {
             leaf &= !wbit;
         }
         let nonleaf = match s2.format() {

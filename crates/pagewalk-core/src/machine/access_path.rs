@@ -15,6 +15,24 @@ impl Machine {
         sink: &mut K,
     ) -> Result<Outcome, MachineError> {
         sink.event(&Event::AccessBegin { gva, access });
+        if self.host.tracks_contents() && access.is_write() {
+            let out = self.access_inner(gva, access, sink)?;
+            if let Ok(hpa) = out.result {
+                self.note_write(hpa);
+            }
+            return Ok(out);
+        }
+        self.access_inner(gva, access, sink)
+    }
+
+    /// [`Machine::access`] after its first event.
+    #[inline(always)]
+    fn access_inner<K: EventSink>(
+        &mut self,
+        gva: Gva,
+        access: Access,
+        sink: &mut K,
+    ) -> Result<Outcome, MachineError> {
         let out = if gva.is_canonical(self.cfg.guest_levels) {
             match self.probe_tlb(gva, access, sink) {
                 // Built here, in place: see `walked` for why an `Outcome` is not moved.

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 mod access_path;
 mod exits;
+mod host_side;
 mod inspect;
 mod invalidations;
 mod setup;
