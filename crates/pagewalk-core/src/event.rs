@@ -113,6 +113,8 @@ pub enum HostChange {
     KsmMerge,
     /// Copied on write (the zero page, a KSM page).
     CopyOnWrite,
+    /// A transparent huge page split: mapped with 4 KiB pages from now on.
+    Split,
 }
 
 impl HostChange {
@@ -123,6 +125,7 @@ impl HostChange {
             HostChange::Discard => "given back by the balloon",
             HostChange::KsmMerge => "merged by KSM",
             HostChange::CopyOnWrite => "copied on write",
+            HostChange::Split => "split from one 2 MiB page into 4 KiB pages",
         }
     }
 }

@@ -226,9 +226,15 @@ impl Host {
             let mut unstable: FxHashMap<Content, (usize, Gfn)> = FxHashMap::default();
             let mut volatile = 0;
             for vi in 0..vms.len() {
-                let candidates = vms[vi].ksm_candidates(sink);
-                for (gfn, state, content) in candidates {
-                    if !self.is_mergeable(vi, gfn) || state == HostPageState::Shared {
+                let candidates = vms[vi].ksm_candidates();
+                for (gfn, _, content) in candidates {
+                    // A merge earlier in this scan may have split a THP (and turned its
+                    // zero-filled subpages into the zero page): look at the page as it is now.
+                    let state = vms[vi].host_memory().state(gfn);
+                    if !self.is_mergeable(vi, gfn)
+                        || !state.resident()
+                        || state == HostPageState::Shared
+                    {
                         continue;
                     }
                     if stable.contains_key(&content) {

@@ -8,6 +8,8 @@ use pagewalk_core::AccessKind;
 pub mod port {
     /// A plain VM exit (the trace's `vm_exit`).
     pub const EXIT: u8 = 0x10;
+    /// The host works on guest memory: AL holds the index of the host operation.
+    pub const HOST: u8 = 0x14;
     /// Switch CR3: AL holds the address-space index.
     pub const CR3: u8 = 0x11;
     /// The measured phase starts.
@@ -34,6 +36,8 @@ pub enum Reg {
     Rdx = 2,
     /// RSI.
     Rsi = 6,
+    /// RDI.
+    Rdi = 7,
     /// R8.
     R8 = 8,
     /// R9.
@@ -133,11 +137,20 @@ impl Code {
         self.bytes.extend_from_slice(&[0x0f, 0x0b]);
     }
 
-    /// One access of `kind` at the address in RAX.
+    /// Fills the 4 KiB page at `page` with `value` in every 8-byte word: `rep stosq`.
+    pub fn fill_page(&mut self, page: u64, value: u64) {
+        self.mov_imm(Reg::Rdi, page);
+        self.mov_imm(Reg::Rcx, 512);
+        self.mov_imm(Reg::Rax, value);
+        self.bytes.extend_from_slice(&[0xf3, 0x48, 0xab]);
+    }
+
+    /// One access of `kind` at the address in RAX. A write stores the address itself, so
+    /// that no two pages written this way hold the same data (what KSM compares).
     pub fn access_at_rax(&mut self, kind: AccessKind) {
         match kind {
             AccessKind::Read => self.load(Reg::R8, Reg::Rax),
-            AccessKind::Write => self.store(Reg::Rax, Reg::R8),
+            AccessKind::Write => self.store(Reg::Rax, Reg::Rax),
             AccessKind::Fetch => self.call(Reg::Rax),
         }
     }

@@ -14,6 +14,8 @@ pub mod host;
 pub mod stats;
 
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+pub mod hostops;
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 mod runner;
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 mod sys;
@@ -63,6 +65,32 @@ pub fn predicted(c: &pagewalk_core::Counters) -> RealCounters {
     )
 }
 
+/// The host's own counters compared in runs that swap, balloon or merge guest memory: (the
+/// name shown, the model's counter). Real values: `pswpout` and `cow_ksm` from /proc/vmstat
+/// (deltas), KSM's from /sys/kernel/mm/ksm (levels after the run), and the guest RAM
+/// mapping's `Swap` from /proc/self/smaps, in 4 KiB pages.
+pub const HOST_STATS: [(&str, &str); 6] = [
+    ("pswpout", "host_swap_outs"),
+    ("cow_ksm", "ksm_cow_breaks"),
+    ("ksm pages_shared", "ksm_pages_shared"),
+    ("ksm pages_sharing", "ksm_pages_sharing"),
+    ("ksm pages_unshared", "ksm_pages_unshared"),
+    ("smaps Swap (pages)", "swap pages"),
+];
+
+/// Adds the model's side of [`HOST_STATS`] to a prediction: its counters, and the guest RAM
+/// in swap at the end (`swap_pages`).
+pub fn add_host_predictions(p: &mut RealCounters, c: &pagewalk_core::Counters, swap_pages: u64) {
+    for (name, core) in HOST_STATS {
+        let v = if core == "swap pages" {
+            swap_pages
+        } else {
+            c.get(core).unwrap_or(0)
+        };
+        p.0.insert(name.to_owned(), v);
+    }
+}
+
 /// One compared counter.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Row {
@@ -108,6 +136,18 @@ pub fn compare(real: &RealCounters, sim: &RealCounters) -> Vec<Row> {
             tolerance: 0,
         })
         .collect();
+    // The host's counters, in runs that have them.
+    for (name, _) in HOST_STATS {
+        if let (Some(&r), Some(&m)) = (real.0.get(name), sim.0.get(name)) {
+            rows.push(Row {
+                name: name.to_owned(),
+                simulated: m,
+                real: r,
+                matches: m == r,
+                tolerance: 0,
+            });
+        }
+    }
     let s = sim.get("exits");
     let r = real.get("exits").saturating_sub(real.get("irq_exits"));
     let tolerance = exits_tolerance(r);
@@ -193,6 +233,14 @@ pub fn runnable(scenario: &pagewalk_scenario::Scenario) -> Result<(), KvmError> 
     }
     if !scenario.host.edits.is_empty() || !scenario.host.maps.is_empty() {
         return no("explicit stage-2 mappings: this host runs KVM with shadow paging");
+    }
+    if scenario.host.vms > 1 {
+        return no("more than one VM: the KVM runtime runs one VM (the simulator runs several)");
+    }
+    if let Some((gpa, size)) = scenario.host.mergeable {
+        if gpa < RUNTIME_GPA_END || gpa % 4096 != 0 || size % 4096 != 0 {
+            return no("`[host] mergeable` must be whole 4 KiB pages above 1 MiB, where the KVM runtime does not live");
+        }
     }
     if scenario.spaces.len() > MAX_SPACES {
         return no("more than 256 address spaces: the runtime names a space in one byte");
@@ -291,10 +339,11 @@ pub fn runnable(scenario: &pagewalk_scenario::Scenario) -> Result<(), KvmError> 
             Op::Fill { .. }
             | Op::SwapOut { .. }
             | Op::BalloonInflate { .. }
-            | Op::BalloonDeflate { .. }
-            | Op::KsmScan { .. } => {
-                return no("host memory operations (fill, swap, balloon, KSM) are not in the KVM runtime yet")
+            | Op::BalloonDeflate { .. } => {}
+            Op::KsmScan { .. } if scenario.host.mergeable.is_none() => {
+                return no("a ksm_scan step needs `[host] mergeable = { gpa = ..., size = ... }`: on KVM only that range is marked MADV_MERGEABLE (before the guest runs), so that KSM sees the scenario's pages and not the runtime's")
             }
+            Op::KsmScan { .. } => {}
         }
     }
     Ok(())

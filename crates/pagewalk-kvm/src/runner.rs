@@ -5,8 +5,8 @@ use crate::sys::{Backing, CpuSetup, Guest, GuestMem};
 use crate::Outcome;
 use crate::{runnable, KvmError, RealCounters, MAX_TABLE_ADDRESSES};
 use pagewalk_core::{
-    Access, Counters, Gpa, Gva, Machine, MachineError, Mode, PageSize, Platform, PteFlags, SpaceId,
-    Stage2Fill,
+    Access, Content, Counters, Gpa, Gva, Host, Machine, MachineError, Mode, PageSize, Platform,
+    PteFlags, SpaceId, Stage2Fill,
 };
 use pagewalk_scenario::lower::build;
 use pagewalk_scenario::model::{Backing as ScBacking, EntryValue, Op};
@@ -101,6 +101,10 @@ enum GuestOp {
     Write(u64),
     /// An `out` to the host.
     Out,
+    /// The guest fills the page at this address with a word (`rep stosq`).
+    Fill(u64, u64),
+    /// An `out` after which the host does host operation N to guest memory.
+    Host(u8),
     /// An `out` after which the host loads this address space's CR3 (KVM_SET_SREGS).
     Cr3(usize),
     /// A round trip through the CPL-0 trampoline that does nothing.
@@ -126,15 +130,56 @@ enum GuestOp {
     },
 }
 
+/// What the host does to guest memory at one of the guest's `out`s.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum HostOp {
+    /// `MADV_PAGEOUT`.
+    SwapOut { gpa: u64, size: u64 },
+    /// `MADV_DONTNEED` of pages the balloon took.
+    BalloonInflate { gpa: u64, pages: u64 },
+    /// The balloon gives pages back: nothing on the host.
+    BalloonDeflate { pages: u64 },
+    /// `ksmd` makes full scans.
+    KsmScan { passes: u64 },
+}
+
+/// The model's side of the host: its [`Host`] and the host operations of the program.
+struct HostModel<'a> {
+    host: Host,
+    ops: &'a [HostOp],
+}
+
 /// Replays one action of the guest program on the core's machine.
 fn replay<K: pagewalk_core::EventSink>(
     m: &mut Machine,
     spaces: &[SpaceId],
     op: GuestOp,
+    host: &mut HostModel<'_>,
     c: &mut K,
 ) -> Result<(), MachineError> {
     let space = |s: usize| spaces[s.min(spaces.len() - 1)];
     match op {
+        GuestOp::Fill(page, value) => m.fill(Gva::new(page), Content::Pattern(value), c).map(drop),
+        GuestOp::Host(i) => {
+            let Some(&hop) = host.ops.get(usize::from(i)) else {
+                return Ok(());
+            };
+            let h = &mut host.host;
+            m.stop(c)?;
+            let r = match hop {
+                HostOp::SwapOut { gpa, size } => h.page_out(m, Gpa::new(gpa), size, c).map(drop),
+                HostOp::BalloonInflate { gpa, pages } => {
+                    h.balloon_inflate(0, m, Gpa::new(gpa), pages, c).map(drop)
+                }
+                HostOp::BalloonDeflate { pages } => {
+                    h.balloon_deflate(0, pages, c);
+                    Ok(())
+                }
+                HostOp::KsmScan { passes } => h.ksm_scan(std::slice::from_mut(m), passes, c),
+            };
+            m.resume(c);
+            r
+        }
         GuestOp::Read(a) => m.access(Gva::new(a), Access::USER_READ, c).map(drop),
         GuestOp::Write(a) => m.access(Gva::new(a), Access::USER_WRITE, c).map(drop),
         GuestOp::Out => m.vm_exit_and_entry(c),
@@ -169,14 +214,22 @@ fn predict(
     mut m: Machine,
     spaces: &[SpaceId],
     prog: &Program,
+    sc: &Scenario,
     deadline: std::time::Instant,
 ) -> Result<RealCounters, KvmError> {
     let mut c = Counters::default();
+    let mut host = HostModel {
+        host: Host::new(sc.host.spec, 1),
+        ops: &prog.host_ops,
+    };
+    if let Some((gpa, size)) = sc.host.mergeable {
+        host.host.mark_mergeable(0, Gpa::new(gpa), size);
+    }
     let mut done = 0u64;
     let fail =
         |e: MachineError| KvmError::Kvm(format!("the model could not replay the guest: {e}"));
     for &op in &prog.warm {
-        replay(&mut m, spaces, op, &mut c).map_err(fail)?;
+        replay(&mut m, spaces, op, &mut host, &mut c).map_err(fail)?;
     }
     let before = c;
     let mut err = None;
@@ -184,7 +237,7 @@ fn predict(
     for block in &prog.measured {
         block.for_each(|op| {
             if err.is_none() && !late {
-                err = replay(&mut m, spaces, op, &mut c).err();
+                err = replay(&mut m, spaces, op, &mut host, &mut c).err();
                 done += 1;
                 if done % (1 << 16) == 0 && std::time::Instant::now() > deadline {
                     late = true;
@@ -201,7 +254,11 @@ fn predict(
     if let Some(e) = err {
         return Err(fail(e));
     }
-    Ok(crate::predicted(&c.since(&before)))
+    let mut p = crate::predicted(&c.since(&before));
+    if !prog.host_ops.is_empty() {
+        crate::add_host_predictions(&mut p, &c.since(&before), m.host_usage().swap >> 12);
+    }
+    Ok(p)
 }
 
 /// Whether this host's KVM is PVM (guest CPL 0 emulated): read from the loaded modules.
@@ -265,11 +322,12 @@ fn backing(b: ScBacking) -> Backing {
 
 /// The counters of /proc/vmstat that say the host changed process memory behind KVM's back.
 fn vmstat() -> Vec<(String, u64)> {
-    const WATCHED: [&str; 7] = [
+    const WATCHED: [&str; 8] = [
         "compact_",
         "thp_",
         "pswp",
         "ksm",
+        "cow_ksm",
         "pgmigrate_",
         "numa_pages_migrated",
         "swap_ra",
@@ -421,6 +479,28 @@ struct Program {
     pages: Vec<(u64, u64, PteFlags)>,
     warm: Vec<GuestOp>,
     measured: Vec<Block>,
+    /// What the host does at each `out` to [`port::HOST`], by the index in AL.
+    host_ops: Vec<HostOp>,
+}
+
+/// A host operation in the program: an `out` to [`port::HOST`] with its index.
+fn host_step(
+    hop: HostOp,
+    step: &pagewalk_scenario::model::Step,
+    host_ops: &mut Vec<HostOp>,
+    body: &mut Code,
+    measured: &mut Vec<(usize, Block)>,
+) -> Result<(), KvmError> {
+    let Ok(n) = u8::try_from(host_ops.len()) else {
+        return Err(KvmError::NotRunnable(format!(
+            "{}: more than 256 host operations",
+            at_step(step)
+        )));
+    };
+    host_ops.push(hop);
+    measured.push((body.bytes.len(), Block::One(GuestOp::Host(n))));
+    body.out(port::HOST, n);
+    Ok(())
 }
 
 fn program(
@@ -464,6 +544,7 @@ fn program(
     let mut table_at = RT_GVA + TABLE;
     let mut table_bytes: Vec<u8> = Vec::new();
     let mut alias_frames: Vec<u64> = Vec::new();
+    let mut host_ops: Vec<HostOp> = Vec::new();
     let access_op = |kind: pagewalk_core::AccessKind, gva: u64| match kind {
         pagewalk_core::AccessKind::Write => GuestOp::Write(gva),
         _ => GuestOp::Read(gva),
@@ -633,16 +714,37 @@ fn program(
                 body.trampoline(crate::codegen::cmd::MOV_CR3);
                 measured.push((at, Block::One(GuestOp::GuestCr3(space))));
             }
+            Op::Fill {
+                gva,
+                pages,
+                pattern,
+            } => {
+                for p in 0..pages {
+                    let page = gva + p * 4096;
+                    let value = pattern.unwrap_or(page);
+                    let at = body.bytes.len();
+                    body.fill_page(page, value);
+                    measured.push((at, Block::One(GuestOp::Fill(page, value))));
+                }
+            }
+            Op::SwapOut { gpa, size } => {
+                let hop = HostOp::SwapOut { gpa, size };
+                host_step(hop, step, &mut host_ops, &mut body, &mut measured)?;
+            }
+            Op::BalloonInflate { gpa, pages } => {
+                let hop = HostOp::BalloonInflate { gpa, pages };
+                host_step(hop, step, &mut host_ops, &mut body, &mut measured)?;
+            }
+            Op::BalloonDeflate { pages } => {
+                let hop = HostOp::BalloonDeflate { pages };
+                host_step(hop, step, &mut host_ops, &mut body, &mut measured)?;
+            }
+            Op::KsmScan { passes } => {
+                let hop = HostOp::KsmScan { passes };
+                host_step(hop, step, &mut host_ops, &mut body, &mut measured)?;
+            }
             // `runnable` rejects these first, with the reason.
-            Op::Invpcid { .. }
-            | Op::Invvpid { .. }
-            | Op::Invept { .. }
-            | Op::SetAc { .. }
-            | Op::Fill { .. }
-            | Op::SwapOut { .. }
-            | Op::BalloonInflate { .. }
-            | Op::BalloonDeflate { .. }
-            | Op::KsmScan { .. } => {
+            Op::Invpcid { .. } | Op::Invvpid { .. } | Op::Invept { .. } | Op::SetAc { .. } => {
                 return Err(KvmError::NotRunnable(format!(
                     "{}: cannot run on the KVM runtime",
                     at_step(step)
@@ -726,6 +828,7 @@ fn program(
         ops.push(block);
     }
     Ok(Program {
+        host_ops,
         code: code.bytes,
         table_bytes,
         pages,
@@ -778,8 +881,33 @@ pub fn run(sc: &Scenario, watchdog: Duration) -> Result<Outcome, KvmError> {
             }
         }
     }
+    // The host side: Ctrl-C caught while host settings are changed, a swap file for
+    // swap-out steps, KSM's settings for KSM steps; all put back when these guards drop.
+    let has = |f: fn(&HostOp) -> bool| prog.host_ops.iter().any(f);
+    let _signals = (!prog.host_ops.is_empty()).then(crate::hostops::SignalGuard::install);
+    let swaps_out = has(|o| matches!(o, HostOp::SwapOut { .. }));
+    if swaps_out {
+        crate::hostops::no_other_swap()?;
+    }
+    let _swap = if swaps_out && sc.host.spec.swap > 0 {
+        Some(crate::hostops::SwapFile::create(sc.host.spec.swap)?)
+    } else {
+        None
+    };
+    let mut ksm = if has(|o| matches!(o, HostOp::KsmScan { .. })) {
+        Some(crate::hostops::KsmSession::start()?)
+    } else {
+        None
+    };
     // The real run.
     let mem = GuestMem::new(ram as usize, backing(sc.host.backing), sc.host.prealloc)?;
+    if ksm.is_some() {
+        if let Some((gpa, size)) = sc.host.mergeable {
+            // Before the guest runs: marking part of a mapping splits it, and the split drops
+            // KVM's entries in the 2 MiB around each new edge (`vma_adjust_trans_huge`).
+            mem.advise(gpa, size.min(ram.saturating_sub(gpa)), libc::MADV_MERGEABLE)?;
+        }
+    }
     for (gfn, words) in &tables {
         let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
         mem.write(gfn << 12, &bytes)?;
@@ -805,17 +933,40 @@ pub fn run(sc: &Scenario, watchdog: Duration) -> Result<Outcome, KvmError> {
     })?;
     let vmstat_before = vmstat();
     let watchdog = Watchdog::start(watchdog, guest.immediate_exit());
-    let result = drive(&mut guest, &roots);
+    let result = drive(&mut guest, &roots, &prog.host_ops, ksm.as_mut());
     drop(watchdog);
+    let swap_pages = guest.mem().smaps_kb("Swap") / 4;
     drop(guest);
-    let real = result?;
-    let host_activity = vmstat_delta(&vmstat_before, &vmstat());
+    if crate::hostops::interrupted() {
+        return Err(KvmError::Guest("interrupted".into()));
+    }
+    let mut real = result?;
+    let vmstat_after = vmstat();
+    let host_activity = vmstat_delta(&vmstat_before, &vmstat_after);
+    if !prog.host_ops.is_empty() {
+        let delta = |k: &str| {
+            host_activity
+                .iter()
+                .find(|(n, _)| n == k)
+                .map_or(0, |(_, v)| *v)
+        };
+        real.0.insert("pswpout".into(), delta("pswpout"));
+        real.0.insert("cow_ksm".into(), delta("cow_ksm"));
+        let k = crate::hostops::KsmCounters::now();
+        if ksm.is_some() {
+            real.0.insert("ksm pages_shared".into(), k.shared);
+            real.0.insert("ksm pages_sharing".into(), k.sharing);
+            real.0.insert("ksm pages_unshared".into(), k.unshared);
+        }
+        real.0.insert("smaps Swap (pages)".into(), swap_pages);
+    }
+    drop(ksm);
     // The predictions: the core's machine replays the same program, both within one bound
     // on wall time.
     let deadline = std::time::Instant::now() + MODEL_LIMIT;
-    let predicted = predict(m, &spaces, &prog, deadline)?;
+    let predicted = predict(m, &spaces, &prog, sc, deadline)?;
     let (tdp, tdp_spaces) = machine_for(sc, Mode::Ept, Platform::Hardware, &prog)?;
-    let tdp_predicted = predict(tdp, &tdp_spaces, &prog, deadline)?;
+    let tdp_predicted = predict(tdp, &tdp_spaces, &prog, sc, deadline)?;
     Ok(Outcome {
         host_activity,
         real,
@@ -824,13 +975,43 @@ pub fn run(sc: &Scenario, watchdog: Duration) -> Result<Outcome, KvmError> {
     })
 }
 
-fn drive(guest: &mut Guest, roots: &[u64]) -> Result<RealCounters, KvmError> {
+fn drive(
+    guest: &mut Guest,
+    roots: &[u64],
+    host_ops: &[HostOp],
+    mut ksm: Option<&mut crate::hostops::KsmSession>,
+) -> Result<RealCounters, KvmError> {
     let mut before = None;
     loop {
         let (p, al) = guest.run_to_out()?;
         match p as u8 {
             port::PHASE => before = Some(guest.snapshot()?),
             port::EXIT => {}
+            port::HOST => {
+                match host_ops.get(usize::from(al)) {
+                    Some(&HostOp::SwapOut { gpa, size }) => {
+                        guest.mem().advise(gpa, size, libc::MADV_PAGEOUT)?
+                    }
+                    Some(&HostOp::BalloonInflate { gpa, pages }) => {
+                        // What QEMU does with the pages the balloon took
+                        // (`ram_block_discard_range`); on hugetlbfs it discards whole huge
+                        // pages only, and the kernel refuses part of one (EINVAL).
+                        match guest.mem().advise(gpa, pages << 12, libc::MADV_DONTNEED) {
+                            Ok(()) => {}
+                            Err(_) if guest.mem().is_hugetlb() => {}
+                            Err(e) => return Err(e),
+                        }
+                    }
+                    Some(&HostOp::BalloonDeflate { .. }) => {}
+                    Some(&HostOp::KsmScan { passes }) => match ksm.as_deref_mut() {
+                        Some(k) => k.scan(passes)?,
+                        None => return Err(KvmError::Kvm("a KSM step without KSM set up".into())),
+                    },
+                    None => return Err(KvmError::Guest(format!(
+                        "the guest asked for host operation {al}, which the program does not have"
+                    ))),
+                }
+            }
             port::CR3 => guest.set_cr3(roots[usize::from(al).min(roots.len() - 1)])?,
             port::DONE => {
                 let after = guest.snapshot()?;

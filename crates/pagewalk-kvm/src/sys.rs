@@ -62,6 +62,7 @@ pub enum Backing {
 
 /// Guest RAM: an anonymous or hugetlb mapping, unmapped on drop.
 pub struct GuestMem {
+    hugetlb: bool,
     base: *mut u8,
     map: *mut libc::c_void,
     map_len: usize,
@@ -146,6 +147,7 @@ impl GuestMem {
             }
         }
         let mem = GuestMem {
+            hugetlb: matches!(backing, Backing::Huge2M | Backing::Huge1G),
             base,
             map,
             map_len,
@@ -157,6 +159,11 @@ impl GuestMem {
             }
         }
         Ok(mem)
+    }
+
+    /// Whether guest RAM is on hugetlbfs.
+    pub fn is_hugetlb(&self) -> bool {
+        self.hugetlb
     }
 
     /// Host address of guest-physical 0.
@@ -186,6 +193,54 @@ impl GuestMem {
         Ok(())
     }
 
+    /// `madvise(advice)` on guest RAM at `[gpa, gpa + len)` (bounds-checked).
+    pub fn advise(&self, gpa: u64, len: u64, advice: libc::c_int) -> Result<(), KvmError> {
+        if gpa.checked_add(len).is_none_or(|e| e > self.len as u64) {
+            return Err(KvmError::Kvm(format!(
+                "madvise of {gpa:#x}+{len:#x} is outside guest RAM"
+            )));
+        }
+        // SAFETY: the range lies inside the mapping, which lives as long as `self`; madvise
+        // changes the kernel's paging of it (discarding, paging out or marking pages), never
+        // the validity of the mapping, and no reference into it is held across the call.
+        let r = unsafe { libc::madvise(self.base.add(gpa as usize).cast(), len as usize, advice) };
+        if r != 0 {
+            return Err(KvmError::Kvm(format!(
+                "madvise({advice}) of guest RAM {gpa:#x}+{len:#x}: {}",
+                std::io::Error::last_os_error()
+            )));
+        }
+        Ok(())
+    }
+
+    /// The sum of a `/proc/self/smaps` field (in kB) over the mappings of guest RAM.
+    pub fn smaps_kb(&self, field: &str) -> u64 {
+        let (lo, hi) = (self.base as u64, self.base as u64 + self.len as u64);
+        let text = std::fs::read_to_string("/proc/self/smaps").unwrap_or_default();
+        let mut inside = false;
+        let mut sum = 0;
+        for line in text.lines() {
+            let head = line.split_whitespace().next().unwrap_or("");
+            if let Some((a, b)) = head.split_once('-') {
+                if let (Ok(a), Ok(b)) = (u64::from_str_radix(a, 16), u64::from_str_radix(b, 16)) {
+                    inside = a < hi && b > lo;
+                    continue;
+                }
+            }
+            if inside {
+                if let Some(v) = line.strip_prefix(field).and_then(|r| r.strip_prefix(':')) {
+                    sum += v
+                        .trim()
+                        .trim_end_matches("kB")
+                        .trim()
+                        .parse::<u64>()
+                        .unwrap_or(0);
+                }
+            }
+        }
+        sum
+    }
+
     fn write_u8(&self, gpa: u64, v: u8) {
         if (gpa as usize) < self.len {
             // SAFETY: in bounds (checked), mapping alive, guest not running.
@@ -213,7 +268,7 @@ pub struct Guest {
     _vm: VmFd,
     _kvm: Kvm,
     /// Guest RAM (kept alive for as long as the VM maps it).
-    _mem: GuestMem,
+    mem: GuestMem,
 }
 
 /// KVM's counters of the VM and its vCPU.
@@ -301,7 +356,7 @@ impl Guest {
             vm_stats,
             _vm: vm,
             _kvm: kvm,
-            _mem: mem,
+            mem,
         })
     }
 
@@ -395,6 +450,11 @@ impl Guest {
                 Err(e) => return Err(KvmError::Kvm(format!("KVM_RUN failed: {e}"))),
             }
         }
+    }
+
+    /// Guest RAM.
+    pub fn mem(&self) -> &GuestMem {
+        &self.mem
     }
 
     /// The vCPU's registers (for error messages).

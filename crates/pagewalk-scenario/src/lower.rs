@@ -179,11 +179,16 @@ pub fn build_vm(sc: &Scenario, vm: usize) -> Result<Built, Diagnostic> {
             .map_err(|e| at(edit.pos, e))?;
     }
     m.activate(spaces[0]).map_err(|e| at(first, e))?;
-    // KSM compares contents: keep them only where it runs (they cost a lookup per write).
+    // KSM compares contents, and a THP split by the host turns its zero-filled subpages
+    // into the zero page: keep contents only where the host does such things (they cost a
+    // lookup per write).
     if sc.trace.iter().any(|s| {
         matches!(
             s.op,
-            crate::model::Op::Fill { .. } | crate::model::Op::KsmScan { .. }
+            crate::model::Op::Fill { .. }
+                | crate::model::Op::KsmScan { .. }
+                | crate::model::Op::SwapOut { .. }
+                | crate::model::Op::BalloonInflate { .. }
         )
     }) {
         m.track_contents();

@@ -271,7 +271,8 @@ pub enum Op {
         gva: u64,
         /// Pages.
         pages: u64,
-        /// The word written, or `None` for data of each page's own.
+        /// The word written, or `None` for data of each page's own (its address, in every
+        /// word).
         pattern: Option<u64>,
     },
     /// The host writes the VM's pages at `[gpa, gpa + size)` to swap (`madvise(MADV_PAGEOUT)`).

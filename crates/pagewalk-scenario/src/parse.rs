@@ -1071,21 +1071,18 @@ fn read_step(
             keys.extend(["gva", "pages", "pattern"]);
             let gva = req_addr(t, "gva", "the first page to fill");
             let pages = t.int("pages", 1, MAX).unwrap_or(1);
-            let pattern = match t.str("pattern") {
-                Some(("distinct", _)) => Some(None),
-                Some((_, span)) => {
-                    t.reader().error(
-                        &span,
-                        "`pattern` is a number (every 8-byte word of the page) or \"distinct\"",
-                        None,
-                    );
-                    None
-                }
-                None if t.has("pattern") => t.int("pattern", 0, u64::MAX).map(Some),
+            let is_text = t
+                .raw("pattern")
+                .is_some_and(|v| matches!(v.get_ref(), toml::de::DeValue::String(_)));
+            let pattern = match t.raw("pattern") {
                 None => {
                     t.missing("pattern", "a number written to every word, or \"distinct\"");
                     None
                 }
+                Some(_) if is_text && t.str("pattern").is_some_and(|(s, _)| s == "distinct") => {
+                    Some(None)
+                }
+                Some(_) => t.int("pattern", 0, u64::MAX).map(Some),
             };
             if let Some(g) = gva {
                 if g % 4096 != 0 {

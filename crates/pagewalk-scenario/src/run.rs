@@ -315,7 +315,8 @@ impl Session {
             let m = &mut self.machines[vm];
             let outcome = match entry.op {
                 Op::Fill { pattern, .. } => {
-                    let content = pattern.map_or(Content::Own(gva >> 12), Content::Pattern);
+                    // "distinct": every word of the page holds the page's address.
+                    let content = Content::Pattern(pattern.unwrap_or(gva));
                     m.fill(Gva::new(gva), content, sink)
                 }
                 _ => m.access(Gva::new(gva), access, sink),

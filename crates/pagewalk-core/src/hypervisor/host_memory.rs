@@ -32,9 +32,7 @@ pub enum HostPageState {
     ZeroPage,
     /// A page of its own, mapped read-only in the host because it was only read: a private
     /// hugetlbfs mapping (`hugetlb_no_page` maps a read fault read-only; the first write
-    /// makes it writable in place, `hugetlb_wp`, with no copy and no MMU-notifier zap), or a
-    /// page swapped back in by a read (`do_swap_page` maps it writable only on a write
-    /// fault; the write reuses it, `wp_page_reuse`).
+    /// makes it writable in place, `hugetlb_wp`, with no copy and no MMU-notifier zap).
     ReadOnly,
     /// A page of its own: a private 4 KiB page, a THP, or a hugetlbfs page (by the backing).
     Allocated,
@@ -136,6 +134,9 @@ pub struct HostMemory {
     /// `track_contents` is on (a scenario with KSM), so the hot path stays free of it.
     contents: FxHashMap<u64, Content>,
     track_contents: bool,
+    /// 2 MiB windows whose host mapping was split since KVM last looked: the split's MMU
+    /// notifier covers the whole window (`__split_huge_pmd`).
+    split_windows: Vec<(u64, u64)>,
 }
 
 impl HostMemory {
@@ -149,6 +150,7 @@ impl HostMemory {
             split: FxHashSet::default(),
             contents: FxHashMap::default(),
             track_contents: false,
+            split_windows: Vec::new(),
         }
     }
 
@@ -216,27 +218,26 @@ impl HostMemory {
     /// KVM needs the host page behind `gfn` to map it (`hva_to_pfn`): a fault in the host's
     /// own tables if it does not exist. Returns the state the page is mapped in: a read of an
     /// untouched anonymous page gets the zero page and a read of an untouched hugetlbfs page
-    /// a read-only page of its own (both mapped read-only by KVM); a read of a swapped page
-    /// reads it back, read-only; a write gets a writable page of its own. A write to the
+    /// a read-only page of its own (both mapped read-only by KVM); any touch of a swapped page
+    /// reads it back, writable; a write gets a writable page of its own. A write to the
     /// zero page or a KSM page is handled by [`HostMemory::copy_on_write`] first.
     pub fn fault_in<K: EventSink>(&mut self, gfn: Gfn, write: bool, sink: &mut K) -> HostPageState {
         let to = match (self.state(gfn), write) {
             (
-                HostPageState::Unallocated
-                | HostPageState::Ballooned
-                | HostPageState::ReadOnly
-                | HostPageState::Swapped,
+                HostPageState::Unallocated | HostPageState::Ballooned | HostPageState::ReadOnly,
                 true,
             ) => HostPageState::Allocated,
+            // An exclusive page read back from swap is mapped writable at once
+            // (`do_swap_page`), so KVM maps it writable too: the guest's next write is free.
+            (HostPageState::Swapped, _) => HostPageState::Allocated,
             (HostPageState::Unallocated | HostPageState::Ballooned, false)
                 if self.cfg.backing.has_zero_page() =>
             {
                 HostPageState::ZeroPage
             }
-            (
-                HostPageState::Unallocated | HostPageState::Ballooned | HostPageState::Swapped,
-                false,
-            ) => HostPageState::ReadOnly,
+            (HostPageState::Unallocated | HostPageState::Ballooned, false) => {
+                HostPageState::ReadOnly
+            }
             (s, _) => s,
         };
         self.set(gfn, to, sink);
@@ -275,7 +276,10 @@ impl HostMemory {
     /// store left data of its own there).
     pub fn written(&mut self, gfn: Gfn, content: Option<Content>) {
         if self.track_contents {
-            let c = content.unwrap_or(Content::Own(gfn.raw()));
+            let c = match content.unwrap_or(Content::Own(gfn.raw())) {
+                Content::Pattern(0) => Content::Zero,
+                c => c,
+            };
             if c == Content::Zero {
                 self.contents.remove(&gfn.raw());
             } else {
@@ -284,9 +288,13 @@ impl HostMemory {
         }
     }
 
-    /// Splits the THP holding `gfn` into 4 KiB pages of the same state (`split_huge_page`):
-    /// the host maps it with 4 KiB entries from now on. No-op elsewhere.
-    pub fn split_huge<K: EventSink>(&mut self, gfn: Gfn, sink: &mut K) -> bool {
+    /// Splits the THP holding `gfn` into 4 KiB pages of the same state: the host maps it
+    /// with 4 KiB entries from now on, so KVM does too. `folio`: the page itself is split
+    /// too (to swap or merge part of it), and then its subpages that hold only zeros become
+    /// the shared zero page (`remap_page` with `RMP_USE_SHARED_ZEROPAGE`, Linux 6.12);
+    /// otherwise only its mapping is (`__split_huge_pmd`, a partial `MADV_DONTNEED`).
+    /// Either way the MMU notifier covers the whole 2 MiB. No-op elsewhere.
+    pub fn split_huge<K: EventSink>(&mut self, gfn: Gfn, folio: bool, sink: &mut K) -> bool {
         if self.cfg.backing != Backing::Thp || self.page_size_at(gfn) == PageSize::Size4K {
             return false;
         }
@@ -295,13 +303,27 @@ impl HostMemory {
         self.pages.remove(&base);
         self.split.insert(base);
         for g in base..base + self.frames {
-            self.pages.insert(g, state);
+            let zero = folio && state.resident() && self.content(Gfn::new(g)) == Content::Zero;
+            self.pages.insert(
+                g,
+                if zero && self.track_contents {
+                    HostPageState::ZeroPage
+                } else {
+                    state
+                },
+            );
         }
+        self.split_windows.push((base, self.frames));
         sink.event(&Event::HostSplit {
             gfn: Gfn::new(base),
             state,
         });
         true
+    }
+
+    /// The 2 MiB windows split since the last call, for KVM to unmap.
+    pub fn take_split_windows(&mut self) -> Vec<(u64, u64)> {
+        std::mem::take(&mut self.split_windows)
     }
 
     /// The host pages fully inside frames `[first, first + count)`, as (first frame,
@@ -315,7 +337,7 @@ impl HostMemory {
             let base = self.base(Gfn::new(g));
             let n = self.frames_at(g);
             if base < first || base + n > end {
-                if self.split_huge(Gfn::new(g), sink) {
+                if self.split_huge(Gfn::new(g), false, sink) {
                     continue;
                 }
                 g = base + n;
@@ -352,11 +374,16 @@ impl HostMemory {
                 break;
             }
             *swap_free -= n;
-            // Swap keeps 4 KiB pages: a THP comes back as 512 small pages.
+            // A swap file takes no THP whole (`thp_swpout_fallback`): the page is split, its
+            // zero-filled subpages become the zero page, the others go to swap.
             if n > 1 {
-                self.split_huge(Gfn::new(base), sink);
+                self.split_huge(Gfn::new(base), true, sink);
                 for g in base..base + n {
-                    self.set(Gfn::new(g), HostPageState::Swapped, sink);
+                    if self.state(Gfn::new(g)) == state {
+                        self.set(Gfn::new(g), HostPageState::Swapped, sink);
+                    } else {
+                        *swap_free += 1;
+                    }
                 }
             } else {
                 self.set(Gfn::new(base), HostPageState::Swapped, sink);
@@ -398,19 +425,18 @@ impl HostMemory {
         (gone, swap_freed)
     }
 
-    /// Marks the 4 KiB page `gfn` merged into a KSM page (state [`HostPageState::Shared`]).
+    /// Marks the 4 KiB page `gfn` merged into a KSM page (state [`HostPageState::Shared`]);
+    /// a THP around it is split first (`try_to_merge_one_page` -> `split_huge_page`).
     pub fn merge<K: EventSink>(&mut self, gfn: Gfn, sink: &mut K) {
+        self.split_huge(gfn, true, sink);
         self.set(gfn, HostPageState::Shared, sink);
     }
 
-    /// The VM's pages KSM can look at, in address order: 4 KiB pages of its own
-    /// (anonymous memory; THPs are split first, as `ksmd` does, `mm/ksm.c`,
-    /// `cmp_and_merge_page` -> `try_to_merge_one_page` -> `split_huge_page`), with their
-    /// contents. hugetlbfs is never merged; the zero page and swapped pages are skipped.
-    pub fn ksm_candidates<K: EventSink>(
-        &mut self,
-        sink: &mut K,
-    ) -> Vec<(Gfn, HostPageState, Content)> {
+    /// The VM's pages KSM can look at, in address order: its own 4 KiB pages (anonymous
+    /// memory; inside a THP, each subpage), with their contents. hugetlbfs is never merged;
+    /// the zero page and swapped pages are skipped (`mm/ksm.c`, `scan_get_next_rmap_item`
+    /// takes only anonymous pages present in memory).
+    pub fn ksm_candidates(&self) -> Vec<(Gfn, HostPageState, Content)> {
         if self.cfg.backing.is_hugetlb() {
             return Vec::new();
         }
@@ -423,15 +449,9 @@ impl HostMemory {
         bases.sort_unstable();
         let mut out = Vec::new();
         for base in bases {
-            if self.frames_at(base) > 1 {
-                self.split_huge(Gfn::new(base), sink);
-            }
+            let s = self.state(Gfn::new(base));
             for g in base..base + self.frames_at(base) {
-                let gfn = Gfn::new(g);
-                let s = self.state(gfn);
-                if s.resident() {
-                    out.push((gfn, s, self.content(gfn)));
-                }
+                out.push((Gfn::new(g), s, self.content(Gfn::new(g))));
             }
         }
         out

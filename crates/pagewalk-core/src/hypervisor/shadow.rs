@@ -803,7 +803,7 @@ impl ShadowMmu {
     /// (`kvm_mmu_hugepage_adjust`, `disallow_lpage`).
     fn leaf_size(&self, ram: &GuestRam, host: &HostMemory, guest: PageSize, gpa: Gpa) -> PageSize {
         for size in [PageSize::Size1G, PageSize::Size2M] {
-            if size > guest || size > host.page_size() {
+            if size > guest || size > host.page_size_at(gpa.frame()) {
                 continue;
             }
             let base = gpa.align_down(size);

@@ -81,7 +81,13 @@ impl Machine {
     /// The MMU notifier for host pages that went away or were replaced: KVM drops its
     /// entries for them (shadow or stage 2) and asks for a flush at the next entry.
     fn host_unmap<K: EventSink>(&mut self, gone: &[(u64, u64)], cause: HostChange, sink: &mut K) {
-        for &(first, frames) in gone {
+        // A THP split first: its notifier covers the whole 2 MiB window.
+        let windows = self.host.take_split_windows();
+        let all = windows
+            .iter()
+            .map(|&w| (w, HostChange::Split))
+            .chain(gone.iter().map(|&g| (g, cause)));
+        for ((first, frames), cause) in all {
             let mut zapped = 0;
             if let Some(sh) = self.shadow.as_mut() {
                 zapped += sh.unmap_frames(&mut self.mem, &self.ram, first, frames, sink);
@@ -140,13 +146,9 @@ impl Machine {
         Ok((gone.iter().map(|g| g.1).sum(), swap_freed))
     }
 
-    /// The pages KSM can look at, in address order, with their state and contents (THPs
-    /// split first).
-    pub fn ksm_candidates<K: EventSink>(
-        &mut self,
-        sink: &mut K,
-    ) -> Vec<(Gfn, HostPageState, Content)> {
-        self.host.ksm_candidates(sink)
+    /// The pages KSM can look at, in address order, with their state and contents.
+    pub fn ksm_candidates(&self) -> Vec<(Gfn, HostPageState, Content)> {
+        self.host.ksm_candidates()
     }
 
     /// KSM merged guest frame `gfn` into a KSM page: the host write-protects it and replaces
