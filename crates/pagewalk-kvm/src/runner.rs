@@ -1007,9 +1007,11 @@ fn drive(
                         Some(k) => k.scan(passes)?,
                         None => return Err(KvmError::Kvm("a KSM step without KSM set up".into())),
                     },
-                    None => return Err(KvmError::Guest(format!(
+                    None => {
+                        return Err(KvmError::Guest(format!(
                         "the guest asked for host operation {al}, which the program does not have"
-                    ))),
+                    )))
+                    }
                 }
             }
             port::CR3 => guest.set_cr3(roots[usize::from(al).min(roots.len() - 1)])?,

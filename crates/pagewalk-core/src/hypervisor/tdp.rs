@@ -107,7 +107,8 @@ impl TdpMmu {
         if let Some((_, mapped, entry)) = s2.resolve(&HostView(mem), gpa.raw()) {
             // Present: only a write to a page the host mapped read-only is KVM's to fix.
             let state = host.state(gfn);
-            if !(write && entry & wbit == 0 && !state.writable() && state.resident()) {
+            let read_only = !state.writable() && (state.resident() || state.copied_on_write());
+            if !(write && entry & wbit == 0 && read_only) {
                 return Ok(TdpFix::NotHandled);
             }
             if state.copied_on_write() {
