@@ -153,6 +153,7 @@ pub fn run(files: &[PathBuf], as_json: bool) -> Result<u8> {
                 "name": report.name,
                 "counters": counters_json(&report.counters),
                 "steps": report.steps.iter().map(step_json).collect::<Vec<_>>(),
+                "host": report.host,
                 "expectations": {
                     "passed": report.passed,
                     "failed": report.failures.len(),
@@ -213,6 +214,38 @@ fn print_report(file: &str, r: &Report) {
         .collect();
     if !host.is_empty() {
         println!("  {:<width$}  {}", "host memory", host.join(", "));
+    }
+    if let Some(h) = r.host.as_ref().filter(|h| {
+        h.meminfo.huge_pages_total > 0
+            || h.vms.len() > 1
+            || ["host_swap_outs", "balloon_pages", "ksm_full_scans"]
+                .iter()
+                .any(|k| c.get(k).unwrap_or(0) > 0)
+    }) {
+        let m = &h.meminfo;
+        println!(
+            "  {:<width$}  MemFree {} MiB of {} MiB, SwapFree {} of {} MiB, HugePages_Total {} Free {} Rsvd {}",
+            "/proc/meminfo",
+            m.mem_free >> 20,
+            m.mem_total >> 20,
+            m.swap_free >> 20,
+            m.swap_total >> 20,
+            m.huge_pages_total,
+            m.huge_pages_free,
+            m.huge_pages_rsvd
+        );
+        for (i, v) in h.vms.iter().enumerate() {
+            println!(
+                "  {:<width$}  -m {} MiB: touched {} KiB, resident {} KiB, swapped {} KiB, ballooned {} KiB, KSM-shared {} KiB",
+                format!("vm{}", i + 1),
+                v.committed >> 20,
+                v.touched >> 10,
+                v.resident >> 10,
+                v.swapped >> 10,
+                v.ballooned >> 10,
+                v.shared >> 10
+            );
+        }
     }
     if c.cycles() > 0 {
         println!(

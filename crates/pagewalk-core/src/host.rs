@@ -63,7 +63,48 @@ pub struct MemInfo {
     pub huge_pages_rsvd: u64,
 }
 
+/// The host values a scenario can expect, by key: `/proc/meminfo`'s lines (bytes in kB, as
+/// the file shows them; huge pages in pages) and each VM's memory (`vm1.resident`, in kB).
+pub const MEMINFO_KEYS: [&str; 9] = [
+    "MemTotal",
+    "MemFree",
+    "AnonPages",
+    "AnonHugePages",
+    "SwapTotal",
+    "SwapFree",
+    "HugePages_Total",
+    "HugePages_Free",
+    "HugePages_Rsvd",
+];
+
+/// The fields of [`VmMemory`] a scenario can expect, as `vmN.<field>` (kB).
+pub const VM_KEYS: [&str; 7] = [
+    "committed",
+    "touched",
+    "resident",
+    "swapped",
+    "ballooned",
+    "shared",
+    "zero",
+];
+
 impl MemInfo {
+    /// The value of a [`MEMINFO_KEYS`] key.
+    pub fn get(&self, key: &str) -> Option<u64> {
+        Some(match key {
+            "MemTotal" => self.mem_total >> 10,
+            "MemFree" => self.mem_free >> 10,
+            "AnonPages" => self.anon_pages >> 10,
+            "AnonHugePages" => self.anon_huge_pages >> 10,
+            "SwapTotal" => self.swap_total >> 10,
+            "SwapFree" => self.swap_free >> 10,
+            "HugePages_Total" => self.huge_pages_total,
+            "HugePages_Free" => self.huge_pages_free,
+            "HugePages_Rsvd" => self.huge_pages_rsvd,
+            _ => return None,
+        })
+    }
+
     /// The lines as `/proc/meminfo` prints them.
     pub fn lines(&self) -> Vec<String> {
         let kb = |b: u64| format!("{:>8} kB", b >> 10);
@@ -103,6 +144,24 @@ pub struct VmMemory {
     pub zero: u64,
 }
 
+impl VmMemory {
+    /// The value of a [`VM_KEYS`] field, in kB.
+    pub fn get(&self, field: &str) -> Option<u64> {
+        Some(
+            match field {
+                "committed" => self.committed,
+                "touched" => self.touched,
+                "resident" => self.resident,
+                "swapped" => self.swapped,
+                "ballooned" => self.ballooned,
+                "shared" => self.shared,
+                "zero" => self.zero,
+                _ => return None,
+            } >> 10,
+        )
+    }
+}
+
 /// KSM's state: its stable tree (one node per KSM page, by contents) and the checksum it
 /// remembers of each page from the last scan (`rmap_item->oldchecksum`).
 #[derive(Clone, Debug, Default)]
@@ -115,8 +174,6 @@ struct Ksm {
 #[derive(Clone, Debug)]
 pub struct Host {
     spec: HostSpec,
-    /// 4 KiB swap slots in use.
-    swap_used: u64,
     /// Guest pages in each VM's balloon.
     balloons: Vec<u64>,
     /// Per VM, the guest-physical ranges marked `MADV_MERGEABLE` (QEMU marks all guest RAM,
@@ -130,7 +187,6 @@ impl Host {
     pub fn new(spec: HostSpec, vms: usize) -> Self {
         Self {
             spec,
-            swap_used: 0,
             balloons: vec![0; vms],
             mergeable: vec![Vec::new(); vms],
             ksm: Ksm::default(),
@@ -142,24 +198,25 @@ impl Host {
         self.spec
     }
 
-    /// Swap free, in 4 KiB slots.
-    fn swap_free(&self) -> u64 {
-        (self.spec.swap >> 12).saturating_sub(self.swap_used)
+    /// Swap free, in 4 KiB slots: what the VMs' swapped pages leave (a page read back frees
+    /// its slot here; the kernel may keep it a while in the swap cache).
+    fn swap_free(&self, vms: &[Machine]) -> u64 {
+        let used: u64 = vms.iter().map(|m| m.host_usage().swap >> 12).sum();
+        (self.spec.swap >> 12).saturating_sub(used)
     }
 
-    /// `madvise(MADV_PAGEOUT)` of a VM's guest RAM at `[gpa, gpa + bytes)`, with the guest
+    /// `madvise(MADV_PAGEOUT)` of VM `vm`'s guest RAM at `[gpa, gpa + bytes)`, with the guest
     /// stopped ([`Machine::stop`]). Returns the 4 KiB pages written to swap.
     pub fn page_out<K: EventSink>(
         &mut self,
-        m: &mut Machine,
+        vms: &mut [Machine],
+        vm: usize,
         gpa: Gpa,
         bytes: u64,
         sink: &mut K,
     ) -> Result<u64, MachineError> {
-        let mut free = self.swap_free();
-        let out = m.host_page_out(gpa, bytes, &mut free, sink)?;
-        self.swap_used += out;
-        Ok(out)
+        let mut free = self.swap_free(vms);
+        vms[vm].host_page_out(gpa, bytes, &mut free, sink)
     }
 
     /// VM `vm`'s balloon driver gives the guest pages at `[gpa, gpa + pages * 4 KiB)` to the
@@ -173,8 +230,7 @@ impl Host {
         pages: u64,
         sink: &mut K,
     ) -> Result<u64, MachineError> {
-        let (freed, swap_freed) = m.host_discard(gpa, pages << 12, sink)?;
-        self.swap_used = self.swap_used.saturating_sub(swap_freed);
+        let (freed, _) = m.host_discard(gpa, pages << 12, sink)?;
         let b = &mut self.balloons[vm];
         *b += pages;
         sink.event(&Event::Balloon { pages: *b });
@@ -286,6 +342,7 @@ impl Host {
         }
         let (_, sharing) = ksm_counts(vms);
         anon -= sharing << 12;
+        let swapped: u64 = vms.iter().map(|m| m.host_usage().swap).sum();
         let total = self.spec.hugepages.unwrap_or(huge_reserved);
         let pool = total << 21;
         MemInfo {
@@ -294,7 +351,7 @@ impl Host {
             anon_pages: anon,
             anon_huge_pages: anon_huge,
             swap_total: self.spec.swap,
-            swap_free: self.spec.swap.saturating_sub(self.swap_used << 12),
+            swap_free: self.spec.swap.saturating_sub(swapped),
             huge_pages_total: total,
             huge_pages_free: total.saturating_sub(huge_used),
             huge_pages_rsvd: huge_reserved.saturating_sub(huge_used),

@@ -63,7 +63,7 @@ pub use event::{
     NestedPurpose, Recorder, TableKind, TlbLevel, WalkRoot,
 };
 pub use fault::Fault;
-pub use host::{Host, HostSpec, MemInfo, VmMemory};
+pub use host::{Host, HostSpec, MemInfo, VmMemory, MEMINFO_KEYS, VM_KEYS};
 pub use hypervisor::{Content, HostMemory, HostPageState, HostUsage, ShadowPageInfo, SpKey};
 pub use machine::{Machine, MachineError, Outcome, SpaceId};
 pub use memory::{GuestRam, Memslot, PhysMemory};

@@ -69,23 +69,34 @@ pub fn predicted(c: &pagewalk_core::Counters) -> RealCounters {
 /// name shown, the model's counter). Real values: `pswpout` and `cow_ksm` from /proc/vmstat
 /// (deltas), KSM's from /sys/kernel/mm/ksm (levels after the run), and the guest RAM
 /// mapping's `Swap` from /proc/self/smaps, in 4 KiB pages.
-pub const HOST_STATS: [(&str, &str); 6] = [
+/// hugetlbfs pool pages in use and reserved (from /proc/meminfo, `HugePages_Total -
+/// HugePages_Free` and `HugePages_Rsvd`, as the run changed them) are compared too when guest
+/// RAM is on 2 MiB hugetlbfs pages.
+pub const HOST_STATS: [(&str, &str); 8] = [
     ("pswpout", "host_swap_outs"),
     ("cow_ksm", "ksm_cow_breaks"),
     ("ksm pages_shared", "ksm_pages_shared"),
     ("ksm pages_sharing", "ksm_pages_sharing"),
     ("ksm pages_unshared", "ksm_pages_unshared"),
     ("smaps Swap (pages)", "swap pages"),
+    ("HugePages in use", "hugepages used"),
+    ("HugePages_Rsvd", "hugepages reserved"),
 ];
 
-/// Adds the model's side of [`HOST_STATS`] to a prediction: its counters, and the guest RAM
-/// in swap at the end (`swap_pages`).
-pub fn add_host_predictions(p: &mut RealCounters, c: &pagewalk_core::Counters, swap_pages: u64) {
+/// Adds the model's side of [`HOST_STATS`] to a prediction: its counters, the guest RAM in
+/// swap at the end (`swap_pages`), and the hugetlbfs pool (`meminfo`).
+pub fn add_host_predictions(
+    p: &mut RealCounters,
+    c: &pagewalk_core::Counters,
+    swap_pages: u64,
+    meminfo: &pagewalk_core::MemInfo,
+) {
     for (name, core) in HOST_STATS {
-        let v = if core == "swap pages" {
-            swap_pages
-        } else {
-            c.get(core).unwrap_or(0)
+        let v = match core {
+            "swap pages" => swap_pages,
+            "hugepages used" => meminfo.huge_pages_total - meminfo.huge_pages_free,
+            "hugepages reserved" => meminfo.huge_pages_rsvd,
+            _ => c.get(core).unwrap_or(0),
         };
         p.0.insert(name.to_owned(), v);
     }

@@ -167,7 +167,9 @@ fn replay<K: pagewalk_core::EventSink>(
             let h = &mut host.host;
             m.stop(c)?;
             let r = match hop {
-                HostOp::SwapOut { gpa, size } => h.page_out(m, Gpa::new(gpa), size, c).map(drop),
+                HostOp::SwapOut { gpa, size } => h
+                    .page_out(std::slice::from_mut(m), 0, Gpa::new(gpa), size, c)
+                    .map(drop),
                 HostOp::BalloonInflate { gpa, pages } => {
                     h.balloon_inflate(0, m, Gpa::new(gpa), pages, c).map(drop)
                 }
@@ -255,9 +257,13 @@ fn predict(
         return Err(fail(e));
     }
     let mut p = crate::predicted(&c.since(&before));
-    if !prog.host_ops.is_empty() {
-        crate::add_host_predictions(&mut p, &c.since(&before), m.host_usage().swap >> 12);
-    }
+    let meminfo = host.host.meminfo(std::slice::from_ref(&m));
+    crate::add_host_predictions(
+        &mut p,
+        &c.since(&before),
+        m.host_usage().swap >> 12,
+        &meminfo,
+    );
     Ok(p)
 }
 
@@ -279,6 +285,8 @@ fn machine_for(
     prog: &Program,
 ) -> Result<(Machine, Vec<SpaceId>), KvmError> {
     let mut sc = sc.clone();
+    // Guest RAM as large as the real memslot: what the host reserves and allocates follows it.
+    sc.machine.layout.guest_ram = ram_size(&sc);
     sc.machine.mode = mode;
     sc.host.platform = platform;
     sc.host.stage2 = Stage2Fill::OnDemand;
@@ -353,6 +361,22 @@ fn vmstat_delta(before: &[(String, u64)], after: &[(String, u64)]) -> Vec<(Strin
             (a > &b).then(|| (k.clone(), a - b))
         })
         .collect()
+}
+
+/// The 2 MiB hugetlb pool: (HugePages_Total, HugePages_Free, HugePages_Rsvd).
+fn huge_pool() -> (u64, u64, u64) {
+    let text = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let get = |k: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(k))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    (
+        get("HugePages_Total:"),
+        get("HugePages_Free:"),
+        get("HugePages_Rsvd:"),
+    )
 }
 
 /// MemAvailable from /proc/meminfo, in bytes.
@@ -900,6 +924,7 @@ pub fn run(sc: &Scenario, watchdog: Duration) -> Result<Outcome, KvmError> {
         None
     };
     // The real run.
+    let pool_before = huge_pool();
     let mem = GuestMem::new(ram as usize, backing(sc.host.backing), sc.host.prealloc)?;
     if ksm.is_some() {
         if let Some((gpa, size)) = sc.host.mergeable {
@@ -936,6 +961,7 @@ pub fn run(sc: &Scenario, watchdog: Duration) -> Result<Outcome, KvmError> {
     let result = drive(&mut guest, &roots, &prog.host_ops, ksm.as_mut());
     drop(watchdog);
     let swap_pages = guest.mem().smaps_kb("Swap") / 4;
+    let pool_after = huge_pool();
     drop(guest);
     if crate::hostops::interrupted() {
         return Err(KvmError::Guest("interrupted".into()));
@@ -959,6 +985,18 @@ pub fn run(sc: &Scenario, watchdog: Duration) -> Result<Outcome, KvmError> {
             real.0.insert("ksm pages_unshared".into(), k.unshared);
         }
         real.0.insert("smaps Swap (pages)".into(), swap_pages);
+    }
+    if sc.host.backing == ScBacking::Hugetlb2M {
+        // The pool is the host's: what this run changed of it.
+        let used = |(t, f, _): (u64, u64, u64)| t.saturating_sub(f);
+        real.0.insert(
+            "HugePages in use".into(),
+            used(pool_after).saturating_sub(used(pool_before)),
+        );
+        real.0.insert(
+            "HugePages_Rsvd".into(),
+            pool_after.2.saturating_sub(pool_before.2),
+        );
     }
     drop(ksm);
     // The predictions: the core's machine replays the same program, both within one bound

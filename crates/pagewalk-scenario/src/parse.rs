@@ -253,7 +253,23 @@ fn read_scenario(top: &Obj<'_, '_, '_>) -> Option<Scenario> {
         .iter()
         .filter_map(|t| read_step(t, &space_index, &machine, host.vms))
         .collect();
-    let keys = counter_keys();
+    // Counters, and the host's values where there is a host: /proc/meminfo's lines and
+    // each VM's memory.
+    let host_keys: Vec<String> = if machine.mode.is_virtualized() {
+        pagewalk_core::MEMINFO_KEYS
+            .iter()
+            .map(|k| (*k).to_owned())
+            .chain((1..=host.vms).flat_map(|v| {
+                pagewalk_core::VM_KEYS
+                    .iter()
+                    .map(move |f| format!("vm{v}.{f}"))
+            }))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut keys = counter_keys();
+    keys.extend(host_keys.iter().map(String::as_str));
     let expects: Vec<Expect> = top
         .tables("expect")
         .iter()

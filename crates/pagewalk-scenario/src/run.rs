@@ -334,13 +334,25 @@ impl Session {
         let mut fault = None;
         let running = vm == self.running;
         let (machines, host) = (&mut self.machines, &mut self.host);
+        // The host works while the guest is stopped: the VM running exits first and enters
+        // again after (which services the flush the MMU notifier asked for).
+        if let Op::SwapOut { gpa, size } = entry.op {
+            if running {
+                machines[vm].stop(sink).map_err(err)?;
+            }
+            let r = host.page_out(machines, vm, Gpa::new(gpa), size, sink);
+            if running {
+                machines[vm].resume(sink);
+            }
+            r.map_err(err)?;
+            self.done += 1;
+            self.advance(total);
+            return Ok(Some(Action::Event { step, fault: None }));
+        }
         let machine = &mut machines[vm];
         match entry.op {
-            // The host works while the guest is stopped: the VM running exits first and
-            // enters again after (which services the flush the MMU notifier asked for).
-            Op::SwapOut { gpa, size } => stopped(machine, running, sink, |m, sink| {
-                host.page_out(m, Gpa::new(gpa), size, sink).map(drop)
-            }),
+            // Taken above.
+            Op::SwapOut { .. } => Ok(()),
             Op::BalloonInflate { gpa, pages } => stopped(machine, running, sink, |m, sink| {
                 host.balloon_inflate(vm, m, Gpa::new(gpa), pages, sink)
                     .map(drop)
@@ -434,6 +446,40 @@ pub struct StepReport {
     pub path: Vec<(Level, pagewalk_core::Gpa, u64)>,
 }
 
+/// The host's side at a point of a run: `/proc/meminfo` and each VM's memory.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HostReport {
+    /// The simulated `/proc/meminfo`.
+    pub meminfo: MemInfo,
+    /// Each VM's memory as the host sees it.
+    pub vms: Vec<VmMemory>,
+}
+
+impl HostReport {
+    /// A host value by expectation key (`HugePages_Free`, `vm2.resident`).
+    pub fn get(&self, key: &str) -> Option<u64> {
+        if let Some((vm, field)) = key.split_once('.') {
+            let n: usize = vm.strip_prefix("vm")?.parse().ok()?;
+            return self.vms.get(n.checked_sub(1)?)?.get(field);
+        }
+        self.meminfo.get(key)
+    }
+}
+
+impl Session {
+    /// The host's side now (virtualized machines only).
+    pub fn host_report(&self) -> Option<HostReport> {
+        self.machine()
+            .config()
+            .mode
+            .is_virtualized()
+            .then(|| HostReport {
+                meminfo: self.meminfo(),
+                vms: self.vm_memory(),
+            })
+    }
+}
+
 /// The result of a whole run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Report {
@@ -447,6 +493,8 @@ pub struct Report {
     pub passed: usize,
     /// Expectations that failed.
     pub failures: Vec<Failure>,
+    /// The host's side at the end (virtualized machines).
+    pub host: Option<HostReport>,
 }
 
 fn fault_kind(o: &Outcome) -> FaultKind {
@@ -549,6 +597,13 @@ pub fn run_with_progress(
     let mut before = counters;
     let mut steps = Vec::with_capacity(session.scenario().trace.len());
     let mut after: Vec<Counters> = Vec::with_capacity(steps.capacity());
+    // The host's side after each entry, when an expectation asks for it after one.
+    let host_after = session
+        .scenario()
+        .expects
+        .iter()
+        .any(|x| x.after.is_some() && Counters::default().get(&x.counter).is_none());
+    let mut hosts: Vec<Option<HostReport>> = Vec::new();
     let mut last: Option<(Option<Gva>, Outcome)> = None;
     while let Some(a) = session.next(&mut counters).map_err(fail)? {
         match a {
@@ -578,6 +633,9 @@ pub fn run_with_progress(
                     .map_or_else(Vec::new, |g| session.machine().guest_path(g)),
             });
             after.push(counters);
+            if host_after {
+                hosts.push(session.host_report());
+            }
             before = counters;
         }
         if session.actions_done() % (1 << 16) == 0 {
@@ -593,12 +651,20 @@ pub fn run_with_progress(
             passed += check_step(x, r, entry.pos, &mut failures);
         }
     }
+    let host = session.host_report();
     for x in &sc.expects {
         let source = match x.after {
             Some(n) => after.get(n - 1).unwrap_or(&counters),
             None => &counters,
         };
-        let got = source.get(&x.counter).unwrap_or(0);
+        let host_now = match x.after {
+            Some(n) => hosts.get(n - 1).cloned().flatten(),
+            None => host.clone(),
+        };
+        let got = source
+            .get(&x.counter)
+            .or_else(|| host_now.as_ref().and_then(|h| h.get(&x.counter)))
+            .unwrap_or(0);
         if x.compare.holds(got) {
             passed += 1;
         } else {
@@ -617,6 +683,7 @@ pub fn run_with_progress(
         steps,
         passed,
         failures,
+        host,
     })
 }
 
