@@ -29,8 +29,8 @@ step "hugetlb pool for the KVM cross-checks"
 # it back afterwards; otherwise those KVM comparisons are skipped, and say so.
 if [ "$(id -u)" = 0 ] && [ -e /dev/kvm ] && [ -w /proc/sys/vm/nr_hugepages ]; then
   old_pool=$(cat /proc/sys/vm/nr_hugepages)
-  if [ "$old_pool" -lt 600 ]; then
-    sysctl -q vm.nr_hugepages=600 || true
+  if [ "$old_pool" -lt 1100 ]; then
+    sysctl -q vm.nr_hugepages=1100 || true
     trap 'sysctl -q vm.nr_hugepages='"$old_pool"' || true' EXIT
   fi
   grep -E 'HugePages_(Total|Free)' /proc/meminfo

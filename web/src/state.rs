@@ -848,7 +848,7 @@ pub fn bundled(name: &str) -> Option<&'static str> {
 
 /// The lessons in the order of the post pagewalk teaches, grouped by the topic a reader
 /// would name: addresses and the native walk, the TLB, page faults, shadow paging, EPT/NPT,
-/// VPID, PCID, huge pages and the host's set-up, then KVM's MMU in depth. Every bundled
+/// VPID, PCID, huge pages and the host's set-up, memory overcommit, then KVM's MMU in depth. Every bundled
 /// scenario is in exactly one group (a test checks it).
 pub const PATH: &[(&str, &[&str])] = &[
     (
@@ -890,6 +890,21 @@ pub const PATH: &[(&str, &[&str])] = &[
             "guest-2m-pages-backing-thp",
             "guest-2m-pages-backing-hugetlb-2m",
             "mem-prealloc",
+            "hugetlbfs-738-free",
+            "hugetlbfs-738-free-prealloc",
+        ],
+    ),
+    (
+        "Memory overcommit: swap, ballooning, KSM",
+        &[
+            "overcommit-three-vms",
+            "swap-out-and-back",
+            "hugetlbfs-cannot-swap",
+            "thp-swap-keeps-only-written-pages",
+            "balloon-inflate-and-touch",
+            "thp-split-by-balloon",
+            "ksm-identical-pages",
+            "ksm-two-vms",
         ],
     ),
     (

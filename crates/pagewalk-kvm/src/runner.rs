@@ -1028,7 +1028,13 @@ fn drive(
             port::HOST => {
                 match host_ops.get(usize::from(al)) {
                     Some(&HostOp::SwapOut { gpa, size }) => {
-                        guest.mem().advise(gpa, size, libc::MADV_PAGEOUT)?
+                        // hugetlbfs cannot be paged out: the kernel refuses (EINVAL), which
+                        // is the lesson, and the model does nothing either.
+                        match guest.mem().advise(gpa, size, libc::MADV_PAGEOUT) {
+                            Ok(()) => {}
+                            Err(_) if guest.mem().is_hugetlb() => {}
+                            Err(e) => return Err(e),
+                        }
                     }
                     Some(&HostOp::BalloonInflate { gpa, pages }) => {
                         // What QEMU does with the pages the balloon took

@@ -161,7 +161,9 @@ impl Session {
         let per_access = machine.work_per_access();
         let mut machines = vec![machine];
         for vm in 1..scenario.host.vms {
-            machines.push(build_vm(&scenario, vm)?.machine);
+            let mut m = build_vm(&scenario, vm)?.machine;
+            m.set_vm_number(vm as u64);
+            machines.push(m);
         }
         let mut host = Host::new(scenario.host.spec, machines.len());
         if let Some((gpa, size)) = scenario.host.mergeable {

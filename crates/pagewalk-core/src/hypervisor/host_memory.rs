@@ -96,7 +96,8 @@ pub enum Content {
     /// Every 8-byte word holds this value (a `fill` with a pattern).
     Pattern(u64),
     /// Data no other page has (what an ordinary write leaves: the runtime on real KVM
-    /// stores the address it writes, so no two pages written this way are equal).
+    /// stores the address it writes, so no two pages of a VM written this way are equal),
+    /// by VM and page.
     Own(u64),
 }
 
@@ -134,6 +135,8 @@ pub struct HostMemory {
     /// `track_contents` is on (a scenario with KSM), so the hot path stays free of it.
     contents: FxHashMap<u64, Content>,
     track_contents: bool,
+    /// Told apart from other VMs' data of their own ([`Content::Own`]): the VM's number.
+    owner: u64,
     /// 2 MiB windows whose host mapping was split since KVM last looked: the split's MMU
     /// notifier covers the whole window (`__split_huge_pmd`).
     split_windows: Vec<(u64, u64)>,
@@ -150,6 +153,7 @@ impl HostMemory {
             split: FxHashSet::default(),
             contents: FxHashMap::default(),
             track_contents: false,
+            owner: 0,
             split_windows: Vec::new(),
         }
     }
@@ -211,7 +215,8 @@ impl HostMemory {
         let base = self.base(gfn);
         self.pages.insert(base, HostPageState::Allocated);
         if self.track_contents {
-            self.contents.insert(gfn.raw(), Content::Own(gfn.raw()));
+            self.contents
+                .insert(gfn.raw(), Content::Own(self.owner << 52 | gfn.raw()));
         }
     }
 
@@ -262,6 +267,11 @@ impl HostMemory {
         self.track_contents = true;
     }
 
+    /// Data of this VM's own is not equal to another VM's (`vm`: its number).
+    pub fn set_owner(&mut self, vm: u64) {
+        self.owner = vm;
+    }
+
     /// Whether contents are kept.
     pub fn tracks_contents(&self) -> bool {
         self.track_contents
@@ -276,7 +286,7 @@ impl HostMemory {
     /// store left data of its own there).
     pub fn written(&mut self, gfn: Gfn, content: Option<Content>) {
         if self.track_contents {
-            let c = match content.unwrap_or(Content::Own(gfn.raw())) {
+            let c = match content.unwrap_or(Content::Own(self.owner << 52 | gfn.raw())) {
                 Content::Pattern(0) => Content::Zero,
                 c => c,
             };

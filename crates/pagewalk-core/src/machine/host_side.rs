@@ -49,6 +49,11 @@ impl Machine {
         }
     }
 
+    /// Tells this VM's own data apart from other VMs' (`vm`: its number on the host).
+    pub fn set_vm_number(&mut self, vm: u64) {
+        self.host.set_owner(vm);
+    }
+
     /// The host page state and contents of guest frame `gfn`.
     pub fn host_content(&self, gfn: Gfn) -> Content {
         self.host.content(gfn)
