@@ -73,7 +73,7 @@ pub fn run(files: &[PathBuf], as_json: bool) -> Result<u8> {
                             style("X").red().bold()
                         };
                         let within = if r.tolerance > 0 {
-                            format!(" (within {}: host interrupts)", r.tolerance)
+                            format!(" (within {}: {})", r.tolerance, r.why)
                         } else {
                             String::new()
                         };

@@ -168,6 +168,36 @@ impl VmMemory {
 struct Ksm {
     oldchecksum: FxHashMap<(usize, u64), Content>,
     full_scans: u64,
+    /// The KSM page each merged page maps (VM, guest frame) -> (contents, which of the KSM
+    /// pages of those contents: a KSM page takes at most `max_page_sharing` mappings, and
+    /// more make a chain of duplicates, `stable_node_chain`).
+    node_of: FxHashMap<(usize, u64), (Content, u32)>,
+}
+
+/// `/sys/kernel/mm/ksm/max_page_sharing`: the most pages one KSM page is shared by (the
+/// default; more identical pages make more KSM pages).
+pub const KSM_MAX_PAGE_SHARING: u64 = 256;
+
+impl Ksm {
+    /// How many pages map each KSM page now (merged pages written since are no longer
+    /// counted; ksmd notices at its next scan, as the kernel's counters do).
+    /// By contents, the mappings of each of its KSM pages.
+    fn nodes(&self, vms: &[Machine]) -> FxHashMap<Content, Vec<u64>> {
+        let mut n: FxHashMap<Content, Vec<u64>> = FxHashMap::default();
+        for (&(v, g), &(c, i)) in &self.node_of {
+            if vms
+                .get(v)
+                .is_some_and(|m| m.host_memory().state(Gfn::new(g)) == HostPageState::Shared)
+            {
+                let chain = n.entry(c).or_default();
+                if chain.len() <= i as usize {
+                    chain.resize(i as usize + 1, 0);
+                }
+                chain[i as usize] += 1;
+            }
+        }
+        n
+    }
 }
 
 /// The host: its spec, swap in use, balloons, KSM.
@@ -273,12 +303,12 @@ impl Host {
         sink: &mut K,
     ) -> Result<(), MachineError> {
         for _ in 0..passes {
-            let mut stable: FxHashMap<Content, ()> = FxHashMap::default();
-            for vm in vms.iter() {
-                for (_, _, c) in vm_shared(vm) {
-                    stable.insert(c, ());
-                }
-            }
+            // The stable tree as it is now: pages written since their merge have left it.
+            self.ksm.node_of.retain(|&(v, g), _| {
+                vms.get(v)
+                    .is_some_and(|m| m.host_memory().state(Gfn::new(g)) == HostPageState::Shared)
+            });
+            let mut stable = self.ksm.nodes(vms);
             let mut unstable: FxHashMap<Content, (usize, Gfn)> = FxHashMap::default();
             let mut volatile = 0;
             for vi in 0..vms.len() {
@@ -293,8 +323,20 @@ impl Host {
                     {
                         continue;
                     }
-                    if stable.contains_key(&content) {
+                    // A KSM page of these contents with room for one more mapping.
+                    let room = stable.get(&content).and_then(|chain| {
+                        chain
+                            .iter()
+                            .position(|&n| n > 0 && n < KSM_MAX_PAGE_SHARING)
+                    });
+                    if let Some(i) = room {
                         vms[vi].ksm_merge(gfn, sink);
+                        self.ksm
+                            .node_of
+                            .insert((vi, gfn.raw()), (content, i as u32));
+                        if let Some(chain) = stable.get_mut(&content) {
+                            chain[i] += 1;
+                        }
                         continue;
                     }
                     let old = self.ksm.oldchecksum.insert((vi, gfn.raw()), content);
@@ -305,14 +347,20 @@ impl Host {
                     if let Some((vj, other)) = unstable.remove(&content) {
                         vms[vj].ksm_merge(other, sink);
                         vms[vi].ksm_merge(gfn, sink);
-                        stable.insert(content, ());
+                        // A new KSM page: the first of these contents, or one more of a
+                        // chain whose pages are full.
+                        let chain = stable.entry(content).or_default();
+                        chain.push(2);
+                        let node = (content, (chain.len() - 1) as u32);
+                        self.ksm.node_of.insert((vj, other.raw()), node);
+                        self.ksm.node_of.insert((vi, gfn.raw()), node);
                     } else {
                         unstable.insert(content, (vi, gfn));
                     }
                 }
             }
             self.ksm.full_scans += 1;
-            let (shared, sharing) = ksm_counts(vms);
+            let (shared, sharing) = self.ksm_counts(vms);
             sink.event(&Event::KsmScan {
                 shared,
                 sharing,
@@ -340,7 +388,7 @@ impl Host {
                 huge_reserved += vm.config().layout.guest_ram >> 21;
             }
         }
-        let (_, sharing) = ksm_counts(vms);
+        let (_, sharing) = self.ksm_counts(vms);
         anon -= sharing << 12;
         let swapped: u64 = vms.iter().map(|m| m.host_usage().swap).sum();
         let total = self.spec.hugepages.unwrap_or(huge_reserved);
@@ -373,31 +421,18 @@ impl Host {
         }
     }
 
+    /// `pages_shared` (KSM pages in use) and `pages_sharing` (the further pages mapped to
+    /// them) over all VMs, now.
+    pub fn ksm_counts(&self, vms: &[Machine]) -> (u64, u64) {
+        let nodes = self.ksm.nodes(vms);
+        let counts = nodes.values().flatten();
+        let shared = counts.clone().filter(|&&n| n > 0).count() as u64;
+        let total: u64 = counts.sum();
+        (shared, total - shared)
+    }
+
     /// Full KSM scans so far.
     pub fn ksm_full_scans(&self) -> u64 {
         self.ksm.full_scans
     }
-}
-
-/// The pages of `vm` merged into KSM pages, with their contents.
-fn vm_shared(vm: &Machine) -> Vec<(Gfn, HostPageState, Content)> {
-    let h = vm.host_memory();
-    h.pages_in_state(HostPageState::Shared)
-        .into_iter()
-        .map(|g| (g, HostPageState::Shared, h.content(g)))
-        .collect()
-}
-
-/// `pages_shared` (KSM pages in use: one per distinct contents) and `pages_sharing` (the
-/// further pages mapped to them) over all VMs.
-fn ksm_counts(vms: &[Machine]) -> (u64, u64) {
-    let mut by: FxHashMap<Content, u64> = FxHashMap::default();
-    for vm in vms {
-        for (_, _, c) in vm_shared(vm) {
-            *by.entry(c).or_default() += 1;
-        }
-    }
-    let shared = by.len() as u64;
-    let total: u64 = by.values().sum();
-    (shared, total - shared)
 }

@@ -10,6 +10,8 @@ pub mod port {
     pub const EXIT: u8 = 0x10;
     /// The host works on guest memory: AL holds the index of the host operation.
     pub const HOST: u8 = 0x14;
+    /// This VM's part of the trace pauses: the next VM's part runs.
+    pub const YIELD: u8 = 0x15;
     /// Switch CR3: AL holds the address-space index.
     pub const CR3: u8 = 0x11;
     /// The measured phase starts.
@@ -23,6 +25,9 @@ pub mod port {
 pub struct Code {
     /// The bytes.
     pub bytes: Vec<u8>,
+    /// What a write stores is its address XOR this: 0 in the first VM, another value in each
+    /// other, so that no two VMs' pages written the same way hold the same data (KSM).
+    pub salt: u64,
 }
 
 /// A general register by its encoding number.
@@ -102,6 +107,11 @@ impl Code {
         self.alu(0x21, dst, src);
     }
 
+    /// `xor dst, src`.
+    pub fn xor(&mut self, dst: Reg, src: Reg) {
+        self.alu(0x31, dst, src);
+    }
+
     fn alu(&mut self, op: u8, dst: Reg, src: Reg) {
         let (d, s) = (dst as u8, src as u8);
         self.bytes.push(Self::rex(true, s, d));
@@ -145,12 +155,18 @@ impl Code {
         self.bytes.extend_from_slice(&[0xf3, 0x48, 0xab]);
     }
 
-    /// One access of `kind` at the address in RAX. A write stores the address itself, so
-    /// that no two pages written this way hold the same data (what KSM compares).
+    /// One access of `kind` at the address in RAX. A write stores the address itself (XOR
+    /// the VM's salt), so that no two pages written this way hold the same data (what KSM
+    /// compares).
     pub fn access_at_rax(&mut self, kind: AccessKind) {
         match kind {
             AccessKind::Read => self.load(Reg::R8, Reg::Rax),
-            AccessKind::Write => self.store(Reg::Rax, Reg::Rax),
+            AccessKind::Write if self.salt == 0 => self.store(Reg::Rax, Reg::Rax),
+            AccessKind::Write => {
+                self.mov_imm(Reg::R8, self.salt);
+                self.xor(Reg::R8, Reg::Rax);
+                self.store(Reg::Rax, Reg::R8);
+            }
             AccessKind::Fetch => self.call(Reg::Rax),
         }
     }

@@ -116,6 +116,8 @@ pub struct Row {
     pub matches: bool,
     /// How far apart they may be and still match (0: exactly).
     pub tolerance: u64,
+    /// Why there is a tolerance (empty without one).
+    pub why: String,
 }
 
 /// Simulator counters that real KVM cannot expose on this host (no PMU, no view of the TLB).
@@ -145,17 +147,29 @@ pub fn compare(real: &RealCounters, sim: &RealCounters) -> Vec<Row> {
             real: real.get(k),
             matches: sim.get(k) == real.get(k),
             tolerance: 0,
+            why: String::new(),
         })
         .collect();
-    // The host's counters, in runs that have them.
+    // The host's counters, in runs that have them. `pswpout` is the whole host's and not
+    // exact: now and then reclaim leaves a page in the swap cache without writing it in that
+    // pass (measured here: 62 of 64 pages written in 3 of 20 page-outs; 4076 of 4096 once),
+    // and writes finishing from another process count too (4098 of 4096 once), so it is
+    // compared within 1/16; the pages in swap (`smaps`) are compared exactly.
     for (name, _) in HOST_STATS {
         if let (Some(&r), Some(&m)) = (real.0.get(name), sim.0.get(name)) {
+            let tolerance = if name == "pswpout" { m / 16 } else { 0 };
             rows.push(Row {
                 name: name.to_owned(),
                 simulated: m,
                 real: r,
-                matches: m == r,
-                tolerance: 0,
+                matches: r.abs_diff(m) <= tolerance,
+                tolerance,
+                why: if tolerance > 0 {
+                    "the host's count: pages left unwritten in the swap cache, other processes"
+                        .to_owned()
+                } else {
+                    String::new()
+                },
             });
         }
     }
@@ -168,6 +182,7 @@ pub fn compare(real: &RealCounters, sim: &RealCounters) -> Vec<Row> {
         real: r,
         matches: s.abs_diff(r) <= tolerance,
         tolerance,
+        why: "host interrupts".to_owned(),
     });
     rows
 }
@@ -245,8 +260,8 @@ pub fn runnable(scenario: &pagewalk_scenario::Scenario) -> Result<(), KvmError> 
     if !scenario.host.edits.is_empty() || !scenario.host.maps.is_empty() {
         return no("explicit stage-2 mappings: this host runs KVM with shadow paging");
     }
-    if scenario.host.vms > 1 {
-        return no("more than one VM: the KVM runtime runs one VM (the simulator runs several)");
+    if scenario.host.vms > 4 {
+        return no("more than four VMs: the runner keeps every VM's guest RAM mapped at once");
     }
     if let Some((gpa, size)) = scenario.host.mergeable {
         if gpa < RUNTIME_GPA_END || gpa % 4096 != 0 || size % 4096 != 0 {

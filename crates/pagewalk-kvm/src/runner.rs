@@ -105,6 +105,9 @@ enum GuestOp {
     Fill(u64, u64),
     /// An `out` after which the host does host operation N to guest memory.
     Host(u8),
+    /// An `out` at which this VM stops until the runner resumes it (the phase starts, another
+    /// VM's part of the trace runs, or the run is over): an exit now, the entry later.
+    Stop,
     /// An `out` after which the host loads this address space's CR3 (KVM_SET_SREGS).
     Cr3(usize),
     /// A round trip through the CPL-0 trampoline that does nothing.
@@ -144,44 +147,49 @@ enum HostOp {
 }
 
 /// The model's side of the host: its [`Host`] and the host operations of the program.
-struct HostModel<'a> {
+struct HostModel {
     host: Host,
-    ops: &'a [HostOp],
+    /// Each VM's host operations, by the index its `out` names.
+    ops: Vec<Vec<HostOp>>,
 }
 
-/// Replays one action of the guest program on the core's machine.
+/// Replays one action of VM `vm`'s guest program on its machine (the others are there for
+/// KSM, which scans every VM).
 fn replay<K: pagewalk_core::EventSink>(
-    m: &mut Machine,
+    vms: &mut [Machine],
+    vm: usize,
     spaces: &[SpaceId],
     op: GuestOp,
-    host: &mut HostModel<'_>,
+    host: &mut HostModel,
     c: &mut K,
 ) -> Result<(), MachineError> {
     let space = |s: usize| spaces[s.min(spaces.len() - 1)];
+    if let GuestOp::Host(i) = op {
+        let Some(&hop) = host.ops.get(vm).and_then(|o| o.get(usize::from(i))) else {
+            return Ok(());
+        };
+        let h = &mut host.host;
+        vms[vm].stop(c)?;
+        let r = match hop {
+            HostOp::SwapOut { gpa, size } => h.page_out(vms, vm, Gpa::new(gpa), size, c).map(drop),
+            HostOp::BalloonInflate { gpa, pages } => h
+                .balloon_inflate(vm, &mut vms[vm], Gpa::new(gpa), pages, c)
+                .map(drop),
+            HostOp::BalloonDeflate { pages } => {
+                h.balloon_deflate(vm, pages, c);
+                Ok(())
+            }
+            HostOp::KsmScan { passes } => h.ksm_scan(vms, passes, c),
+        };
+        vms[vm].resume(c);
+        return r;
+    }
+    let m = &mut vms[vm];
     match op {
         GuestOp::Fill(page, value) => m.fill(Gva::new(page), Content::Pattern(value), c).map(drop),
-        GuestOp::Host(i) => {
-            let Some(&hop) = host.ops.get(usize::from(i)) else {
-                return Ok(());
-            };
-            let h = &mut host.host;
-            m.stop(c)?;
-            let r = match hop {
-                HostOp::SwapOut { gpa, size } => h
-                    .page_out(std::slice::from_mut(m), 0, Gpa::new(gpa), size, c)
-                    .map(drop),
-                HostOp::BalloonInflate { gpa, pages } => {
-                    h.balloon_inflate(0, m, Gpa::new(gpa), pages, c).map(drop)
-                }
-                HostOp::BalloonDeflate { pages } => {
-                    h.balloon_deflate(0, pages, c);
-                    Ok(())
-                }
-                HostOp::KsmScan { passes } => h.ksm_scan(std::slice::from_mut(m), passes, c),
-            };
-            m.resume(c);
-            r
-        }
+        GuestOp::Stop => m.stop(c),
+        // Done above.
+        GuestOp::Host(_) => Ok(()),
         GuestOp::Read(a) => m.access(Gva::new(a), Access::USER_READ, c).map(drop),
         GuestOp::Write(a) => m.access(Gva::new(a), Access::USER_WRITE, c).map(drop),
         GuestOp::Out => m.vm_exit_and_entry(c),
@@ -210,60 +218,75 @@ fn replay<K: pagewalk_core::EventSink>(
     }
 }
 
-/// KVM's counters over the measured phase as the core's machine predicts them: the warm-up,
-/// a snapshot, the measured actions, and the difference (gauges as their level).
+/// KVM's counters over the measured phase as the core's machines predict them, one machine
+/// per VM: each VM's warm-up, a snapshot, the VMs' parts of the trace in the order the runner
+/// runs them (`order`: a VM is resumed, runs to its next stop), the rest of each VM's program,
+/// and the difference (gauges as their level, summed over the VMs as KVM's are).
 fn predict(
-    mut m: Machine,
+    mut vms: Vec<Machine>,
     spaces: &[SpaceId],
-    prog: &Program,
+    progs: &[Program],
+    order: &[usize],
     sc: &Scenario,
     deadline: std::time::Instant,
 ) -> Result<RealCounters, KvmError> {
     let mut c = Counters::default();
     let mut host = HostModel {
-        host: Host::new(sc.host.spec, 1),
-        ops: &prog.host_ops,
+        host: Host::new(sc.host.spec, vms.len()),
+        ops: progs.iter().map(|p| p.host_ops.clone()).collect(),
     };
     if let Some((gpa, size)) = sc.host.mergeable {
-        host.host.mark_mergeable(0, Gpa::new(gpa), size);
+        for v in 0..vms.len() {
+            host.host.mark_mergeable(v, Gpa::new(gpa), size);
+        }
     }
-    let mut done = 0u64;
     let fail =
         |e: MachineError| KvmError::Kvm(format!("the model could not replay the guest: {e}"));
-    for &op in &prog.warm {
-        replay(&mut m, spaces, op, &mut host, &mut c).map_err(fail)?;
+    for (v, prog) in progs.iter().enumerate() {
+        for &op in &prog.warm {
+            replay(&mut vms, v, spaces, op, &mut host, &mut c).map_err(fail)?;
+        }
     }
     let before = c;
-    let mut err = None;
+    let mut next = vec![0usize; progs.len()];
+    let mut done = 0u64;
     let mut late = false;
-    for block in &prog.measured {
-        block.for_each(|op| {
-            if err.is_none() && !late {
-                err = replay(&mut m, spaces, op, &mut host, &mut c).err();
-                done += 1;
-                if done % (1 << 16) == 0 && std::time::Instant::now() > deadline {
-                    late = true;
+    let rest: Vec<usize> = (0..progs.len()).collect();
+    for &v in order.iter().chain(&rest) {
+        if next[v] >= progs[v].measured.len() {
+            continue;
+        }
+        vms[v].resume(&mut c);
+        let mut err = None;
+        let mut stopped = false;
+        while !stopped && next[v] < progs[v].measured.len() {
+            let block = &progs[v].measured[next[v]];
+            next[v] += 1;
+            block.for_each(|op| {
+                if err.is_none() && !late {
+                    stopped |= op == GuestOp::Stop;
+                    err = replay(&mut vms, v, spaces, op, &mut host, &mut c).err();
+                    done += 1;
+                    if done % (1 << 16) == 0 && std::time::Instant::now() > deadline {
+                        late = true;
+                    }
                 }
-            }
-        });
-    }
-    if late {
-        return Err(KvmError::NotRunnable(format!(
-            "the model's replay of this guest program took longer than {} s; shorten the trace",
-            MODEL_LIMIT.as_secs()
-        )));
-    }
-    if let Some(e) = err {
-        return Err(fail(e));
+            });
+        }
+        if late {
+            return Err(KvmError::NotRunnable(format!(
+                "the model's replay of this guest program took longer than {} s; shorten the trace",
+                MODEL_LIMIT.as_secs()
+            )));
+        }
+        if let Some(e) = err {
+            return Err(fail(e));
+        }
     }
     let mut p = crate::predicted(&c.since(&before));
-    let meminfo = host.host.meminfo(std::slice::from_ref(&m));
-    crate::add_host_predictions(
-        &mut p,
-        &c.since(&before),
-        m.host_usage().swap >> 12,
-        &meminfo,
-    );
+    let meminfo = host.host.meminfo(&vms);
+    let swap: u64 = vms.iter().map(|m| m.host_usage().swap >> 12).sum();
+    crate::add_host_predictions(&mut p, &c.since(&before), swap, &meminfo);
     Ok(p)
 }
 
@@ -317,6 +340,24 @@ fn machine_for(
         m.vmm_write(Gpa::new(TABLE + p * 4096));
     }
     Ok((m, built.spaces))
+}
+
+/// [`machine_for`] for each VM of the scenario, with its program.
+fn machines_for(
+    sc: &Scenario,
+    mode: Mode,
+    platform: Platform,
+    progs: &[Program],
+) -> Result<(Vec<Machine>, Vec<SpaceId>), KvmError> {
+    let mut machines = Vec::with_capacity(progs.len());
+    let mut spaces = Vec::new();
+    for (v, prog) in progs.iter().enumerate() {
+        let (mut m, s) = machine_for(sc, mode, platform, prog)?;
+        m.set_vm_number(v as u64);
+        machines.push(m);
+        spaces = s;
+    }
+    Ok((machines, spaces))
 }
 
 fn backing(b: ScBacking) -> Backing {
@@ -527,10 +568,13 @@ fn host_step(
     Ok(())
 }
 
+/// VM `vm`'s guest program: its steps of the trace, a stop (`out` to [`port::YIELD`]) where the
+/// trace goes on in another VM, and the end.
 fn program(
     sc: &Scenario,
     m: &pagewalk_core::Machine,
     spaces: &[pagewalk_core::SpaceId],
+    vm: usize,
 ) -> Result<Program, KvmError> {
     use crate::codegen::Reg;
     let sup = PteFlags::PRESENT
@@ -562,7 +606,10 @@ fn program(
         pages.push((TABLE + p * 4096, TABLE + p * 4096, user_data));
     }
     // The measured body first, to know the code size; the warm-up goes in front of it.
-    let mut body = Code::default();
+    let mut body = Code {
+        salt: (vm as u64) << 52,
+        ..Code::default()
+    };
     // (offset in body, op) pairs: where each action's code starts.
     let mut measured: Vec<(usize, Block)> = Vec::new();
     let mut table_at = RT_GVA + TABLE;
@@ -573,7 +620,13 @@ fn program(
         pagewalk_core::AccessKind::Write => GuestOp::Write(gva),
         _ => GuestOp::Read(gva),
     };
+    let last_own = sc.trace.iter().rposition(|s| s.vm == vm);
     for (i, step) in sc.trace.iter().enumerate() {
+        if step.vm != vm {
+            continue;
+        }
+        // Where the trace goes on in another VM, this one stops until it is resumed.
+        let yields = Some(i) != last_own && sc.trace.get(i + 1).is_some_and(|n| n.vm != vm);
         let at = body.bytes.len();
         match step.op {
             Op::Access { gva, kind, .. } => {
@@ -775,6 +828,10 @@ fn program(
                 )))
             }
         }
+        if yields {
+            measured.push((body.bytes.len(), Block::One(GuestOp::Stop)));
+            body.out(port::YIELD, 0);
+        }
         if body.bytes.len() as u64 > CODE_END - CODE {
             return Err(KvmError::NotRunnable(format!(
                 "{}: the trace makes more guest code than the runtime has room for",
@@ -784,7 +841,7 @@ fn program(
     }
     let done_at = body.bytes.len();
     body.out(port::DONE, 0);
-    measured.push((done_at, Block::One(GuestOp::Out)));
+    measured.push((done_at, Block::One(GuestOp::Stop)));
     // Warm-up: touch the table pages, the stack and every code page, then start the phase.
     let warm_len = 13 * (table_pages as usize + alias_frames.len() + 1) + 13 * 64 + 40;
     let code_pages = ((warm_len + body.bytes.len()) as u64).div_ceil(4096);
@@ -820,7 +877,7 @@ fn program(
     code.load(Reg::R8, Reg::Rax);
     warm.push(GuestOp::Read(RT_GVA + UNMAPPED));
     code.out(port::PHASE, 0);
-    warm.push(GuestOp::Out);
+    warm.push(GuestOp::Stop);
     if code.bytes.len() > 4000 {
         return Err(KvmError::NotRunnable(
             "the warm-up code does not fit in one page".into(),
@@ -861,19 +918,37 @@ fn program(
     })
 }
 
+/// The VMs' parts of the trace in the order they run: the VM of each run of consecutive
+/// steps (a VM's program stops where the trace goes on in another).
+fn run_order(sc: &Scenario) -> Vec<usize> {
+    let mut order: Vec<usize> = Vec::new();
+    for step in &sc.trace {
+        if order.last() != Some(&step.vm) {
+            order.push(step.vm);
+        }
+    }
+    order
+}
+
 /// Real and predicted KVM counters of one scenario.
 pub fn run(sc: &Scenario, watchdog: Duration) -> Result<Outcome, KvmError> {
     runnable(sc)?;
     let built = build(sc).map_err(|d| KvmError::Kvm(d.to_string()))?;
     let m0 = built.machine;
-    let prog = program(sc, &m0, &built.spaces)?;
-    let (m, spaces) = machine_for(sc, Mode::Shadow, platform_here(), &prog)?;
+    let n = sc.host.vms.max(1);
+    let progs: Vec<Program> = (0..n)
+        .map(|v| program(sc, &m0, &built.spaces, v))
+        .collect::<Result<_, _>>()?;
+    let order = run_order(sc);
+    let (machines, spaces) = machines_for(sc, Mode::Shadow, platform_here(), &progs)?;
+    let m = &machines[0];
     let roots: Vec<u64> = spaces
         .iter()
         .map(|&s| m.cr3_of(s).map(|g| g.raw()))
         .collect::<Result<_, _>>()
         .map_err(|e| KvmError::Kvm(e.to_string()))?;
-    // The guest's tables, byte for byte as the simulator built them.
+    // The guest's tables, byte for byte as the simulator built them (every VM boots the same
+    // image).
     let mut tables: Vec<(u64, [u64; 512])> = Vec::new();
     for &frame in m.guest_table_frames() {
         let hpa = m
@@ -896,10 +971,10 @@ pub fn run(sc: &Scenario, watchdog: Duration) -> Result<Outcome, KvmError> {
     }
     if sc.host.prealloc {
         if let Some(avail) = mem_available() {
-            if ram > avail / 2 {
+            if ram * n as u64 > avail / 2 {
                 return Err(KvmError::Unavailable(format!(
                     "pre-allocating {} MiB of guest RAM would take more than half of the {} MiB this host has available; lower `guest_ram` or turn `prealloc` off",
-                    ram >> 20,
+                    (ram * n as u64) >> 20,
                     avail >> 20
                 )));
             }
@@ -907,8 +982,9 @@ pub fn run(sc: &Scenario, watchdog: Duration) -> Result<Outcome, KvmError> {
     }
     // The host side: Ctrl-C caught while host settings are changed, a swap file for
     // swap-out steps, KSM's settings for KSM steps; all put back when these guards drop.
-    let has = |f: fn(&HostOp) -> bool| prog.host_ops.iter().any(f);
-    let _signals = (!prog.host_ops.is_empty()).then(crate::hostops::SignalGuard::install);
+    let has = |f: fn(&HostOp) -> bool| progs.iter().flat_map(|p| &p.host_ops).any(f);
+    let host_side = progs.iter().any(|p| !p.host_ops.is_empty());
+    let _signals = host_side.then(crate::hostops::SignalGuard::install);
     let swaps_out = has(|o| matches!(o, HostOp::SwapOut { .. }));
     if swaps_out {
         crate::hostops::no_other_swap()?;
@@ -923,53 +999,59 @@ pub fn run(sc: &Scenario, watchdog: Duration) -> Result<Outcome, KvmError> {
     } else {
         None
     };
-    // The real run.
+    // The real run: one VM per machine, in one process.
     let pool_before = huge_pool();
-    let mem = GuestMem::new(ram as usize, backing(sc.host.backing), sc.host.prealloc)?;
-    if ksm.is_some() {
-        if let Some((gpa, size)) = sc.host.mergeable {
-            // Before the guest runs: marking part of a mapping splits it, and the split drops
-            // KVM's entries in the 2 MiB around each new edge (`vma_adjust_trans_huge`).
-            mem.advise(gpa, size.min(ram.saturating_sub(gpa)), libc::MADV_MERGEABLE)?;
+    let mut guests = Vec::with_capacity(n);
+    for prog in &progs {
+        let mem = GuestMem::new(ram as usize, backing(sc.host.backing), sc.host.prealloc)?;
+        if ksm.is_some() {
+            if let Some((gpa, size)) = sc.host.mergeable {
+                // Before the guest runs: marking part of a mapping splits it, and the split
+                // drops KVM's entries in the 2 MiB around each new edge
+                // (`vma_adjust_trans_huge`).
+                mem.advise(gpa, size.min(ram.saturating_sub(gpa)), libc::MADV_MERGEABLE)?;
+            }
         }
+        for (gfn, words) in &tables {
+            let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+            mem.write(gfn << 12, &bytes)?;
+        }
+        mem.write(GDT, &gdt_bytes())?;
+        mem.write(TSS, &tss_bytes())?;
+        mem.write(IDT, &idt_bytes())?;
+        mem.write(HANDLER, &crate::codegen::handlers())?;
+        mem.write(CODE, &prog.code)?;
+        mem.write(TABLE, &prog.table_bytes)?;
+        let guest = Guest::new(mem)?;
+        guest.setup(&CpuSetup {
+            cr3: roots[0],
+            la57: false,
+            smep: sc.machine.cpu.smep,
+            smap: sc.machine.cpu.smap,
+            gdt: RT_GVA + GDT,
+            idt: RT_GVA + IDT,
+            tss: RT_GVA + TSS,
+            tss_limit: TSS_LIMIT,
+            rip: RT_GVA + CODE,
+            rsp: RT_GVA + USTACK + 0x1000,
+        })?;
+        guests.push(guest);
     }
-    for (gfn, words) in &tables {
-        let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-        mem.write(gfn << 12, &bytes)?;
-    }
-    mem.write(GDT, &gdt_bytes())?;
-    mem.write(TSS, &tss_bytes())?;
-    mem.write(IDT, &idt_bytes())?;
-    mem.write(HANDLER, &crate::codegen::handlers())?;
-    mem.write(CODE, &prog.code)?;
-    mem.write(TABLE, &prog.table_bytes)?;
-    let mut guest = Guest::new(mem)?;
-    guest.setup(&CpuSetup {
-        cr3: roots[0],
-        la57: false,
-        smep: sc.machine.cpu.smep,
-        smap: sc.machine.cpu.smap,
-        gdt: RT_GVA + GDT,
-        idt: RT_GVA + IDT,
-        tss: RT_GVA + TSS,
-        tss_limit: TSS_LIMIT,
-        rip: RT_GVA + CODE,
-        rsp: RT_GVA + USTACK + 0x1000,
-    })?;
     let vmstat_before = vmstat();
-    let watchdog = Watchdog::start(watchdog, guest.immediate_exit());
-    let result = drive(&mut guest, &roots, &prog.host_ops, ksm.as_mut());
+    let exits = guests.iter_mut().map(Guest::immediate_exit).collect();
+    let watchdog = Watchdog::start(watchdog, exits);
+    let result = drive(&mut guests, &roots, &progs, &order, ksm.as_mut());
     drop(watchdog);
-    let swap_pages = guest.mem().smaps_kb("Swap") / 4;
+    let swap_pages: u64 = guests.iter().map(|g| g.mem().smaps_kb("Swap") / 4).sum();
     let pool_after = huge_pool();
-    drop(guest);
+    drop(guests);
     if crate::hostops::interrupted() {
         return Err(KvmError::Guest("interrupted".into()));
     }
     let mut real = result?;
     let vmstat_after = vmstat();
     let host_activity = vmstat_delta(&vmstat_before, &vmstat_after);
-    if !prog.host_ops.is_empty() {
+    if host_side {
         let delta = |k: &str| {
             host_activity
                 .iter()
@@ -999,12 +1081,12 @@ pub fn run(sc: &Scenario, watchdog: Duration) -> Result<Outcome, KvmError> {
         );
     }
     drop(ksm);
-    // The predictions: the core's machine replays the same program, both within one bound
+    // The predictions: the core's machines replay the same programs, both within one bound
     // on wall time.
     let deadline = std::time::Instant::now() + MODEL_LIMIT;
-    let predicted = predict(m, &spaces, &prog, sc, deadline)?;
-    let (tdp, tdp_spaces) = machine_for(sc, Mode::Ept, Platform::Hardware, &prog)?;
-    let tdp_predicted = predict(tdp, &tdp_spaces, &prog, sc, deadline)?;
+    let predicted = predict(machines, &spaces, &progs, &order, sc, deadline)?;
+    let (tdp, tdp_spaces) = machines_for(sc, Mode::Ept, Platform::Hardware, &progs)?;
+    let tdp_predicted = predict(tdp, &tdp_spaces, &progs, &order, sc, deadline)?;
     Ok(Outcome {
         host_activity,
         real,
@@ -1013,59 +1095,92 @@ pub fn run(sc: &Scenario, watchdog: Duration) -> Result<Outcome, KvmError> {
     })
 }
 
+/// Runs the VMs: each to the start of its measured phase, then their parts of the trace in
+/// `order`, then each to its end; KVM's counters of the measured phase, summed over the VMs.
 fn drive(
+    guests: &mut [Guest],
+    roots: &[u64],
+    progs: &[Program],
+    order: &[usize],
+    mut ksm: Option<&mut crate::hostops::KsmSession>,
+) -> Result<RealCounters, KvmError> {
+    for g in guests.iter_mut() {
+        run_to_stop(g, roots, &[], None, port::PHASE)?;
+    }
+    let before: Vec<_> = guests
+        .iter()
+        .map(Guest::snapshot)
+        .collect::<Result<_, _>>()?;
+    let mut finished = vec![false; guests.len()];
+    let rest: Vec<usize> = (0..guests.len()).collect();
+    for &v in order.iter().chain(&rest) {
+        if finished[v] {
+            continue;
+        }
+        let stop = run_to_stop(
+            &mut guests[v],
+            roots,
+            &progs[v].host_ops,
+            ksm.as_deref_mut(),
+            port::YIELD,
+        )?;
+        finished[v] = stop == port::DONE;
+    }
+    let mut total = RealCounters::default();
+    for (g, b) in guests.iter().zip(&before) {
+        for (k, v) in g.snapshot()?.since(b) {
+            *total.0.entry(k).or_default() += v;
+        }
+    }
+    Ok(total)
+}
+
+/// Runs a guest until it stops at port `until` or at its end ([`port::DONE`]), doing the host
+/// operations and CR3 loads it asks for on the way; returns the port it stopped at.
+fn run_to_stop(
     guest: &mut Guest,
     roots: &[u64],
     host_ops: &[HostOp],
     mut ksm: Option<&mut crate::hostops::KsmSession>,
-) -> Result<RealCounters, KvmError> {
-    let mut before = None;
+    until: u8,
+) -> Result<u8, KvmError> {
     loop {
         let (p, al) = guest.run_to_out()?;
         match p as u8 {
-            port::PHASE => before = Some(guest.snapshot()?),
+            p if p == until || p == port::DONE => return Ok(p),
             port::EXIT => {}
-            port::HOST => {
-                match host_ops.get(usize::from(al)) {
-                    Some(&HostOp::SwapOut { gpa, size }) => {
-                        // hugetlbfs cannot be paged out: the kernel refuses (EINVAL), which
-                        // is the lesson, and the model does nothing either.
-                        match guest.mem().advise(gpa, size, libc::MADV_PAGEOUT) {
-                            Ok(()) => {}
-                            Err(_) if guest.mem().is_hugetlb() => {}
-                            Err(e) => return Err(e),
-                        }
-                    }
-                    Some(&HostOp::BalloonInflate { gpa, pages }) => {
-                        // What QEMU does with the pages the balloon took
-                        // (`ram_block_discard_range`); on hugetlbfs it discards whole huge
-                        // pages only, and the kernel refuses part of one (EINVAL).
-                        match guest.mem().advise(gpa, pages << 12, libc::MADV_DONTNEED) {
-                            Ok(()) => {}
-                            Err(_) if guest.mem().is_hugetlb() => {}
-                            Err(e) => return Err(e),
-                        }
-                    }
-                    Some(&HostOp::BalloonDeflate { .. }) => {}
-                    Some(&HostOp::KsmScan { passes }) => match ksm.as_deref_mut() {
-                        Some(k) => k.scan(passes)?,
-                        None => return Err(KvmError::Kvm("a KSM step without KSM set up".into())),
-                    },
-                    None => {
-                        return Err(KvmError::Guest(format!(
-                        "the guest asked for host operation {al}, which the program does not have"
-                    )))
+            port::HOST => match host_ops.get(usize::from(al)) {
+                Some(&HostOp::SwapOut { gpa, size }) => {
+                    // hugetlbfs cannot be paged out: the kernel refuses (EINVAL), which is
+                    // the lesson, and the model does nothing either.
+                    match guest.mem().advise(gpa, size, libc::MADV_PAGEOUT) {
+                        Ok(()) => {}
+                        Err(_) if guest.mem().is_hugetlb() => {}
+                        Err(e) => return Err(e),
                     }
                 }
-            }
+                Some(&HostOp::BalloonInflate { gpa, pages }) => {
+                    // What QEMU does with the pages the balloon took
+                    // (`ram_block_discard_range`); on hugetlbfs it discards whole huge pages
+                    // only, and the kernel refuses part of one (EINVAL).
+                    match guest.mem().advise(gpa, pages << 12, libc::MADV_DONTNEED) {
+                        Ok(()) => {}
+                        Err(_) if guest.mem().is_hugetlb() => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                Some(&HostOp::BalloonDeflate { .. }) => {}
+                Some(&HostOp::KsmScan { passes }) => match ksm.as_deref_mut() {
+                    Some(k) => k.scan(passes)?,
+                    None => return Err(KvmError::Kvm("a KSM step without KSM set up".into())),
+                },
+                None => {
+                    return Err(KvmError::Guest(format!(
+                        "the guest asked for host operation {al}, which its program does not have"
+                    )))
+                }
+            },
             port::CR3 => guest.set_cr3(roots[usize::from(al).min(roots.len() - 1)])?,
-            port::DONE => {
-                let after = guest.snapshot()?;
-                let before = before.ok_or_else(|| {
-                    KvmError::Guest("the guest finished without starting its measured phase".into())
-                })?;
-                return Ok(RealCounters(after.since(&before)));
-            }
             other => {
                 return Err(KvmError::Guest(format!(
                     "the guest wrote to port {other:#x} at RIP {:#x}",
@@ -1086,7 +1201,7 @@ struct Watchdog {
 extern "C" fn on_signal(_: libc::c_int) {}
 
 impl Watchdog {
-    fn start(after: Duration, exit: crate::sys::ImmediateExit) -> Self {
+    fn start(after: Duration, exits: Vec<crate::sys::ImmediateExit>) -> Self {
         // SAFETY: installs a handler that does nothing (async-signal-safe) for SIGUSR1,
         // without SA_RESTART so a blocking KVM_RUN returns EINTR.
         unsafe {
@@ -1102,7 +1217,9 @@ impl Watchdog {
             if rx.recv_timeout(after).is_err() {
                 // immediate_exit first: a signal that lands outside KVM_RUN is not lost, the
                 // next KVM_RUN returns at once.
-                exit.set();
+                for exit in &exits {
+                    exit.set();
+                }
                 // SAFETY: `target` is the runner's thread, alive until it joins this one
                 // (Watchdog::drop), so the thread id is valid.
                 unsafe {
