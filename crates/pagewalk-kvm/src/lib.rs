@@ -72,13 +72,14 @@ pub fn predicted(c: &pagewalk_core::Counters) -> RealCounters {
 /// hugetlbfs pool pages in use and reserved (from /proc/meminfo, `HugePages_Total -
 /// HugePages_Free` and `HugePages_Rsvd`, as the run changed them) are compared too when guest
 /// RAM is on 2 MiB hugetlbfs pages.
-pub const HOST_STATS: [(&str, &str); 8] = [
+pub const HOST_STATS: [(&str, &str); 9] = [
     ("pswpout", "host_swap_outs"),
     ("cow_ksm", "ksm_cow_breaks"),
     ("ksm pages_shared", "ksm_pages_shared"),
     ("ksm pages_sharing", "ksm_pages_sharing"),
     ("ksm pages_unshared", "ksm_pages_unshared"),
     ("smaps Swap (pages)", "swap pages"),
+    ("smaps Rss (pages)", "rss pages"),
     ("HugePages in use", "hugepages used"),
     ("HugePages_Rsvd", "hugepages reserved"),
 ];
@@ -89,11 +90,13 @@ pub fn add_host_predictions(
     p: &mut RealCounters,
     c: &pagewalk_core::Counters,
     swap_pages: u64,
+    rss_pages: u64,
     meminfo: &pagewalk_core::MemInfo,
 ) {
     for (name, core) in HOST_STATS {
         let v = match core {
             "swap pages" => swap_pages,
+            "rss pages" => rss_pages,
             "hugepages used" => meminfo.huge_pages_total - meminfo.huge_pages_free,
             "hugepages reserved" => meminfo.huge_pages_rsvd,
             _ => c.get(core).unwrap_or(0),

@@ -246,6 +246,9 @@ fn predict(
         for &op in &prog.warm {
             replay(&mut vms, v, spaces, op, &mut host, &mut c).map_err(fail)?;
         }
+        // The warm-up's trip through the CPL-0 handler wrote its exception frame on the
+        // kernel stack (KVM emulates that entry on this host): that host page exists now.
+        vms[v].vmm_write(Gpa::new(KSTACK));
     }
     let before = c;
     let mut next = vec![0usize; progs.len()];
@@ -286,7 +289,8 @@ fn predict(
     let mut p = crate::predicted(&c.since(&before));
     let meminfo = host.host.meminfo(&vms);
     let swap: u64 = vms.iter().map(|m| m.host_usage().swap >> 12).sum();
-    crate::add_host_predictions(&mut p, &c.since(&before), swap, &meminfo);
+    let rss: u64 = vms.iter().map(|m| m.host_usage().rss >> 12).sum();
+    crate::add_host_predictions(&mut p, &c.since(&before), swap, rss, &meminfo);
     Ok(p)
 }
 
@@ -1043,6 +1047,7 @@ pub fn run(sc: &Scenario, watchdog: Duration) -> Result<Outcome, KvmError> {
     let result = drive(&mut guests, &roots, &progs, &order, ksm.as_mut());
     drop(watchdog);
     let swap_pages: u64 = guests.iter().map(|g| g.mem().smaps_kb("Swap") / 4).sum();
+    let rss_pages: u64 = guests.iter().map(|g| g.mem().smaps_kb("Rss") / 4).sum();
     let pool_after = huge_pool();
     drop(guests);
     if crate::hostops::interrupted() {
@@ -1067,6 +1072,7 @@ pub fn run(sc: &Scenario, watchdog: Duration) -> Result<Outcome, KvmError> {
             real.0.insert("ksm pages_unshared".into(), k.unshared);
         }
         real.0.insert("smaps Swap (pages)".into(), swap_pages);
+        real.0.insert("smaps Rss (pages)".into(), rss_pages);
     }
     if sc.host.backing == ScBacking::Hugetlb2M {
         // The pool is the host's: what this run changed of it.
