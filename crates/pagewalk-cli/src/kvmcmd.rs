@@ -49,16 +49,7 @@ pub fn run(files: &[PathBuf], as_json: bool) -> Result<u8> {
                 let all = rows.iter().all(|r| r.matches);
                 mismatch |= !all;
                 if as_json {
-                    out.push(json!({
-                        "file": file,
-                        "name": sc.name,
-                        "host_mode": if tdp { "tdp" } else { "shadow" },
-                        "counters": rows,
-                        "not_observable": NOT_OBSERVABLE,
-                        "match": all,
-                        "tdp_prediction_unverified": o.tdp_unverified.0,
-                        "host_activity": o.host_activity.iter().map(|(k, v)| json!({"counter": k, "delta": v})).collect::<Vec<_>>(),
-                    }));
+                    out.push(outcome_json(&file, &sc.name, tdp, &o));
                 } else {
                     println!(
                         "{} {}",
@@ -169,5 +160,26 @@ pub fn run(files: &[PathBuf], as_json: bool) -> Result<u8> {
         1
     } else {
         0
+    })
+}
+
+/// One scenario's KVM comparison as `pagewalk kvm run --json` gives it (and `pagewalk serve`).
+pub fn outcome_json(
+    file: &str,
+    name: &str,
+    tdp: bool,
+    o: &pagewalk_kvm::Outcome,
+) -> serde_json::Value {
+    let rows = compare(&o.real, if tdp { &o.tdp_unverified } else { &o.shadow });
+    let all = rows.iter().all(|r| r.matches);
+    json!({
+        "file": file,
+        "name": name,
+        "host_mode": if tdp { "tdp" } else { "shadow" },
+        "counters": rows,
+        "not_observable": NOT_OBSERVABLE,
+        "match": all,
+        "tdp_prediction_unverified": o.tdp_unverified.0,
+        "host_activity": o.host_activity.iter().map(|(k, v)| json!({"counter": k, "delta": v})).collect::<Vec<_>>(),
     })
 }

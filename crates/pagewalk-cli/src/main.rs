@@ -11,6 +11,7 @@ mod explain;
 mod hostcmd;
 mod kvmcmd;
 mod runcmd;
+mod serve;
 mod walkcmd;
 
 /// An x86-64 paging simulator: native, nested (EPT/NPT) and shadow page walks, TLBs with
@@ -117,6 +118,28 @@ enum Command {
         #[arg(long, value_parser = size)]
         vm_mem: Option<u64>,
     },
+    /// Serve the web app on 127.0.0.1 and let it run the scenario on screen on this machine's
+    /// real /dev/kvm.
+    ///
+    /// Prints the URL to open, with a random token that every API call needs; opens nothing
+    /// by itself. The app is read from the Trunk build's folder (`trunk build --release`
+    /// makes `dist/`). Requests that do not name this address as their Host, come from another
+    /// origin, lack the token, are over 1 MiB or come while another KVM run is going are
+    /// refused before any KVM work.
+    Serve {
+        /// Port to listen on (0: any free one).
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Address to listen on; only loopback addresses unless --allow-remote.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Allow a non-loopback --bind (anyone who reaches it with the token runs guest code).
+        #[arg(long)]
+        allow_remote: bool,
+        /// The built web app.
+        #[arg(long, default_value = "dist")]
+        dir: PathBuf,
+    },
     /// Show the bit fields of an address for 4- and 5-level paging.
     Explain {
         /// The address, e.g. 0x7fff00001234.
@@ -160,7 +183,7 @@ fn main() -> ExitCode {
         Command::Kvm {
             command: KvmCommand::Run { json, .. },
         } => *json,
-        Command::Check { .. } | Command::Explain { .. } => false,
+        Command::Check { .. } | Command::Explain { .. } | Command::Serve { .. } => false,
     };
     let result: Result<u8> = match cli.command {
         Command::Run { json, files } => runcmd::run(&files, json),
@@ -193,6 +216,17 @@ fn main() -> ExitCode {
             command: KvmCommand::Run { json, files },
         } => kvmcmd::run(&files, json),
         Command::Host { json, vm_mem } => hostcmd::host(json, vm_mem),
+        Command::Serve {
+            port,
+            bind,
+            allow_remote,
+            dir,
+        } => serve::serve(serve::Options {
+            bind,
+            port,
+            allow_remote,
+            dir,
+        }),
     };
     match result {
         Ok(code) => ExitCode::from(code),
