@@ -49,6 +49,10 @@ enum Command {
         /// Print one JSON array with an object per file instead of tables.
         #[arg(long)]
         json: bool,
+        /// Print each lesson's title, lesson and notes in this language too (zh-TW); the
+        /// rest of the output stays English.
+        #[arg(long, value_parser = ["zh-TW", "en"])]
+        lang: Option<String>,
         /// Scenario files (TOML).
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -186,7 +190,9 @@ fn main() -> ExitCode {
         Command::Check { .. } | Command::Explain { .. } | Command::Serve { .. } => false,
     };
     let result: Result<u8> = match cli.command {
-        Command::Run { json, files } => runcmd::run(&files, json),
+        Command::Run { json, files, lang } => {
+            runcmd::run(&files, json, lang.as_deref().filter(|l| *l != "en"))
+        }
         Command::Check { files } => runcmd::check(&files),
         Command::Walk {
             mode,

@@ -99,7 +99,7 @@ fn step_json(s: &StepReport) -> Value {
     })
 }
 
-pub fn run(files: &[PathBuf], as_json: bool) -> Result<u8> {
+pub fn run(files: &[PathBuf], as_json: bool, lang: Option<&str>) -> Result<u8> {
     let mut invalid = false;
     let mut failed = false;
     let mut out = Vec::new();
@@ -118,6 +118,15 @@ pub fn run(files: &[PathBuf], as_json: bool) -> Result<u8> {
             }
         };
         let total = scenario.total_actions();
+        // With --lang, the lesson's title, lesson and notes in that language (the counters
+        // and everything else stay English).
+        let texts = lang.map(|l| {
+            (
+                scenario.name_in(l).to_owned(),
+                scenario.lesson_in(l).to_owned(),
+                scenario.notes_in(l).map(str::to_owned),
+            )
+        });
         let bar = (tty && total >= PROGRESS_FROM).then(|| {
             let b = ProgressBar::new(total);
             b.set_style(
@@ -165,7 +174,21 @@ pub fn run(files: &[PathBuf], as_json: bool) -> Result<u8> {
                 },
             }));
         } else {
-            print_report(&file, &report);
+            match &texts {
+                Some((name, lesson, notes)) => {
+                    let mut r = report.clone();
+                    r.name.clone_from(name);
+                    print_report(&file, &r);
+                    println!("  {lesson}");
+                    if let Some(n) = notes {
+                        for line in n.lines() {
+                            println!("  {line}");
+                        }
+                    }
+                    println!();
+                }
+                None => print_report(&file, &report),
+            }
         }
     }
     if as_json {
@@ -283,14 +306,31 @@ pub fn check(files: &[PathBuf]) -> Result<u8> {
     let mut invalid = false;
     for path in files {
         match pagewalk_scenario::check(path) {
-            Ok(s) => println!(
-                "{} {} ({}, {} trace entries, {} actions)",
-                style("ok").green(),
-                path.display(),
-                s.name,
-                s.trace.len(),
-                s.total_actions()
-            ),
+            Ok(s) => {
+                println!(
+                    "{} {} ({}, {} trace entries, {} actions)",
+                    style("ok").green(),
+                    path.display(),
+                    s.name,
+                    s.trace.len(),
+                    s.total_actions()
+                );
+                // Every lesson is taught in the post's language too.
+                for lang in pagewalk_scenario::model::LANGUAGES {
+                    for (what, pos) in s.missing_translations(lang) {
+                        eprintln!(
+                            "{}",
+                            style(format!(
+                                "warning: {}:{}:{}: `{what}` has no {lang} text (add `{lang}.{what} = \"...\"`)",
+                                path.display(),
+                                pos.line,
+                                pos.col
+                            ))
+                            .yellow()
+                        );
+                    }
+                }
+            }
             Err(d) => {
                 invalid = true;
                 eprintln!("{}", style(d.render()).red());

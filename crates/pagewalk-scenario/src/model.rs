@@ -475,6 +475,8 @@ pub struct Step {
     pub label: Option<String>,
     /// Expectations on this step.
     pub expect: Option<StepExpect>,
+    /// The caption in other languages (`zh-TW.label`), by language tag.
+    pub labels: std::collections::BTreeMap<String, String>,
     /// The VM it runs in (0-based; `vm = 2` in the file is 1 here).
     pub vm: usize,
     /// Where in the file.
@@ -584,9 +586,72 @@ pub struct Scenario {
     pub trace: Vec<Step>,
     /// Counter expectations.
     pub expects: Vec<Expect>,
+    /// `name`, `lesson` and `notes` in other languages (`zh-TW.name`, ...), by language tag.
+    pub translations: std::collections::BTreeMap<String, Texts>,
 }
 
+/// A scenario's texts in one language.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Texts {
+    /// The title.
+    pub name: Option<String>,
+    /// The one-line lesson.
+    pub lesson: Option<String>,
+    /// The notes.
+    pub notes: Option<String>,
+}
+
+/// The languages a scenario's texts may be given in besides English (BCP 47 tags).
+pub const LANGUAGES: [&str; 1] = ["zh-TW"];
+
 impl Scenario {
+    /// The title in `lang`, or in English when it has none.
+    pub fn name_in(&self, lang: &str) -> &str {
+        self.translations
+            .get(lang)
+            .and_then(|t| t.name.as_deref())
+            .unwrap_or(&self.name)
+    }
+
+    /// The lesson in `lang`, or in English.
+    pub fn lesson_in(&self, lang: &str) -> &str {
+        self.translations
+            .get(lang)
+            .and_then(|t| t.lesson.as_deref())
+            .unwrap_or(&self.lesson)
+    }
+
+    /// The notes in `lang`, or in English.
+    pub fn notes_in(&self, lang: &str) -> Option<&str> {
+        self.translations
+            .get(lang)
+            .and_then(|t| t.notes.as_deref())
+            .or(self.notes.as_deref())
+    }
+
+    /// The texts with no translation into `lang`: ("name" / "lesson" / "notes" / "label",
+    /// where). A scenario should have every one.
+    pub fn missing_translations(&self, lang: &str) -> Vec<(&'static str, Pos)> {
+        let t = self.translations.get(lang);
+        let top = Pos { line: 1, col: 1 };
+        let mut out = Vec::new();
+        if t.and_then(|t| t.name.as_ref()).is_none() {
+            out.push(("name", top));
+        }
+        if t.and_then(|t| t.lesson.as_ref()).is_none() {
+            out.push(("lesson", top));
+        }
+        if self.notes.is_some() && t.and_then(|t| t.notes.as_ref()).is_none() {
+            out.push(("notes", top));
+        }
+        for s in &self.trace {
+            if s.label.is_some() && !s.labels.contains_key(lang) {
+                out.push(("label", s.pos));
+            }
+        }
+        out
+    }
+
     /// Total actions of the trace.
     pub fn total_actions(&self) -> u64 {
         self.trace

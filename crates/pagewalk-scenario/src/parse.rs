@@ -19,6 +19,7 @@ pub const MAX_FILE_BYTES: usize = 1 << 20;
 
 const TOP_KEYS: &[&str] = &[
     "schema", "name", "lesson", "topic", "notes", "machine", "host", "space", "trace", "expect",
+    "zh-TW",
 ];
 const MACHINE_KEYS: &[&str] = &[
     "mode",
@@ -293,7 +294,21 @@ fn read_scenario(top: &Obj<'_, '_, '_>) -> Option<Scenario> {
             )),
         );
     }
+    let mut translations = std::collections::BTreeMap::new();
+    for lang in crate::model::LANGUAGES {
+        if let Some(t) = top.table(lang) {
+            let text = |k: &str| t.str(k).map(|(s, _)| s.to_owned());
+            let texts = crate::model::Texts {
+                name: text("name"),
+                lesson: text("lesson"),
+                notes: text("notes"),
+            };
+            t.finish(&["name", "lesson", "notes"]);
+            translations.insert(lang.to_owned(), texts);
+        }
+    }
     Some(Scenario {
+        translations,
         name: name?,
         lesson: lesson?,
         topic,
@@ -908,7 +923,16 @@ fn read_step(
     let label = t.str("label").map(|(s, _)| s.to_owned());
     let user = t.bool("user").unwrap_or(true);
     const MAX: u64 = Limits::MAX_ACTIONS_CEILING;
-    let mut keys: Vec<&str> = vec!["op", "label", "expect", "vm"];
+    let mut keys: Vec<&str> = vec!["op", "label", "expect", "vm", "zh-TW"];
+    let mut labels = std::collections::BTreeMap::new();
+    for lang in crate::model::LANGUAGES {
+        if let Some(t) = t.table(lang) {
+            if let Some((l, _)) = t.str("label") {
+                labels.insert(lang.to_owned(), l.to_owned());
+            }
+            t.finish(&["label"]);
+        }
+    }
     let vm = t.int("vm", 1, vms as u64).map_or(0, |v| v as usize - 1);
     let host_op = |t: &Obj<'_, '_, '_>| {
         if !machine.mode.is_virtualized() {
@@ -1162,6 +1186,7 @@ fn read_step(
     Some(Step {
         op: op?,
         label,
+        labels,
         expect,
         vm,
         pos: t.pos(),
