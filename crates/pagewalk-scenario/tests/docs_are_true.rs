@@ -271,6 +271,19 @@ fn the_checks_catch_the_posts_mistakes() {
     assert!(check_modprobe(&["kvm_intel", "ept=1", "vpid=1"]).is_ok());
     assert!(check_qemu(&["-m", "2048", "-mem-path", "/dev/hugepages"]).is_err());
     assert!(check_qemu(&["-accel", "kvm", "-m", "2048", "-mem-path", "/dev/hugepages"]).is_ok());
+    // The set-up lines the app's huge-page planner shows run KVM too.
+    for prealloc in [false, true] {
+        let lines = pagewalk_core::sizing::hugetlb_setup(
+            2048 << 20,
+            pagewalk_core::PageSize::Size2M,
+            prealloc,
+        );
+        let qemu = lines.last().unwrap();
+        let args: Vec<&str> = qemu.split_whitespace().skip(1).collect();
+        assert_eq!(check_qemu(&args), Ok(()), "{qemu}");
+        let m = args[args.iter().position(|a| *a == "-m").unwrap() + 1];
+        assert_eq!(pagewalk_core::sizing::parse_qemu_m(m), Ok(2048 << 20));
+    }
     assert!(check_sysctl(&["vm.nr_hugepages=1024"]).is_ok());
     assert!(check_mount(&["-t", "hugetlbfs", "none"]).is_err());
     assert_eq!(
