@@ -179,6 +179,9 @@ fn address(s: &str) -> Result<u64, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve { .. }) {
+        pagewalk_kvm::quiet_on_closed_pipe();
+    }
     let json = match &cli.command {
         Command::Run { json, .. }
         | Command::Walk { json, .. }

@@ -23,6 +23,18 @@ mod sys;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// Lets a closed standard output end the process quietly, as other command-line tools do
+/// (`pagewalk run ... | head`): Rust ignores SIGPIPE, so printing to a closed pipe would panic.
+/// For the printing commands only: a server must not die of a client that went away.
+pub fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restores the default action of one signal at start-up, before any thread is
+    // started; no handler code runs.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 /// Why a KVM run could not happen or finish.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KvmError {
