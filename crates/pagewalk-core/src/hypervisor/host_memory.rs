@@ -13,7 +13,8 @@
 //! When the host takes a page away (swap-out, `MADV_DONTNEED` for a balloon) or replaces it
 //! (a KSM merge), its MMU notifier tells KVM first (`virt/kvm/kvm_main.c`,
 //! `kvm_mmu_notifier_invalidate_range_start` -> `kvm_unmap_gfn_range`), which drops the
-//! entries that map it; the machine does that part ([`crate::Machine::host_unmap`]).
+//! entries that map it; the machine does that part ([`crate::Machine::host_page_out`] and
+//! the other host operations).
 
 use crate::addr::{Gfn, PageSize};
 use crate::config::{Backing, HostConfig};
