@@ -6,6 +6,7 @@
 use pulldown_cmark::{html, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
 
 /// A page: its slug (in `#page=SLUG`), its title, its markdown.
+#[derive(PartialEq, Eq)]
 pub struct Page {
     /// The name in the URL.
     pub slug: &'static str,

@@ -8,6 +8,7 @@ use crate::state::{
     Verdict,
 };
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// Where the app is: everything a view shows, changed only by [`State::reduce`].
 pub struct State {
@@ -28,8 +29,9 @@ pub struct State {
     pub sub: Option<usize>,
     /// Milliseconds per step while playing.
     pub speed_ms: u32,
-    /// The score in each lesson, by lesson file name (kept across visits).
-    pub scores: BTreeMap<String, Score>,
+    /// The score in each lesson, by lesson file name (kept across visits); shared with the
+    /// gallery's props without a copy, copied only when a score changes.
+    pub scores: Rc<BTreeMap<String, Score>>,
     /// What the learner has predicted so far for the next access.
     pub prediction: Prediction,
     /// The verdict on the last prediction.
@@ -183,7 +185,7 @@ impl State {
             predict: false,
             sub: None,
             speed_ms: 400,
-            scores,
+            scores: Rc::new(scores),
             prediction: Prediction::default(),
             verdict: None,
             refs_input: String::new(),
@@ -272,7 +274,9 @@ impl State {
                         .and_then(|e| e.judge(&m.practice_input));
                     if let Some(right) = judged {
                         m.practice_verdict = Some(right);
-                        let score = m.scores.entry("practice".to_owned()).or_default();
+                        let score = Rc::make_mut(&mut m.scores)
+                            .entry("practice".to_owned())
+                            .or_default();
                         score.total += 1;
                         score.right += u32::from(right);
                         fx.save_scores = true;
@@ -452,7 +456,7 @@ impl State {
                 let lesson = m.lesson_key();
                 if let Some(p) = m.player.as_mut() {
                     m.sub = None;
-                    let score = m.scores.entry(lesson).or_default();
+                    let score = Rc::make_mut(&mut m.scores).entry(lesson).or_default();
                     m.verdict = score.judge(p, m.prediction);
                     if m.verdict.is_none() {
                         m.notice = Some("No access left: the trace is over.".to_owned());

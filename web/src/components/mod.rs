@@ -3,9 +3,16 @@
 
 pub mod address;
 pub mod charts;
+pub mod compare;
+pub mod controls;
 pub mod counters;
 pub mod editor;
+pub mod gallery;
 pub mod kvm;
 pub mod practice;
 pub mod predict;
+pub mod reading;
+pub mod start;
+pub mod title;
 pub mod tlb;
+pub mod walk;

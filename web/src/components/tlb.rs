@@ -2,8 +2,9 @@
 //! ones, the step's flushes, and "see all".
 
 use crate::reducer::Msg;
-use crate::state::{TlbMark, TLB_SHOWN};
-use pagewalk_core::TlbSlot;
+use crate::state::{Player, TlbMark, TLB_SHOWN};
+use pagewalk_core::{Event, TlbSlot};
+use pagewalk_scenario::Action;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -24,6 +25,39 @@ pub struct Props {
     pub all: bool,
     /// Where the panel's messages go.
     pub dispatch: Callback<Msg>,
+}
+
+impl Props {
+    /// The panel for the step the player shows (every entry read from the machine when `all`),
+    /// or `None` before the first action.
+    pub fn of(p: &Player, all: bool, dispatch: Callback<Msg>) -> Option<Props> {
+        let frame = p.current()?;
+        let rows: Vec<(TlbSlot, bool, TlbMark)> = if all {
+            p.full_tlb()
+        } else {
+            frame
+                .tlb
+                .iter()
+                .zip(&frame.stale)
+                .zip(&frame.marks)
+                .map(|((s, stale), mark)| (*s, *stale, *mark))
+                .collect()
+        };
+        Some(Props {
+            rows: Rc::new(rows),
+            len: frame.tlb_len,
+            missed: matches!(&frame.action, Action::Access { outcome, .. } if outcome.tlb_hit.is_none()),
+            flushes: frame
+                .events
+                .iter()
+                .filter(|e| matches!(e, Event::Flush { .. }))
+                .map(Event::describe)
+                .collect(),
+            step: p.cursor,
+            all,
+            dispatch,
+        })
+    }
 }
 
 /// The TLB panel.

@@ -1,0 +1,79 @@
+//! The gallery: the reading pages, the practice page with its score, and the lessons in the
+//! path's order under their topics, each with the learner's predict-mode score; the page or
+//! lesson shown is marked current.
+
+use crate::reducer::Msg;
+use crate::state::{gallery, Score};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// What the gallery shows.
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    /// The reading page shown (`#page=SLUG`), if one is.
+    pub page: Option<String>,
+    /// The lesson shown (`#scenario=NAME`), if one is.
+    pub scenario: Option<String>,
+    /// The learner's scores, by lesson file name ("practice" for generated questions).
+    pub scores: Rc<BTreeMap<String, Score>>,
+    /// Where the gallery's messages go.
+    pub dispatch: Callback<Msg>,
+}
+
+/// The gallery.
+#[function_component(Gallery)]
+pub fn gallery_list(p: &Props) -> Html {
+    let groups = gallery();
+    html! {
+        <>
+        <div class="topic">
+            <h2>{"reading"}</h2>
+            <ul>
+            <li class={classes!((p.page.as_deref() == Some("start")).then_some("current"))}>
+                <button onclick={p.dispatch.reform(|_| Msg::OpenPage("start".into()))}>{"Start here: four addresses"}</button>
+            </li>
+            <li class={classes!((p.page.as_deref() == Some("practice")).then_some("current"))}>
+                <button onclick={p.dispatch.reform(|_| Msg::OpenPage("practice".into()))}>{"Practice: generated questions"}
+                    if let Some(sc) = p.scores.get("practice") {
+                        <span class="lesson-score" title="your score on generated questions">{ format!(" {}/{}", sc.right, sc.total) }</span>
+                    }
+                </button>
+            </li>
+            { for crate::pages::PAGES.iter().filter(|page| page.listed).map(|page| {
+                let slug = page.slug.to_owned();
+                let onclick = p.dispatch.reform(move |_| Msg::OpenPage(slug.clone()));
+                let current = p.page.as_deref() == Some(page.slug);
+                html! {
+                    <li class={classes!(current.then_some("current"))}>
+                        <button {onclick}>{ page.title }</button>
+                    </li>
+                }
+            }) }
+            </ul>
+        </div>
+        { for groups.iter().map(|(topic, items)| html! {
+            <div class="topic">
+                <h2>{ topic }</h2>
+                <ul>
+                { for items.iter().map(|e| {
+                    let n = e.name.clone();
+                    let onclick = p.dispatch.reform(move |_| Msg::Open(n.clone()));
+                    let current = p.scenario.as_deref() == Some(e.name.as_str());
+                    html! {
+                        <li class={classes!(current.then_some("current"))}>
+                            <button {onclick} title={e.lesson.clone()}>{ &e.title }
+                                if let Some(sc) = p.scores.get(&e.name) {
+                                    <span class="lesson-score" title="your predict-mode score in this lesson">
+                                        { format!(" {}/{}", sc.right, sc.total) }</span>
+                                }
+                            </button>
+                        </li>
+                    }
+                }) }
+                </ul>
+            </div>
+        }) }
+        </>
+    }
+}

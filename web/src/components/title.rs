@@ -1,0 +1,98 @@
+//! The lesson's head: its title, lesson sentence and notes, a word on PVM when it is modelled
+//! on this project's KVM host, the previous and next lessons on the path, the comparison it
+//! belongs to, and the run's error if it hit one.
+
+use crate::reducer::Msg;
+use crate::state::{bundled, Player};
+use yew::prelude::*;
+
+/// What the lesson's head shows of the scenario loaded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lesson {
+    /// The scenario's title.
+    pub title: String,
+    /// Its lesson sentence.
+    pub lesson: String,
+    /// Its notes (Markdown), if any.
+    pub notes: Option<String>,
+    /// It is modelled on a KVM host that runs guests under PVM.
+    pub pvm: bool,
+    /// An error the run hit, if any.
+    pub error: Option<String>,
+}
+
+impl Lesson {
+    /// What the head shows of the player's scenario.
+    pub fn of(p: &Player) -> Lesson {
+        Lesson {
+            title: p.scenario.name.clone(),
+            lesson: p.scenario.lesson.clone(),
+            notes: p.scenario.notes.clone(),
+            pvm: p.scenario.host.platform == pagewalk_core::Platform::Pvm,
+            error: p.error.clone(),
+        }
+    }
+}
+
+/// What the head shows.
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    /// The bundled lesson's file name, for the path and the comparison ("" for edited text).
+    pub name: String,
+    /// The scenario loaded, or `None` when the text does not load.
+    pub lesson: Option<Lesson>,
+    /// Where the head's messages go.
+    pub dispatch: Callback<Msg>,
+}
+
+/// The lesson's head.
+#[function_component(LessonTitle)]
+pub fn lesson_title(p: &Props) -> Html {
+    let name = p.name.as_str();
+    let nav = |forward: bool| {
+        crate::state::next_lesson(name, forward).map(|n| {
+            let title = crate::state::gallery()
+                .into_iter()
+                .flat_map(|(_, e)| e)
+                .find(|e| e.name == n)
+                .map_or_else(|| n.to_owned(), |e| e.title);
+            let onclick = p.dispatch.reform(move |_| Msg::Open(n.to_owned()));
+            (title, onclick)
+        })
+    };
+    let (prev, next) = (nav(false), nav(true));
+    let compare = crate::state::comparison_of(name).map(|(l, r, what)| {
+        let onclick = p
+            .dispatch
+            .reform(move |_| Msg::Compare(l.to_owned(), r.to_owned()));
+        (what, onclick)
+    });
+    match &p.lesson {
+        Some(s) => html! {
+            <div class="lesson">
+                <h2 id="scenario-name">{ &s.title }</h2>
+                <p>{ &s.lesson }</p>
+                if let Some(notes) = &s.notes {
+                    <details class="notes" open=true>
+                        <summary>{"About this lesson"}</summary>
+                        // Notes are Markdown: code spans, and lesson names linked to their lessons.
+                        { Html::from_html_unchecked(AttrValue::from(crate::pages::render(notes, &|s| bundled(s).is_some()))) }
+                    </details>
+                }
+                if s.pvm {
+                    <p class="notice pvm">
+                        <b>{"Modelled on this project's KVM host, which runs guests under PVM. "}</b>
+                        {"The CPUs of the machines this project checks itself against offer no VT-x or AMD-V (no vmx or svm in /proc/cpuinfo), so their KVM is PVM: it runs guests with shadow paging and no hardware virtualization, emulating the guest kernel's code, which costs VM exits that VT-x would not take (entering and leaving the guest kernel). The shadow MMU is KVM's own, and this lesson's KVM counters are checked against real KVM there ("}<code>{"pagewalk kvm run"}</code>{")."}
+                    </p>
+                }
+                <nav class="lesson-nav" aria-label="Lessons">
+                    if let Some((t, onclick)) = prev { <button {onclick} title={t.clone()}>{ format!("← {t}") }</button> }
+                    if let Some((t, onclick)) = next { <button {onclick} title={t.clone()}>{ format!("next: {t} →") }</button> }
+                    if let Some((what, onclick)) = compare { <button class="compare-btn" {onclick}>{ format!("compare side by side: {what}") }</button> }
+                </nav>
+                if let Some(e) = &s.error { <p class="error">{ e }</p> }
+            </div>
+        },
+        None => html! { <div class="lesson"><h2>{"This file has problems"}</h2></div> },
+    }
+}

@@ -1,0 +1,176 @@
+//! The walk: the step's title and narration, the 2D grid of a nested walk (every reference
+//! numbered, rows marked where a paging-structure cache skipped levels, where a walk ended in
+//! an EPT violation and where it started again) with its formula, the shadow view under shadow
+//! paging, and every event of the step; grid cells and event lines highlight each other.
+
+use crate::reducer::Msg;
+use crate::state::{Player, ShadowView};
+use pagewalk_core::view::WalkGrid;
+use pagewalk_core::Event;
+use pagewalk_scenario::Action;
+use yew::prelude::*;
+
+/// What the walk pane shows of the step shown.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepView {
+    /// The step's title: the access in words, or the step's label or operation.
+    pub head: String,
+    /// An access's label, if its step has one.
+    pub label: Option<String>,
+    /// The step's events.
+    pub events: Vec<Event>,
+    /// The 2D grid, under EPT or NPT.
+    pub grid: Option<WalkGrid>,
+    /// The guest and shadow entries, under shadow paging.
+    pub shadow: Option<ShadowView>,
+}
+
+impl StepView {
+    /// The step the player shows, or `None` before the first action.
+    pub fn of(p: &Player) -> Option<StepView> {
+        let frame = p.current()?;
+        let head = match frame.action {
+            Action::Access { gva, access, .. } => format!("{access} of {gva}"),
+            Action::Event { step, .. } => p
+                .scenario
+                .trace
+                .get(step)
+                .map(|s| s.label.clone().unwrap_or_else(|| s.op.describe()))
+                .unwrap_or_default(),
+        };
+        let label = match frame.action {
+            Action::Access { step, .. } => p.scenario.trace.get(step).and_then(|s| s.label.clone()),
+            Action::Event { .. } => None,
+        };
+        Some(StepView {
+            head,
+            label,
+            events: frame.events.clone(),
+            grid: p.grid(),
+            shadow: frame.shadow.clone(),
+        })
+    }
+}
+
+/// What the pane shows.
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    /// The step shown, or `None` before the first action.
+    pub step: Option<StepView>,
+    /// Within the step, the event shown last (reference by reference); `None` shows them all.
+    pub sub: Option<usize>,
+    /// The reference under the pointer.
+    pub hover_ref: Option<u32>,
+    /// Where the pane's messages go.
+    pub dispatch: Callback<Msg>,
+}
+
+/// The walk pane.
+#[function_component(Walk)]
+pub fn walk(p: &Props) -> Html {
+    let hover = p.dispatch.reform(Msg::HoverRef);
+    let Some(frame) = &p.step else {
+        return html! { <p class="hint">{"Press ▶ (or the right arrow) to make the first access."}</p> };
+    };
+    let (head, label) = (&frame.head, &frame.label);
+    let narration = pagewalk_core::view::narrate(&frame.events);
+    let mut n = 0;
+    let upto = p.sub.unwrap_or(usize::MAX);
+    let shown = |event: usize| event <= upto;
+    html! {
+        <>
+        <h3>{ head }
+            if let Some(i) = p.sub {
+                <span class="subpos">{ format!(" — event {} of {}", i + 1, frame.events.len()) }</span>
+            }
+        </h3>
+        if let Some(l) = label { <p class="step-label">{ l }</p> }
+        <p class="narration" aria-live="polite">{ narration }</p>
+        if let Some(g) = &frame.grid {
+            <table class="grid" tabindex="0" aria-label="Two-dimensional walk">
+                <thead><tr><th scope="col" class="corner">{"guest table"}</th>
+                    { for g.columns.iter().map(|c| html!{ <th scope="col">{ c }</th> }) }
+                    <th scope="col">{"guest entry"}</th></tr></thead>
+                <tbody>
+                { for g.rows.iter().enumerate().map(|(r, name)| html! {
+                    <tr class={classes!(g.retry_rows.contains(&r).then_some("retry"))}><th scope="row">{ name }
+                        if g.pwc_rows.contains(&r) { <span class="pwc" title="a guest-physical mapping in the paging-structure cache skipped the upper stage-2 levels">{" PWC"}</span> }
+                        if g.combined_rows.contains(&r) { <span class="pwc" title="a combined mapping in the paging-structure cache gave this guest table's host-physical address: no stage-2 walk">{" combined"}</span> }
+                        if g.retry_rows.contains(&r) { <span class="retry-mark" title="the walk starts again after the VM exit">{" again"}</span> }
+                        if g.violation_rows.contains(&r) { <span class="exit-mark" title="EPT violation: a VM exit; the hypervisor maps the page in stage 2 and the guest retries">{" violation → exit"}</span> }
+                    </th>
+                    { for (0..=g.columns.len()).map(|col| {
+                        let colv = (col < g.columns.len()).then_some(col);
+                        match g.cells.iter().find(|c| c.row == r && c.col == colv) {
+                            Some(c) => {
+                                let k = c.number;
+                                html!{ <td class={classes!(
+                                    if colv.is_some() {"host"} else {"guest"},
+                                    (!shown(c.event)).then_some("future"),
+                                    (p.sub == Some(c.event)).then_some("now"),
+                                    (p.hover_ref == Some(k)).then_some("linked"))}
+                                title={frame.events.get(c.event).map(Event::describe)}
+                                onmouseenter={hover.reform(move |_: MouseEvent| Some(k))}
+                                onmouseleave={hover.reform(|_: MouseEvent| None)}
+                                data-ref={k.to_string()}>{ k }</td> }
+                            }
+                            None => html!{ <td class="empty"></td> },
+                        }
+                    }) }
+                    </tr>
+                }) }
+                </tbody>
+            </table>
+            <p class="formula">{
+                if g.walks > 1 {
+                    format!("{} references in {} walks ({} ended in a stage-2 fault and a VM exit); one walk with no cache makes (g+1)(h+1)-1 = {}", g.cells.len(), g.walks, g.violation_rows.len(), g.full_walk)
+                } else {
+                    format!("{} references; a walk with no cache makes (g+1)(h+1)-1 = {}", g.cells.len(), g.full_walk)
+                }
+            }</p>
+        }
+        if let Some(v) = &frame.shadow {
+            <div class="shadow-view">
+                <table aria-label="Guest table and shadow table">
+                    <thead><tr><th>{"level"}</th><th>{"guest entry (GPA = value)"}</th><th>{"shadow entry (HPA = value)"}</th></tr></thead>
+                    <tbody>
+                    { for v.guest.iter().enumerate().map(|(i, (l, gpa, val, wp))| html! {
+                        <tr>
+                            <th scope="row">{ l.table_name() }</th>
+                            <td class={classes!(wp.then_some("wp"))} title={if *wp { "write-protected: the hypervisor shadows this guest table" } else { "" }}>
+                                { format!("{gpa} = {val:#x}") }
+                                if *wp { <span class="wp-mark">{"WP"}</span> }</td>
+                            <td>{ v.shadow.get(i).map_or_else(|| "(none)".to_owned(), |(_, h, sv)| format!("{h} = {sv:#x}")) }</td>
+                        </tr>
+                    }) }
+                    </tbody>
+                </table>
+            </div>
+        }
+        <ul class="events">
+        { for frame.events.iter().enumerate().map(|(i, e)| {
+            let is_ref = matches!(e, Event::TableRead { .. });
+            if is_ref { n += 1; }
+            let class = match e {
+                Event::TableRead { .. } => "ref",
+                Event::Fault { .. } => "fault",
+                Event::TlbHit { .. } => "hit",
+                Event::TlbMiss { .. } => "miss",
+                Event::VmExit { .. } | Event::VmEntry { .. } => "vm",
+                _ => "other",
+            };
+            let state = if !shown(i) { Some("future") } else if p.sub == Some(i) { Some("now") } else { None };
+            if is_ref {
+                let k = n;
+                html! { <li class={classes!(class, state, (p.hover_ref == Some(k)).then_some("linked"))}
+                    data-ref-line={k.to_string()}
+                    onmouseenter={hover.reform(move |_: MouseEvent| Some(k))}
+                    onmouseleave={hover.reform(|_: MouseEvent| None)}>{ format!("{k}. ") }{ e.describe() }</li> }
+            } else {
+                html! { <li class={classes!(class, state)}>{ e.describe() }</li> }
+            }
+        }) }
+        </ul>
+        </>
+    }
+}
