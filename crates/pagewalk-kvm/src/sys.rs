@@ -92,18 +92,26 @@ impl GuestMem {
                     | (30 << libc::MAP_HUGE_SHIFT),
                 len,
             ),
+            // Room to align, and an inaccessible page on each side: guest RAM is a mapping of
+            // its own, never merged with the process's other anonymous memory, so its
+            // /proc/self/smaps entry counts guest RAM alone.
             _ => (
                 libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-                len + align,
+                len + align + 2 * 4096,
             ),
         };
+        let hugetlb = matches!(backing, Backing::Huge2M | Backing::Huge1G);
         // SAFETY: an anonymous mapping with no address hint; the kernel checks every argument
         // and the result is checked against MAP_FAILED before use.
         let map = unsafe {
             libc::mmap(
                 std::ptr::null_mut(),
                 map_len,
-                libc::PROT_READ | libc::PROT_WRITE,
+                if hugetlb {
+                    libc::PROT_READ | libc::PROT_WRITE
+                } else {
+                    libc::PROT_NONE
+                },
                 flags,
                 -1,
                 0,
@@ -134,7 +142,25 @@ impl GuestMem {
             });
         }
         let addr = map as usize;
-        let base = ((addr + align - 1) & !(align - 1)) as *mut u8;
+        let base = if hugetlb {
+            ((addr + align - 1) & !(align - 1)) as *mut u8
+        } else {
+            ((addr + 4096 + align - 1) & !(align - 1)) as *mut u8
+        };
+        if !hugetlb {
+            // SAFETY: `base..base+len` lies inside the mapping just made (it has 4 KiB and
+            // `align` to spare before and 4 KiB after); mprotect only changes its access.
+            let r = unsafe { libc::mprotect(base.cast(), len, libc::PROT_READ | libc::PROT_WRITE) };
+            if r != 0 {
+                let e = std::io::Error::last_os_error();
+                // SAFETY: exactly the mapping made above, not used yet.
+                unsafe { libc::munmap(map, map_len) };
+                return Err(KvmError::Kvm(format!(
+                    "cannot map {} MiB of guest RAM: {e}",
+                    len >> 20
+                )));
+            }
+        }
         if backing == Backing::Thp {
             // SAFETY: `base..base+len` lies inside the mapping just made (it was padded by
             // `align`), and madvise only changes the kernel's paging advice for it.
@@ -147,7 +173,7 @@ impl GuestMem {
             }
         }
         let mem = GuestMem {
-            hugetlb: matches!(backing, Backing::Huge2M | Backing::Huge1G),
+            hugetlb,
             base,
             map,
             map_len,
