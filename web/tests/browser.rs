@@ -9,8 +9,33 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+/// Waits until the page stops changing: Yew may let the browser run between a parent's render
+/// and its children's (once a batch takes 16 ms), so a fixed pause can see half an update on a
+/// busy machine. At most 3 s (a page that keeps playing never settles).
 async fn settle() {
     gloo_timers::future::TimeoutFuture::new(50).await;
+    let body = || {
+        web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.body())
+            .map(|b| b.inner_html())
+            .unwrap_or_default()
+    };
+    let mut last = body();
+    let mut same = 0;
+    for _ in 0..100 {
+        gloo_timers::future::TimeoutFuture::new(30).await;
+        let now = body();
+        if now == last {
+            same += 1;
+            if same >= 2 {
+                return;
+            }
+        } else {
+            same = 0;
+            last = now;
+        }
+    }
 }
 
 fn mount(fragment: &str) -> web_sys::Element {
