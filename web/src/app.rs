@@ -265,7 +265,7 @@ impl Component for App {
                         <editor::Editor text={m.text.clone()}
                             has_errors={!m.errors.is_empty()} editing={m.editing}
                             dispatch={dispatch.clone()} />
-                        <kvm::KvmResults results={m.kvm.clone()} dispatch={dispatch.clone()} />
+                        <kvm::KvmResults results={m.kvm.clone()} source={m.text.clone()} dispatch={dispatch.clone()} />
                     }
                     </main>
                 </div>

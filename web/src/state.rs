@@ -682,6 +682,8 @@ pub struct KvmResult {
     pub rows: Vec<KvmRow>,
     /// Why it did not run, if it did not.
     pub skipped: Option<String>,
+    /// What real KVM cannot show on that host (no PMU, no view of the TLB).
+    pub not_observable: Vec<String>,
 }
 
 /// Reads the JSON printed by `pagewalk kvm run --json`. Anything else is refused with a message
@@ -700,7 +702,7 @@ pub fn parse_kvm_json(text: &str) -> Result<Vec<KvmResult>, String> {
                 .as_str()
                 .ok_or_else(|| format!("{WANT}; element {} has no \"file\"", i + 1))?;
             // A scenario that did not run says why under one of these keys.
-            let skipped = ["skipped", "unavailable", "error"]
+            let skipped = ["skipped", "unavailable", "guest_failed", "error"]
                 .iter()
                 .find_map(|k| o[*k].as_str().map(str::to_owned))
                 .or_else(|| {
@@ -740,11 +742,16 @@ pub fn parse_kvm_json(text: &str) -> Result<Vec<KvmResult>, String> {
                     ))
                 }
             };
+            let not_observable = o["not_observable"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                .unwrap_or_default();
             Ok(KvmResult {
                 name: o["name"].as_str().unwrap_or(file).to_owned(),
                 file: file.to_owned(),
                 rows,
                 skipped,
+                not_observable,
             })
         })
         .collect()

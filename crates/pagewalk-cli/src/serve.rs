@@ -243,7 +243,7 @@ async fn run_scenario(State(app): State<Arc<App>>, headers: HeaderMap, body: Byt
         ),
         Ok(Err(_)) => refuse(StatusCode::INTERNAL_SERVER_ERROR, "the run failed"),
         Ok(Ok(Ok(o))) => {
-            Json(crate::kvmcmd::outcome_json("scenario.toml", &name, tdp, &o)).into_response()
+            Json(crate::kvmcmd::outcome_json("the scenario on screen", &name, tdp, &o)).into_response()
         }
         Ok(Ok(Err(KvmError::NotRunnable(why)))) => {
             Json(json!({ "name": name, "skipped": why })).into_response()
