@@ -242,9 +242,13 @@ async fn run_scenario(State(app): State<Arc<App>>, headers: HeaderMap, body: Byt
             "the run took longer than 60 s; shorten the trace",
         ),
         Ok(Err(_)) => refuse(StatusCode::INTERNAL_SERVER_ERROR, "the run failed"),
-        Ok(Ok(Ok(o))) => {
-            Json(crate::kvmcmd::outcome_json("the scenario on screen", &name, tdp, &o)).into_response()
-        }
+        Ok(Ok(Ok(o))) => Json(crate::kvmcmd::outcome_json(
+            "the scenario on screen",
+            &name,
+            tdp,
+            &o,
+        ))
+        .into_response(),
         Ok(Ok(Err(KvmError::NotRunnable(why)))) => {
             Json(json!({ "name": name, "skipped": why })).into_response()
         }
