@@ -147,7 +147,12 @@ pub fn kvm_results(p: &Props) -> Html {
         });
     }
     let run = {
-        let (server, running, ran, source) = (server.clone(), running.clone(), ran.clone(), p.source.clone());
+        let (server, running, ran, source) = (
+            server.clone(),
+            running.clone(),
+            ran.clone(),
+            p.source.clone(),
+        );
         Callback::from(move |_: MouseEvent| {
             let Server::Ready { token, .. } = (*server).clone() else {
                 return;
