@@ -277,7 +277,8 @@ impl Host {
 
     /// Marks VM `vm`'s guest RAM at `[gpa, gpa + bytes)` mergeable (`MADV_MERGEABLE`).
     pub fn mark_mergeable(&mut self, vm: usize, gpa: Gpa, bytes: u64) {
-        self.mergeable[vm].push((gpa.raw() >> 12, (gpa.raw() + bytes).div_ceil(4096)));
+        let end = gpa.raw().saturating_add(bytes).div_ceil(4096);
+        self.mergeable[vm].push((gpa.raw() >> 12, end));
     }
 
     fn is_mergeable(&self, vm: usize, gfn: Gfn) -> bool {

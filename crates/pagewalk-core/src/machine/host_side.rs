@@ -111,7 +111,13 @@ impl Machine {
 
     fn frames_of(&self, gpa: Gpa, bytes: u64) -> Result<(u64, u64), MachineError> {
         let first = gpa.raw() >> 12;
-        let end = (gpa.raw() + bytes).div_ceil(4096);
+        // Past the end of the address space, or outside guest RAM: not RAM.
+        let end = gpa
+            .raw()
+            .checked_add(bytes)
+            .map(|e| e.div_ceil(4096))
+            .filter(|&e| e > first && e < (1 << 52))
+            .ok_or(MachineError::NotRam(gpa))?;
         if self.ram.gpa_to_hpa(gpa).is_none()
             || self.ram.gpa_to_hpa(Gpa::new((end << 12) - 1)).is_none()
         {
