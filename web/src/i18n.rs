@@ -170,7 +170,10 @@ mod tests {
         let only_en: Vec<_> = en.keys().filter(|k| !zh.contains_key(*k)).collect();
         let only_zh: Vec<_> = zh.keys().filter(|k| !en.contains_key(*k)).collect();
         assert!(only_en.is_empty(), "no zh-TW translation: {only_en:?}");
-        assert!(only_zh.is_empty(), "zh-TW messages English lacks: {only_zh:?}");
+        assert!(
+            only_zh.is_empty(),
+            "zh-TW messages English lacks: {only_zh:?}"
+        );
         for (id, vars) in &en {
             assert_eq!(Some(vars), zh.get(id), "variables of {id}");
         }
@@ -182,7 +185,11 @@ mod tests {
         let en = messages(EN);
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         let mut missing = Vec::new();
-        let mut files = vec![dir.join("app.rs"), dir.join("state.rs"), dir.join("reducer.rs")];
+        let mut files = vec![
+            dir.join("app.rs"),
+            dir.join("state.rs"),
+            dir.join("reducer.rs"),
+        ];
         for e in std::fs::read_dir(dir.join("components")).expect("components") {
             files.push(e.expect("entry").path());
         }
@@ -197,7 +204,9 @@ mod tests {
                     continue;
                 }
                 let id: String = rest[q + 1..].chars().take_while(|c| *c != '"').collect();
-                if id.chars().all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit())
+                if id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit())
                     && !id.is_empty()
                     && !en.contains_key(&id)
                 {
@@ -205,16 +214,29 @@ mod tests {
                 }
             }
         }
-        assert!(missing.is_empty(), "asked for but not in the catalogue: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "asked for but not in the catalogue: {missing:?}"
+        );
     }
 
     #[test]
     fn plurals_and_variables_are_filled_in() {
         // Fluent trims a message's leading blanks: the view puts the space before it.
-        assert_eq!(ta(Lang::En, "start-more", &[("count", 1.into())]), "and 1 more");
-        assert_eq!(ta(Lang::En, "start-more", &[("count", 3.into())]), "and 3 more");
         assert_eq!(
-            ta(Lang::ZhTw, "ctl-position", &[("step", 2.into()), ("total", 9.into())]),
+            ta(Lang::En, "start-more", &[("count", 1.into())]),
+            "and 1 more"
+        );
+        assert_eq!(
+            ta(Lang::En, "start-more", &[("count", 3.into())]),
+            "and 3 more"
+        );
+        assert_eq!(
+            ta(
+                Lang::ZhTw,
+                "ctl-position",
+                &[("step", 2.into()), ("total", 9.into())]
+            ),
             "第 2 步，共 9 步"
         );
         assert_eq!(t(Lang::ZhTw, "no-such-message"), "no-such-message");
@@ -222,12 +244,17 @@ mod tests {
 
     #[test]
     fn the_browser_language_decides_the_first_time() {
-        let l = |v: &[&str]| Lang::from_browser(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        let l =
+            |v: &[&str]| Lang::from_browser(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
         assert_eq!(l(&["zh-TW", "en"]), Lang::ZhTw);
         assert_eq!(l(&["zh-Hant-TW"]), Lang::ZhTw);
         assert_eq!(l(&["zh-HK"]), Lang::ZhTw);
         assert_eq!(l(&["en-US", "zh-TW"]), Lang::En);
-        assert_eq!(l(&["zh-CN"]), Lang::En, "simplified Chinese is not this translation");
+        assert_eq!(
+            l(&["zh-CN"]),
+            Lang::En,
+            "simplified Chinese is not this translation"
+        );
         assert_eq!(l(&[]), Lang::En);
         assert_eq!(Lang::from_tag("zh-tw"), Some(Lang::ZhTw));
     }
