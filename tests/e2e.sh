@@ -72,10 +72,12 @@ grep -q 'SETSxWAYS' <<<"$dom" || fail "the 0-way TLB error message is missing"
 grep -q 'class="fatal"' <<<"$dom" && fail "the 0-way TLB link killed the page"
 echo "ok: a link with a 0-way TLB array shows its error at line 5, and the page lives"
 
-# axe-core on the start page, a lesson, the comparison and the reading page, at desktop and phone
+# axe-core on the start page, lessons (one with the host panel), the comparison, the reading,
+# practice and host pages, at desktop and phone
 # sizes, light and dark: any violation fails with its rule and the elements it found.
 node tests/axe.mjs "http://127.0.0.1:$port/" "http://127.0.0.1:$port/#scenario=ept-24-references&step=1" \
   "http://127.0.0.1:$port/#compare=workload-under-shadow,workload-under-ept" "http://127.0.0.1:$port/#page=post-claims" "http://127.0.0.1:$port/#page=practice" "http://127.0.0.1:$port/#scenario=vpid-on&step=60" "http://127.0.0.1:$port/#page=huge-pages" \
+  "http://127.0.0.1:$port/#page=host" "http://127.0.0.1:$port/#scenario=ksm-two-vms&step=161" \
   || fail "axe-core reports accessibility violations (above)"
 
 mkdir -p target/e2e

@@ -5,8 +5,8 @@
 //! cells of the 2D grid carry `data-ref="K"` for the K-th reference.
 
 use crate::components::{
-    address, charts, compare, controls, counters, editor, gallery, kvm, practice, predict, reading,
-    start, title, tlb, walk,
+    address, charts, compare, controls, counters, editor, gallery, host, host_panel, kvm, practice,
+    predict, reading, start, title, tlb, walk,
 };
 pub use crate::reducer::Msg;
 use crate::reducer::{State, Ticker};
@@ -86,9 +86,9 @@ pub struct App {
     /// The playback timer, while playing.
     ticker: Option<gloo_timers::callback::Interval>,
     /// Keeps the `hashchange` listener alive as long as the app.
-    _on_hash: Option<wasm_bindgen::closure::Closure<dyn Fn()>>,
+    on_hash: Option<wasm_bindgen::closure::Closure<dyn Fn()>>,
     /// Keeps the window's `keydown` listener alive as long as the app.
-    _on_key: Option<wasm_bindgen::closure::Closure<dyn Fn(web_sys::KeyboardEvent)>>,
+    on_key: Option<wasm_bindgen::closure::Closure<dyn Fn(web_sys::KeyboardEvent)>>,
 }
 
 /// The keys the app handles.
@@ -161,8 +161,8 @@ impl Component for App {
             model,
             dispatch: ctx.link().callback(|m| m),
             ticker: None,
-            _on_hash: on_hash,
-            _on_key: on_key,
+            on_hash,
+            on_key,
         }
     }
 
@@ -190,6 +190,19 @@ impl Component for App {
             save_scores(&self.model.scores);
         }
         fx.render
+    }
+
+    /// Takes the window's listeners down with the app: a page (or a test) that mounts another
+    /// app does not keep this one following its links and keys.
+    fn destroy(&mut self, _ctx: &Context<Self>) {
+        use wasm_bindgen::JsCast;
+        let Some(w) = web_sys::window() else { return };
+        if let Some(c) = self.on_hash.take() {
+            let _ = w.remove_event_listener_with_callback("hashchange", c.as_ref().unchecked_ref());
+        }
+        if let Some(c) = self.on_key.take() {
+            let _ = w.remove_event_listener_with_callback("keydown", c.as_ref().unchecked_ref());
+        }
     }
 
     fn view(&self, _ctx: &Context<Self>) -> Html {
@@ -221,6 +234,8 @@ impl Component for App {
                             verdict={m.practice_verdict}
                             score={m.scores.get("practice").copied().unwrap_or_default()}
                             dispatch={dispatch.clone()} />
+                    } else if m.link.page.as_deref() == Some("host") {
+                        <host::HostPage inputs={m.host_inputs.clone()} dispatch={dispatch.clone()} />
                     } else if let Some(page) = m.link.page.as_deref().and_then(crate::pages::page) {
                         <reading::ReadingPage {page} />
                     } else {
@@ -250,6 +265,9 @@ impl Component for App {
                             <section class="pane side">
                                 <counters::CountersPanel counters={m.player.as_ref()
                                     .map_or_else(crate::state::zero_counters, |p| p.counters())} />
+                                if let Some(props) = m.player.as_ref().and_then(host_panel::Props::of) {
+                                    <host_panel::HostPanel ..props />
+                                }
                                 if let Some(p) = &m.player {
                                     <charts::Charts series={Rc::new(p.series())} from={p.base + 1} to={p.cursor} />
                                 }

@@ -11,6 +11,7 @@
 
 pub mod app;
 pub mod components;
+pub mod host;
 pub mod i18n;
 pub mod pages;
 pub mod practice;

@@ -56,6 +56,8 @@ pub struct State {
     pub practice_verdict: Option<bool>,
     /// The reference under the pointer, highlighted in the grid and in the event list.
     pub hover_ref: Option<u32>,
+    /// What the learner typed on the host page's calculators.
+    pub host_inputs: crate::host::Inputs,
 }
 
 /// What can happen.
@@ -111,6 +113,8 @@ pub enum Msg {
     PracticeCheck,
     /// A new practice question from the next seed.
     PracticeNext,
+    /// A calculator's input changed on the host page.
+    HostInput(crate::host::Input),
 }
 
 /// The playback timer.
@@ -198,6 +202,7 @@ impl State {
             practice_input: String::new(),
             practice_verdict: None,
             hover_ref: None,
+            host_inputs: crate::host::Inputs::default(),
         };
         if let Some(n) = link.scenario.as_deref().filter(|n| bundled(n).is_none()) {
             // A link to a lesson that does not exist: say so, rather than open another one.
@@ -289,6 +294,10 @@ impl State {
                 m.practice = crate::practice::exercise(m.practice_seed);
                 m.practice_input.clear();
                 m.practice_verdict = None;
+                return fx;
+            }
+            Msg::HostInput(i) => {
+                m.host_inputs.apply(i);
                 return fx;
             }
             Msg::ToggleTlbAll => {
@@ -635,6 +644,19 @@ mod tests {
         s.reduce(Msg::PracticeNext);
         assert_eq!(s.practice.as_ref().map(|e| e.seed), Ok(1));
         assert_eq!(s.practice_verdict, None);
+    }
+
+    #[test]
+    fn the_host_page_keeps_what_was_typed_across_a_lesson() {
+        let mut s = at("#page=host");
+        assert_eq!(s.link.page.as_deref(), Some("host"));
+        let fx = s.reduce(Msg::HostInput(crate::host::Input::Ram("256".into())));
+        assert!(fx.render && !fx.sync_url, "typing does not touch the URL");
+        s.reduce(Msg::HostInput(crate::host::Input::Prealloc(true)));
+        s.reduce(Msg::Hash("#scenario=hugetlbfs-738-free&step=3".into()));
+        s.reduce(Msg::Hash("#page=host".into()));
+        assert_eq!(s.host_inputs.ram_gib, "256");
+        assert!(s.host_inputs.prealloc);
     }
 
     #[test]

@@ -3,6 +3,8 @@
 
 use pagewalk_core::view::{address_fields, walk_grid, AddressField, WalkGrid};
 use pagewalk_core::{CostModel, Counters, Event, Recorder, TlbSlot};
+use pagewalk_scenario::model::Op;
+pub use pagewalk_scenario::run::HostReport;
 use pagewalk_scenario::{parse, Action, Diagnostics, Scenario, Session};
 
 include!(concat!(env!("OUT_DIR"), "/bundled.rs"));
@@ -34,7 +36,15 @@ pub struct Frame {
     /// Under shadow paging, for an access: the guest's entries (level, GPA, value,
     /// write-protected) and the shadow entries (level, HPA, value) on its path.
     pub shadow: Option<ShadowView>,
+    /// The host's `/proc/meminfo` and each VM's memory after this action, for a scenario
+    /// with a host side ([`Player::has_host`]); `None` until worked out (a report costs a pass
+    /// over every host page, so a long seek keeps only the last [`HOST_AROUND`] actions'
+    /// and [`Player::host_report`] fills the others in when they are shown).
+    pub host: Option<HostReport>,
 }
+
+/// How many frames on each side of the step shown get a host report when it has none.
+pub const HOST_AROUND: usize = 64;
 
 /// The guest table and the shadow table side by side, for one address.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,6 +70,10 @@ pub struct Player {
     pub base: usize,
     /// The counters after those `base` actions.
     base_counters: Counters,
+    /// The host's side after those `base` actions (scenarios with a host side).
+    base_host: Option<HostReport>,
+    /// The scenario has a host side worth a panel: see [`Player::has_host`].
+    host_side: bool,
     /// The action shown (0 = before the first action), counted from the start of the trace.
     pub cursor: usize,
     /// Total actions of the trace.
@@ -78,12 +92,16 @@ impl Player {
             items: vec![d],
         })?;
         let base_counters = Counters::new(scenario.machine.cost);
+        let host_side = has_host_side(&scenario);
+        let base_host = session.host_report().filter(|_| host_side);
         Ok(Player {
             scenario,
             session,
             frames: Vec::new(),
             base: 0,
             base_counters,
+            base_host,
+            host_side,
             cursor: 0,
             total,
             error: None,
@@ -102,7 +120,9 @@ impl Player {
             .map_or(self.base_counters, |f| f.counters)
     }
 
-    fn record_next(&mut self) -> bool {
+    /// Records the next action; with `with_host`, also the host's report after it (when the
+    /// scenario has a host side).
+    fn record_next(&mut self, with_host: bool) -> bool {
         if self.error.is_some() {
             return false;
         }
@@ -111,6 +131,7 @@ impl Player {
             // the rest, and further back is replayed from the start.
             let drop = RECORD_LIMIT / 2;
             self.base_counters = self.frames[drop - 1].counters;
+            self.base_host = self.frames[drop - 1].host.take();
             self.frames.drain(..drop);
             self.base += drop;
         }
@@ -142,7 +163,13 @@ impl Player {
                     Action::Access { gva, .. } => m.guest_page_size(gva),
                     Action::Event { .. } => None,
                 };
+                let host = if with_host && self.host_side {
+                    self.session.host_report()
+                } else {
+                    None
+                };
                 self.frames.push(Frame {
+                    host,
                     guest_page,
                     action,
                     events: rec.events,
@@ -167,9 +194,10 @@ impl Player {
     pub fn step(&mut self) -> bool {
         if self.cursor < self.executed() {
             self.cursor += 1;
+            self.fill_host();
             return true;
         }
-        if self.record_next() {
+        if self.record_next(true) {
             self.cursor = self.executed();
             true
         } else {
@@ -223,6 +251,7 @@ impl Player {
             self.frames.clear();
             self.base = 0;
             self.base_counters = Counters::new(self.scenario.machine.cost);
+            self.base_host = self.host_now();
             self.error = None;
         }
         // Far ahead: run without recording up to half a window before `n`.
@@ -243,17 +272,129 @@ impl Player {
             self.frames.clear();
             self.base = done;
             self.base_counters = c;
+            self.base_host = self.host_now();
         }
-        while self.executed() < n && self.record_next() {}
+        // Only the last actions before `n` get a host report now: the learner sees `n`
+        // and steps near it; [`Player::fill_host`] works out any other when it is shown.
+        while self.executed() < n {
+            let near = n - self.executed() <= HOST_AROUND;
+            if !self.record_next(near) {
+                break;
+            }
+        }
         self.cursor = n.min(self.executed()).max(self.base);
+        self.fill_host();
     }
 
     /// Runs the whole trace and shows its last action.
     pub fn run_to_end(&mut self) {
         self.seek(usize::try_from(self.total).unwrap_or(usize::MAX));
         // The trace may hold fewer actions than its patterns promise (an error stops it).
-        while self.record_next() {}
+        while self.record_next(true) {}
         self.cursor = self.executed();
+        self.fill_host();
+    }
+
+    /// Whether the scenario has a host side worth showing: a virtualized machine with an
+    /// operation of the host in its trace (swap, balloon, KSM), more than one VM, or guest RAM
+    /// on hugetlbfs.
+    pub fn has_host(&self) -> bool {
+        self.host_side
+    }
+
+    /// The host's report now (after every action run so far), for a scenario with a host side.
+    fn host_now(&self) -> Option<HostReport> {
+        self.session.host_report().filter(|_| self.host_side)
+    }
+
+    /// The host's `/proc/meminfo` and each VM's memory after the action shown (`None` for a
+    /// scenario without a host side): recorded with the frame, or, for an action a long seek
+    /// ran past, worked out again by a replay.
+    pub fn host_report(&self) -> Option<HostReport> {
+        if !self.host_side {
+            return None;
+        }
+        if let Some(h) = self.host_at(self.cursor) {
+            return Some(h.clone());
+        }
+        if self.cursor == self.executed() {
+            return self.host_now();
+        }
+        let mut session = Session::new(self.scenario.clone()).ok()?;
+        let mut c = Counters::new(self.scenario.machine.cost);
+        for _ in 0..self.cursor {
+            if !matches!(session.next(&mut c), Ok(Some(_))) {
+                return None;
+            }
+        }
+        session.host_report()
+    }
+
+    /// The host's report before the action shown, when it is recorded (to mark what the step
+    /// changed); `None` at the start.
+    pub fn host_report_before(&self) -> Option<HostReport> {
+        self.host_at(self.cursor.checked_sub(1)?).cloned()
+    }
+
+    /// The recorded report after action `k`, if there is one.
+    fn host_at(&self, k: usize) -> Option<&HostReport> {
+        if k == self.base {
+            return self.base_host.as_ref();
+        }
+        self.frames
+            .get(k.checked_sub(self.base + 1)?)?
+            .host
+            .as_ref()
+    }
+
+    /// Makes sure the step shown has its host report: when it has none (a long seek ran past
+    /// it), a fresh session is run to it and the reports of the [`HOST_AROUND`] actions on
+    /// each side are kept, so stepping near it costs nothing more.
+    fn fill_host(&mut self) {
+        if !self.host_side || self.host_at(self.cursor).is_some() {
+            return;
+        }
+        if self.cursor == self.executed() {
+            let now = self.host_now();
+            self.set_host(self.cursor, now);
+            return;
+        }
+        let Ok(mut session) = Session::new(self.scenario.clone()) else {
+            return;
+        };
+        let mut c = Counters::new(self.scenario.machine.cost);
+        let lo = self.cursor.saturating_sub(HOST_AROUND).max(self.base);
+        let hi = (self.cursor + HOST_AROUND).min(self.executed());
+        for k in 0..=hi {
+            if k >= lo && self.host_at(k).is_none() {
+                self.set_host(k, session.host_report());
+            }
+            if k < hi && !matches!(session.next(&mut c), Ok(Some(_))) {
+                return;
+            }
+        }
+    }
+
+    fn set_host(&mut self, k: usize, report: Option<HostReport>) {
+        if k == self.base {
+            self.base_host = report;
+        } else if let Some(f) = k
+            .checked_sub(self.base + 1)
+            .and_then(|i| self.frames.get_mut(i))
+        {
+            f.host = report;
+        }
+    }
+
+    /// The counters before the action shown (`None` at the start of the recorded window):
+    /// with [`Player::counters`], what the step changed.
+    pub fn counters_before(&self) -> Option<Counters> {
+        let i = self.cursor.checked_sub(self.base + 1)?;
+        Some(if i == 0 {
+            self.base_counters
+        } else {
+            self.frames.get(i - 1)?.counters
+        })
     }
 
     /// Whether every action has run.
@@ -328,6 +469,20 @@ impl Player {
             self.scenario.machine.stage2_levels,
         )
     }
+}
+
+/// Whether a scenario has a host side: see [`Player::has_host`].
+pub fn has_host_side(s: &Scenario) -> bool {
+    let host_op = s.trace.iter().any(|t| {
+        matches!(
+            t.op,
+            Op::SwapOut { .. }
+                | Op::BalloonInflate { .. }
+                | Op::BalloonDeflate { .. }
+                | Op::KsmScan { .. }
+        )
+    });
+    s.machine.mode.is_virtualized() && (host_op || s.host.vms > 1 || s.host.backing.is_hugetlb())
 }
 
 /// Values over the recorded steps, for charts.
@@ -1392,6 +1547,112 @@ mod tests {
         assert_eq!(p.cursor, 10);
         assert_eq!(p.counters().accesses, 10);
         assert!(p.frames.len() <= RECORD_LIMIT);
+    }
+
+    /// The host lessons the host page links, and whether each has a host side.
+    const HOST_LESSONS: [&str; 10] = [
+        "hugetlbfs-738-free",
+        "hugetlbfs-738-free-prealloc",
+        "overcommit-three-vms",
+        "swap-out-and-back",
+        "balloon-inflate-and-touch",
+        "ksm-identical-pages",
+        "ksm-two-vms",
+        "thp-split-by-balloon",
+        "thp-swap-keeps-only-written-pages",
+        "hugetlbfs-cannot-swap",
+    ];
+
+    /// A fresh session run `n` actions: its counters and host report, to hold the player to.
+    fn fresh(name: &str, n: usize) -> (Counters, Option<HostReport>) {
+        let scenario = parse(name, bundled(name).unwrap()).unwrap();
+        let mut c = Counters::new(scenario.machine.cost);
+        let mut s = Session::new(scenario).unwrap();
+        for _ in 0..n {
+            assert!(
+                matches!(s.next(&mut c), Ok(Some(_))),
+                "{name} ends before {n}"
+            );
+        }
+        (c, s.host_report())
+    }
+
+    /// The host panel's report is the one of the step shown, wherever the learner goes: after
+    /// stepping, seeking back and forth, running to the end, and across the recorded window;
+    /// it agrees with the counters shown at that step (the balloon's pages, the swap used).
+    #[test]
+    fn the_host_report_is_the_one_of_the_step_shown() {
+        let agree = |p: &Player, name: &str| {
+            let (c, h) = fresh(name, p.cursor);
+            assert_eq!(p.counters(), c, "{name} at {}", p.cursor);
+            let r = p.host_report();
+            assert_eq!(r, h, "{name} at {}", p.cursor);
+            let r = r.expect("a host report");
+            let ballooned: u64 = r.vms.iter().map(|v| v.ballooned).sum();
+            assert_eq!(ballooned, c.balloon_pages << 12, "{name} at {}", p.cursor);
+            let swapped: u64 = r.vms.iter().map(|v| v.swapped).sum();
+            assert_eq!(
+                r.meminfo.swap_total - r.meminfo.swap_free,
+                swapped,
+                "{name} at {}",
+                p.cursor
+            );
+        };
+        for name in HOST_LESSONS {
+            let mut p = Player::load(name, bundled(name).unwrap()).unwrap();
+            assert!(p.has_host(), "{name} has a host side");
+            if name == "overcommit-three-vms" {
+                continue;
+            }
+            agree(&p, name);
+            let total = usize::try_from(p.total).unwrap();
+            for _ in 0..total {
+                assert!(p.step());
+                agree(&p, name);
+            }
+            for n in [total / 2, 1, total, 0, total - 1] {
+                p.seek(n);
+                agree(&p, name);
+            }
+            p.back();
+            agree(&p, name);
+        }
+        // The long one: seeks past thousands of actions keep only some reports, and the
+        // others are worked out when shown; the window slides.
+        let name = "overcommit-three-vms";
+        let mut p = Player::load(name, bundled(name).unwrap()).unwrap();
+        p.run_to_end();
+        assert!(p.base > 0, "the recorded window slid");
+        agree(&p, name);
+        let end = p.cursor;
+        for _ in 0..3 {
+            p.back();
+            agree(&p, name);
+        }
+        p.seek(end - 500);
+        agree(&p, name);
+        p.step();
+        agree(&p, name);
+        p.seek(100);
+        agree(&p, name);
+        p.run_to_end();
+        agree(&p, name);
+    }
+
+    #[test]
+    fn only_virtualized_lessons_with_a_host_side_get_a_host_panel() {
+        for (name, text) in BUNDLED {
+            let p = Player::load(name, text).unwrap();
+            assert_eq!(
+                p.host_report().is_some(),
+                p.has_host(),
+                "{name}: a report exactly when there is a host side"
+            );
+        }
+        let p = Player::load("x", bundled("ept-24-references").unwrap()).unwrap();
+        assert!(!p.has_host());
+        let p = Player::load("x", bundled("ksm-two-vms").unwrap()).unwrap();
+        assert_eq!(p.host_report().map(|r| r.vms.len()), Some(2));
     }
 
     /// The columns of a comparison are headed by its label's two sides, so each must say in

@@ -38,7 +38,32 @@ async fn settle() {
     }
 }
 
-fn mount(fragment: &str) -> web_sys::Element {
+/// The app mounted for one test, taken down (with its window listeners) when the test ends,
+/// pass or fail: the tests after it do not drive it with their links and keys (every app
+/// left mounted would follow each later test's URL, loading and seeking its lesson too).
+struct Mounted {
+    root: web_sys::Element,
+    app: Option<yew::AppHandle<pagewalk_web::app::App>>,
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        if let Some(app) = self.app.take() {
+            app.destroy();
+        }
+        self.root.remove();
+    }
+}
+
+impl std::ops::Deref for Mounted {
+    type Target = web_sys::Element;
+    fn deref(&self) -> &web_sys::Element {
+        &self.root
+    }
+}
+
+/// Mounts the app at `fragment` in a new element of the page.
+fn mount(fragment: &str) -> Mounted {
     let window = web_sys::window().expect("a window");
     let _ = window.location().set_hash(fragment);
     let doc = window.document().expect("a document");
@@ -47,8 +72,11 @@ fn mount(fragment: &str) -> web_sys::Element {
         .expect("a body")
         .append_child(&root)
         .expect("appended");
-    yew::Renderer::<pagewalk_web::app::App>::with_root(root.clone()).render();
-    root
+    let app = yew::Renderer::<pagewalk_web::app::App>::with_root(root.clone()).render();
+    Mounted {
+        root,
+        app: Some(app),
+    }
 }
 
 fn text(root: &web_sys::Element, selector: &str) -> String {
@@ -523,4 +551,183 @@ async fn grid_cells_and_event_lines_highlight_each_other() {
         .ok()
         .flatten()
         .is_some());
+}
+
+/// Types `value` into the field `selector` as a learner would (an `input` event).
+fn type_into(root: &web_sys::Element, selector: &str, value: &str) {
+    let input = root
+        .query_selector(selector)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("{selector} exists"))
+        .unchecked_into::<web_sys::HtmlInputElement>();
+    input.set_value(value);
+    fire(&input, "input");
+}
+
+/// The host page's RAM-for-VMs calculator: the core's formula for what is typed, which
+/// formula applied, and the post's slip (`32 - 2 = 10`) beside the formula's 30.
+#[wasm_bindgen_test]
+async fn ram_for_vms_follows_the_host_ram_typed() {
+    let root = mount("#page=host");
+    settle().await;
+    type_into(&root, "#host-ram", "256");
+    settle().await;
+    let r = text(&root, "#ram-result");
+    assert!(r.contains("RAM for VMs: 252 GiB"), "{r}");
+    assert!(r.contains("second formula"), "{r}");
+    type_into(&root, "#host-ram", "32");
+    settle().await;
+    let r = text(&root, "#ram-result");
+    assert!(r.contains("RAM for VMs: 30 GiB"), "{r}");
+    assert!(r.contains("first formula"), "{r}");
+    let note = text(&root, ".host-page .note");
+    assert!(
+        note.contains("32 - 2 = 10") && note.contains("gives 30 GiB"),
+        "{note}"
+    );
+    type_into(&root, "#host-ram", "lots");
+    settle().await;
+    assert!(root
+        .query_selector("#ram-result.error")
+        .ok()
+        .flatten()
+        .is_some());
+}
+
+/// The `-m` reader: what QEMU makes of `-m 4G`, and of a size it cannot read.
+#[wasm_bindgen_test]
+async fn the_m_reader_reads_what_qemu_would() {
+    let root = mount("#page=host");
+    settle().await;
+    type_into(&root, "#qemu-m", "2048");
+    settle().await;
+    assert!(text(&root, "#m-result").contains("2048 MiB"));
+    type_into(&root, "#qemu-m", "4G");
+    settle().await;
+    let r = text(&root, "#m-result");
+    assert!(
+        r.contains("4096 MiB") && r.contains("4294967296 bytes"),
+        "{r}"
+    );
+    type_into(&root, "#qemu-m", "4X");
+    settle().await;
+    let r = text(&root, "#m-result");
+    assert!(r.contains("not a size suffix") && !r.contains("MiB"), "{r}");
+}
+
+/// The huge-page planner: 2048 MiB on 2 MiB pages needs 1024, and the QEMU line has
+/// `-mem-prealloc` exactly when it is asked for.
+#[wasm_bindgen_test]
+async fn the_planner_counts_pages_and_writes_the_commands() {
+    let root = mount("#page=host");
+    settle().await;
+    type_into(&root, "#vm-m", "4096");
+    settle().await;
+    assert_eq!(text(&root, "#hp-count"), "2048");
+    type_into(&root, "#vm-m", "2048");
+    settle().await;
+    assert_eq!(text(&root, "#hp-count"), "1024");
+    let prealloc = || {
+        text(&root, "#hp-commands")
+            .lines()
+            .filter(|l| l.contains("-mem-prealloc"))
+            .count()
+    };
+    let commands = text(&root, "#hp-commands");
+    assert!(
+        commands.contains("sysctl vm.nr_hugepages=1024"),
+        "{commands}"
+    );
+    assert_eq!(prealloc(), 0, "off: no line has -mem-prealloc");
+    click(&root, "#prealloc");
+    settle().await;
+    assert_eq!(prealloc(), 1, "on: the QEMU line has it");
+    assert!(text(&root, "#hp-commands").contains("-mem-path /dev/hugepages -mem-prealloc"));
+    click(&root, "#page-1g");
+    settle().await;
+    assert_eq!(text(&root, "#hp-count"), "2", "2048 MiB is two 1 GiB pages");
+}
+
+/// The swap table marks the row for the RAM typed: 6 GiB is "> 2 GB – 8 GB", at least 6 GiB.
+#[wasm_bindgen_test]
+async fn the_swap_table_marks_the_row_that_applies() {
+    let root = mount("#page=host");
+    settle().await;
+    type_into(&root, "#swap-ram", "6");
+    settle().await;
+    let rows = root
+        .query_selector_all(".swap-table tr.applies")
+        .expect("query");
+    assert_eq!(rows.length(), 1, "one row applies");
+    let row = text(&root, ".swap-table tr.applies");
+    assert!(
+        row.contains("> 2 GB – 8 GB") && row.contains("equal to memory size"),
+        "{row}"
+    );
+    assert!(text(&root, "#swap-result").contains("at least 6 GiB"));
+    type_into(&root, "#swap-ram", "1");
+    settle().await;
+    assert!(text(&root, ".swap-table tr.applies").contains("≤ 2 GB"));
+}
+
+/// The value of a line of the host panel's /proc/meminfo (`HugePages_Free:   738` -> 738).
+fn meminfo(root: &web_sys::Element, key: &str) -> String {
+    text(root, &format!(".host-panel tr[data-meminfo='{key}'] code"))
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The player's host panel shows the step shown, not the last step run: the post's 738 at
+/// the end of the hugetlbfs lesson, something else at step 0, and 738 again at the end.
+#[wasm_bindgen_test]
+async fn the_host_panel_follows_the_step_shown() {
+    let root = mount("#scenario=hugetlbfs-738-free&step=285");
+    settle().await;
+    assert_eq!(meminfo(&root, "HugePages_Total"), "1024");
+    assert_eq!(meminfo(&root, "HugePages_Free"), "738");
+    assert_eq!(meminfo(&root, "HugePages_Rsvd"), "738");
+    assert_eq!(
+        text(&root, ".host-panel [data-counter=host_page_faults]"),
+        "285"
+    );
+    assert_eq!(
+        text(&root, "[data-vm='1'][data-field='resident']"),
+        "572 MiB"
+    );
+    let seek = |n: &str| {
+        let range = root
+            .query_selector(".controls input[type=range]")
+            .ok()
+            .flatten()
+            .expect("the timeline")
+            .unchecked_into::<web_sys::HtmlInputElement>();
+        range.set_value(n);
+        fire(&range, "input");
+    };
+    seek("0");
+    settle().await;
+    let free = meminfo(&root, "HugePages_Free");
+    assert!(!free.is_empty() && free != "738", "step 0: {free}");
+    assert_eq!(meminfo(&root, "HugePages_Rsvd"), free);
+    assert!(text(&root, ".host-panel h3").contains("after step 0"));
+    assert!(root
+        .query_selector(".host-panel [data-counter=host_page_faults]")
+        .ok()
+        .flatten()
+        .is_none());
+    seek("285");
+    settle().await;
+    assert_eq!(meminfo(&root, "HugePages_Free"), "738");
+    // A lesson without a host side has no host panel.
+    let other = mount("#scenario=ept-24-references&step=1");
+    settle().await;
+    assert!(other
+        .root
+        .query_selector(".host-panel")
+        .ok()
+        .flatten()
+        .is_none());
 }

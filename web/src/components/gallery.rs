@@ -1,6 +1,6 @@
-//! The gallery: the reading pages, the practice page with its score, and the lessons in the
-//! path's order under their topics, each with the learner's predict-mode score; the page or
-//! lesson shown is marked current.
+//! The gallery: the reading pages, the practice page with its score, the host page, and the
+//! lessons in the path's order under their topics, each with the learner's predict-mode score;
+//! the page or lesson shown is marked current.
 
 use crate::reducer::Msg;
 use crate::state::{gallery, Score};
@@ -39,6 +39,9 @@ pub fn gallery_list(p: &Props) -> Html {
                         <span class="lesson-score" title="your score on generated questions">{ format!(" {}/{}", sc.right, sc.total) }</span>
                     }
                 </button>
+            </li>
+            <li class={classes!((p.page.as_deref() == Some("host")).then_some("current"))}>
+                <button onclick={p.dispatch.reform(|_| Msg::OpenPage("host".into()))}>{"Host and VM memory: RAM, -m, huge pages, swap"}</button>
             </li>
             { for crate::pages::PAGES.iter().filter(|page| page.listed).map(|page| {
                 let slug = page.slug.to_owned();

@@ -8,6 +8,8 @@ pub mod controls;
 pub mod counters;
 pub mod editor;
 pub mod gallery;
+pub mod host;
+pub mod host_panel;
 pub mod kvm;
 pub mod practice;
 pub mod predict;

@@ -66,7 +66,8 @@ pub fn start_page(p: &Props) -> Html {
                 }
             }) }
             </ol>
-            <p>{"Also: "}<a href="#page=post-claims">{"what the post says, and what holds today"}</a>{"."}</p>
+            <p>{"Also: "}<a href="#page=post-claims">{"what the post says, and what holds today"}</a>{"; "}
+                <a href="#page=host">{"host and VM memory"}</a>{": how much RAM VMs can have, what -m means, the huge pages a VM needs, swap."}</p>
         </article>
     }
 }
