@@ -5,7 +5,7 @@
 //! the formulas, `-m`'s syntax, the huge pages a VM needs and the swap table are the core's.
 
 use pagewalk_core::sizing::{
-    hugepages_needed, hugetlb_setup, parse_qemu_m, ram_for_vms, recommended_swap, SWAP_TABLE,
+    hugepages_needed, hugetlb_setup, parse_qemu_m, ram_for_vms, recommended_swap,
 };
 use pagewalk_core::PageSize;
 
@@ -166,50 +166,15 @@ pub struct Swap {
     pub ram: u64,
     /// The least swap the row recommends, bytes.
     pub least: u64,
-    /// The row's rule in words (`sizing::recommended_swap`).
-    pub rule: &'static str,
-    /// Which row of [`SWAP_TABLE`] that is.
-    pub row: Option<usize>,
+    /// Which row of `SWAP_TABLE` applies (`sizing::recommended_swap`).
+    pub row: usize,
 }
 
 /// The swap recommendation for host RAM typed in GiB.
 pub fn swap_of(text: &str) -> Result<Swap, String> {
     let ram = parse_gib(text)?;
-    let (least, rule) = recommended_swap(ram);
-    Ok(Swap {
-        ram,
-        least,
-        rule,
-        row: swap_row(rule),
-    })
-}
-
-/// The row of [`SWAP_TABLE`] a rule of `recommended_swap` speaks of: the one whose sizes in GB
-/// are the rule's (the rule "over 2 GB up to 8 GB: ..." and the row "> 2 GB – 8 GB" both name
-/// 2 and 8). The core gives the rule as words, not as the row's number.
-pub fn swap_row(rule: &str) -> Option<usize> {
-    let range = rule.split(':').next().unwrap_or(rule);
-    let sizes = gb_numbers(range);
-    let rows: Vec<usize> = SWAP_TABLE
-        .iter()
-        .enumerate()
-        .filter(|(_, (ram, _))| gb_numbers(ram) == sizes)
-        .map(|(i, _)| i)
-        .collect();
-    match rows[..] {
-        [one] => Some(one),
-        _ => None,
-    }
-}
-
-/// The numbers written before "GB" in a text, in order.
-fn gb_numbers(text: &str) -> Vec<u64> {
-    let words: Vec<&str> = text.split_whitespace().collect();
-    words
-        .windows(2)
-        .filter(|w| w[1].starts_with("GB"))
-        .filter_map(|w| w[0].parse().ok())
-        .collect()
+    let (least, row) = recommended_swap(ram);
+    Ok(Swap { ram, least, row })
 }
 
 /// A size in the largest unit that writes it exactly (`4096 MiB`, `65676 KiB`, `12 bytes`),
@@ -370,7 +335,7 @@ mod tests {
             ("256", 3),
         ] {
             let s = swap_of(ram).unwrap();
-            assert_eq!(s.row, Some(row), "{ram} GiB: {}", s.rule);
+            assert_eq!(s.row, row, "{ram} GiB");
         }
         let s = swap_of("6").unwrap();
         assert_eq!(size(s.least), "6144 MiB");

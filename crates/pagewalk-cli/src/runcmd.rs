@@ -241,9 +241,15 @@ fn print_report(file: &str, r: &Report) {
     if let Some(h) = r.host.as_ref().filter(|h| {
         h.meminfo.huge_pages_total > 0
             || h.vms.len() > 1
-            || ["host_swap_outs", "balloon_pages", "ksm_full_scans"]
-                .iter()
-                .any(|k| c.get(k).unwrap_or(0) > 0)
+            || [
+                "host_swap_outs",
+                "balloon_pages",
+                "ksm_full_scans",
+                "mmu_notifier_zaps",
+                "host_thp_splits",
+            ]
+            .iter()
+            .any(|k| c.get(k).unwrap_or(0) > 0)
     }) {
         let m = &h.meminfo;
         println!(

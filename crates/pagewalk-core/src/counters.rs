@@ -545,6 +545,7 @@ impl EventSink for Counters {
                 _ => {}
             },
             Event::HostSplit { .. } => self.host_thp_splits += 1,
+            Event::HostRefused { .. } => {}
             Event::HostUnmap { zapped, .. } => self.mmu_notifier_zaps += zapped,
             Event::KsmScan {
                 shared,

@@ -508,6 +508,11 @@ pub enum Event {
         /// Why.
         cause: HostChange,
     },
+    /// The host could not do what was asked to guest memory (hugetlbfs cannot be paged out).
+    HostRefused {
+        /// Why, as a sentence without its full stop.
+        why: &'static str,
+    },
     /// A full KSM scan finished (`mm/ksm.c`, `ksm_do_scan`): its counters, as
     /// `/sys/kernel/mm/ksm/` shows them.
     KsmScan {
@@ -802,6 +807,7 @@ impl Event {
                 "KSM finishes a full scan: pages_shared {shared}, pages_sharing {sharing}, pages_unshared {unshared}, pages_volatile {volatile}"
             ),
             Event::Balloon { pages } => format!("the balloon now holds {pages} guest page(s)"),
+            Event::HostRefused { why } => format!("host: {why}"),
             Event::EmulatedWrite { gpa } => match gpa {
                 Some(gpa) => format!(
                     "the hypervisor emulated the guest's write to GPA {gpa}; its write tracking looks at it"

@@ -25,17 +25,18 @@ pub const fn hugepages_needed(vm_ram: u64, page: PageSize) -> u64 {
 }
 
 /// The swap Red Hat recommended for a system with `ram` bytes (RHEL 7 Storage Administration
-/// Guide, the table the seed quotes): (the least, in bytes; the row that applies). It is general
-/// advice for any system, not a sizing rule for an overcommitted KVM host.
-pub const fn recommended_swap(ram: u64) -> (u64, &'static str) {
+/// Guide, the table the seed quotes): (the least, in bytes; the row of [`SWAP_TABLE`] that
+/// applies). It is general advice for any system, not a sizing rule for an overcommitted KVM
+/// host.
+pub const fn recommended_swap(ram: u64) -> (u64, usize) {
     if ram <= 2 * GIB {
-        (2 * ram, "up to 2 GB: twice the RAM")
+        (2 * ram, 0)
     } else if ram <= 8 * GIB {
-        (ram, "over 2 GB up to 8 GB: as much as the RAM")
+        (ram, 1)
     } else if ram <= 64 * GIB {
-        (4 * GIB, "over 8 GB up to 64 GB: at least 4 GB")
+        (4 * GIB, 2)
     } else {
-        (4 * GIB, "over 64 GB: at least 4 GB")
+        (4 * GIB, 3)
     }
 }
 
@@ -47,29 +48,54 @@ pub const SWAP_TABLE: [(&str, &str); 4] = [
     ("> 64 GB", "at least 4 GB"),
 ];
 
-/// Reads QEMU's `-m` argument (`[size=]N[suffix]`, Linux `qemu-options.hx`): a number of MiB
-/// by default, or with a suffix K, M, G or T (either case, optionally followed by B); the
-/// other options of `-m` (`slots=`, `maxmem=`) are ignored. Returns bytes.
+/// Reads QEMU's `-m` argument as QEMU does (`[size=]N[suffix]`; `qemu_strtosz_MiB` in QEMU's
+/// `util/cutils.c`, then `QEMU_ALIGN_UP(size, 8192)` in `system/vl.c`): a number, possibly
+/// with a decimal fraction, in MiB by default, or with one suffix letter of either case: B
+/// (bytes), K, M, G, T, P or E; the other options of `-m` (`slots=`, `maxmem=`) are ignored.
+/// Returns bytes, rounded up to 8 KiB.
 pub fn parse_qemu_m(arg: &str) -> Result<u64, String> {
     let first = arg.split(',').next().unwrap_or("").trim();
     let v = first.strip_prefix("size=").unwrap_or(first);
     if v.is_empty() {
         return Err("`-m` needs a size, like 2048 or 4G".into());
     }
-    let digits = v.trim_end_matches(|c: char| c.is_ascii_alphabetic());
-    let suffix = &v[digits.len()..];
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| format!("`{v}` is not a size: write a number of MiB, like 2048, or 4G"))?;
-    let unit: u64 = match suffix.to_ascii_uppercase().trim_end_matches('B') {
+    let number = v.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let suffix = &v[number.len()..];
+    let unit: u64 = match suffix.to_ascii_uppercase().as_str() {
         "" | "M" => 1 << 20,
+        "B" => 1,
         "K" => 1 << 10,
         "G" => 1 << 30,
         "T" => 1 << 40,
-        _ => return Err(format!("`{suffix}` is not a size suffix: use K, M, G or T")),
+        "P" => 1 << 50,
+        "E" => 1 << 60,
+        _ => {
+            return Err(format!(
+                "`{suffix}` is not a size suffix: QEMU takes one letter, B, K, M, G, T, P or E"
+            ))
+        }
     };
-    n.checked_mul(unit)
+    let (whole, frac) = number.split_once('.').unwrap_or((number, ""));
+    let bad = || format!("`{v}` is not a size: write a number of MiB, like 2048, or 4G, 1.5G");
+    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    if !frac.bytes().all(|b| b.is_ascii_digit()) || (unit == 1 && !frac.is_empty()) {
+        return Err(bad());
+    }
+    let whole: u64 = whole.parse().map_err(|_| bad())?;
+    // The fraction in units, truncated as QEMU does.
+    let mut part = 0u64;
+    let mut scale = unit;
+    for d in frac.bytes().take(18) {
+        scale /= 10;
+        part += u64::from(d - b'0') * scale;
+    }
+    whole
+        .checked_mul(unit)
+        .and_then(|b| b.checked_add(part))
         .filter(|&b| b > 0)
+        .and_then(|b| b.checked_next_multiple_of(8192))
         .ok_or_else(|| format!("`{v}` is not a usable memory size"))
 }
 
@@ -126,7 +152,19 @@ mod tests {
         assert_eq!(parse_qemu_m("4G"), Ok(4 * GIB));
         assert_eq!(parse_qemu_m("4g"), Ok(4 * GIB));
         assert_eq!(parse_qemu_m("size=1024M,slots=2,maxmem=8G"), Ok(GIB));
-        assert_eq!(parse_qemu_m("512MB"), Ok(512 << 20));
+        assert!(
+            parse_qemu_m("512MB").is_err(),
+            "QEMU takes one suffix letter"
+        );
+        assert_eq!(
+            parse_qemu_m("2048B"),
+            Ok(8192),
+            "B is bytes, rounded up to 8 KiB"
+        );
+        assert_eq!(parse_qemu_m("1.5G"), Ok(3 * GIB / 2));
+        assert_eq!(parse_qemu_m("1P"), Ok(1 << 50));
+        assert_eq!(parse_qemu_m("1001K"), Ok(1_032_192), "rounded up to 8 KiB");
+        assert!(parse_qemu_m("1.5B").is_err());
         assert!(parse_qemu_m("").is_err());
         assert!(parse_qemu_m("lots").is_err());
         assert!(parse_qemu_m("4X").is_err());
@@ -135,10 +173,10 @@ mod tests {
 
     #[test]
     fn the_swap_table_and_the_set_up() {
-        assert_eq!(recommended_swap(GIB).0, 2 * GIB);
-        assert_eq!(recommended_swap(6 * GIB).0, 6 * GIB);
-        assert_eq!(recommended_swap(32 * GIB).0, 4 * GIB);
-        assert_eq!(recommended_swap(256 * GIB).0, 4 * GIB);
+        assert_eq!(recommended_swap(GIB), (2 * GIB, 0));
+        assert_eq!(recommended_swap(6 * GIB), (6 * GIB, 1));
+        assert_eq!(recommended_swap(32 * GIB), (4 * GIB, 2));
+        assert_eq!(recommended_swap(256 * GIB), (4 * GIB, 3));
         let lines = hugetlb_setup(2048 << 20, PageSize::Size2M, true);
         assert!(lines.contains(&"sysctl vm.nr_hugepages=1024".to_owned()));
         assert!(lines

@@ -275,6 +275,11 @@ pub fn narrate(events: &[Event]) -> String {
     let mut stage2_filled = 0u32;
     let mut new_shadow_pages = 0u32;
     let mut access = false;
+    // The host's side: pages changed, entries KVM dropped for them, KSM, the balloon.
+    let mut host_parts: Vec<String> = Vec::new();
+    let mut swapped_out = 0u64;
+    let mut swapped_in = 0u64;
+    let mut unmapped: Vec<(crate::event::HostChange, u64, u64)> = Vec::new();
     for e in events {
         match *e {
             Event::AccessBegin { .. } => access = true,
@@ -332,8 +337,72 @@ pub fn narrate(events: &[Event]) -> String {
             Event::ShadowFill { prefetch: true, .. } => prefetched += 1,
             Event::Stage2Fill { .. } => stage2_filled += 1,
             Event::ShadowPageAlloc { .. } => new_shadow_pages += 1,
+            Event::HostPage { from, to, size, .. } => {
+                use crate::HostPageState as S;
+                if to == S::Swapped {
+                    swapped_out += size.bytes() >> 12;
+                } else if from == S::Swapped {
+                    swapped_in += size.bytes() >> 12;
+                }
+            }
+            Event::HostUnmap {
+                frames,
+                zapped,
+                cause,
+                ..
+            } => match unmapped.iter_mut().find(|(c, _, _)| *c == cause) {
+                Some((_, f, z)) => {
+                    *f += frames;
+                    *z += zapped;
+                }
+                None => unmapped.push((cause, frames, zapped)),
+            },
+            Event::HostSplit { .. } => host_parts.push(
+                "The host split a 2 MiB transparent huge page into 4 KiB pages, so KVM maps that memory with 4 KiB entries from now on.".to_owned(),
+            ),
+            Event::HostRefused { why } => host_parts.push(format!("{why}.")),
+            Event::KsmScan {
+                shared,
+                sharing,
+                unshared,
+                volatile,
+            } => host_parts.push(format!(
+                "KSM finished a full scan: {shared} KSM page{} shared by {} more page{} (the memory saved), {unshared} unique, {volatile} changed since the last scan.",
+                if shared == 1 { "" } else { "s" },
+                sharing,
+                if sharing == 1 { "" } else { "s" }
+            )),
+            Event::Balloon { pages } => host_parts.push(format!(
+                "The balloon now holds {pages} guest page{}.",
+                if pages == 1 { "" } else { "s" }
+            )),
             _ => {}
         }
+    }
+    if swapped_out > 0 {
+        host_parts.insert(
+            0,
+            format!(
+                "The host wrote {swapped_out} page{} of the VM's memory to swap.",
+                if swapped_out == 1 { "" } else { "s" }
+            ),
+        );
+    }
+    for (cause, frames, zapped) in unmapped {
+        host_parts.push(format!(
+            "{frames} page{} {}: the host's MMU notifier made KVM drop {zapped} entr{} mapping {}, so the guest's next touch faults and KVM maps {} again.",
+            if frames == 1 { "" } else { "s" },
+            cause.describe(),
+            if zapped == 1 { "y" } else { "ies" },
+            if frames == 1 { "it" } else { "them" },
+            if frames == 1 { "it" } else { "them" },
+        ));
+    }
+    if swapped_in > 0 {
+        host_parts.push(format!(
+            "{swapped_in} page{} came back from swap (a major fault in the host, or a minor one while the page is still in the swap cache).",
+            if swapped_in == 1 { "" } else { "s" }
+        ));
     }
     let mut parts: Vec<String> = Vec::new();
     if access {
@@ -458,6 +527,7 @@ pub fn narrate(events: &[Event]) -> String {
             if ad == 1 { "" } else { "s" }
         ));
     }
+    parts.extend(host_parts);
     if let Some(f) = fault {
         if f.is_stage2() {
             // Where the model's hypervisor leaves stage 2 alone (prefilled or edited by the

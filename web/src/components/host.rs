@@ -213,7 +213,7 @@ pub fn host_page(p: &Props) -> Html {
                     <thead><tr><th scope="col">{"system RAM"}</th><th scope="col">{"recommended swap"}</th><th scope="col">{"your host"}</th></tr></thead>
                     <tbody>
                     { for SWAP_TABLE.iter().enumerate().map(|(row, (ram, swap_size))| {
-                        let applies = swap.as_ref().ok().filter(|s| s.row == Some(row));
+                        let applies = swap.as_ref().ok().filter(|s| s.row == row);
                         html! {
                             <tr class={classes!(applies.is_some().then_some("applies"))}
                                 aria-current={applies.is_some().then_some("true")}>
@@ -227,7 +227,7 @@ pub fn host_page(p: &Props) -> Html {
                 { match &swap {
                     Ok(s) => html! {
                         <p id="swap-result" class="result" aria-live="polite">
-                            { format!("For {} of RAM the row is \u{201c}{}\u{201d}: at least ", gib(s.ram), s.rule) }<b>{ gib(s.least) }</b>{" of swap."}
+                            { format!("For {} of RAM the row is \u{201c}{}\u{201d}: at least ", gib(s.ram), pagewalk_core::sizing::SWAP_TABLE[s.row].0) }<b>{ gib(s.least) }</b>{" of swap."}
                         </p>
                     },
                     Err(e) => html! { <p id="swap-result" class="error" role="alert">{ e }</p> },

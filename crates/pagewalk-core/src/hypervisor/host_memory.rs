@@ -373,6 +373,9 @@ impl HostMemory {
         sink: &mut K,
     ) -> Vec<(u64, u64)> {
         if self.cfg.backing.is_hugetlb() {
+            sink.event(&Event::HostRefused {
+                why: "hugetlbfs memory cannot be paged out: madvise(MADV_PAGEOUT) fails with EINVAL, and KVM's mappings stay",
+            });
             return Vec::new();
         }
         let mut gone = Vec::new();
