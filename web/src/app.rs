@@ -8,6 +8,7 @@ use crate::components::{
     address, charts, compare, controls, counters, editor, gallery, host, host_panel, kvm, practice,
     predict, reading, start, title, tlb, walk,
 };
+use crate::i18n::{t, Lang};
 pub use crate::reducer::Msg;
 use crate::reducer::{State, Ticker};
 use crate::state::{link_fragment, Score};
@@ -74,7 +75,46 @@ fn remembered() -> Option<String> {
         .ok()??
         .get_item("pagewalk.last")
         .ok()?
-        .filter(|f| f.starts_with("#scenario=") || f.starts_with("#page="))
+        .filter(|f| {
+            let rest = f.strip_prefix("#lang=").map_or(f.as_str(), |r| {
+                r.split_once('&').map_or("", |(_, after)| after)
+            });
+            let rest = rest.trim_start_matches('#');
+            rest.starts_with("scenario=") || rest.starts_with("page=")
+        })
+}
+
+/// The language the learner chose last time, if any.
+fn stored_lang() -> Option<Lang> {
+    web_sys::window()?
+        .local_storage()
+        .ok()??
+        .get_item("pagewalk.lang")
+        .ok()?
+        .as_deref()
+        .and_then(Lang::from_tag)
+}
+
+/// The first of the browser's languages the app speaks (`navigator.languages`).
+fn browser_lang() -> Lang {
+    let langs: Vec<String> = web_sys::window()
+        .map(|w| w.navigator().languages())
+        .map(|a| a.iter().filter_map(|v| v.as_string()).collect())
+        .unwrap_or_default();
+    Lang::from_browser(&langs)
+}
+
+/// Speaks `lang` on the page: `<html lang>` for screen readers and fonts, and remembered.
+fn apply_lang(lang: Lang, remember: bool) {
+    let Some(w) = web_sys::window() else { return };
+    if let Some(root) = w.document().and_then(|d| d.document_element()) {
+        let _ = root.set_attribute("lang", lang.tag());
+    }
+    if remember {
+        if let Ok(Some(store)) = w.local_storage() {
+            let _ = store.set_item("pagewalk.lang", lang.tag());
+        }
+    }
 }
 
 /// The app.
@@ -154,7 +194,12 @@ impl Component for App {
     type Properties = ();
 
     fn create(ctx: &Context<Self>) -> Self {
-        let model = State::new(&window_fragment(), load_scores());
+        let mut model = State::new(&window_fragment(), load_scores());
+        // The link's language, else the one chosen last time, else the browser's.
+        if model.link.lang.is_none() {
+            model.lang = stored_lang().unwrap_or_else(browser_lang);
+        }
+        apply_lang(model.lang, model.link.lang.is_some());
         let on_hash = listen_hash(ctx.link().callback(Msg::Hash));
         let on_key = listen_keys(ctx.link().callback(Msg::Key));
         App {
@@ -167,7 +212,11 @@ impl Component for App {
     }
 
     fn update(&mut self, ctx: &Context<Self>, msg: Self::Message) -> bool {
+        let lang = self.model.lang;
         let fx = self.model.reduce(msg);
+        if self.model.lang != lang {
+            apply_lang(self.model.lang, true);
+        }
         if let Some(t) = fx.ticker {
             self.ticker = match t {
                 Ticker::Start(ms) => {
@@ -208,15 +257,26 @@ impl Component for App {
     fn view(&self, _ctx: &Context<Self>) -> Html {
         let m = &self.model;
         let dispatch = &self.dispatch;
+        let lang = m.lang;
         html! {
             <div class="app">
                 <header>
-                    <h1>{"pagewalk"}</h1>
-                    <p class="tagline">{"how a CPU and a hypervisor translate memory, one reference at a time"}</p>
+                    <h1>{ t(lang, "app-title") }</h1>
+                    <p class="tagline">{ t(lang, "app-tagline") }</p>
+                    <label class="lang">{ t(lang, "lang-switch") }{" "}
+                        <select id="lang" onchange={dispatch.reform(|e: yew::Event| {
+                            let v = e.target_unchecked_into::<web_sys::HtmlSelectElement>().value();
+                            Msg::SetLang(Lang::from_tag(&v).unwrap_or_default())
+                        })}>
+                            { for Lang::ALL.iter().map(|l| html! {
+                                <option value={l.tag()} selected={*l == lang}>{ t(lang, &format!("lang-{}", l.tag())) }</option>
+                            }) }
+                        </select>
+                    </label>
                 </header>
                 <div class="columns">
                     <nav class="gallery" aria-label="Scenarios">
-                        <gallery::Gallery page={m.link.page.clone()} scenario={m.link.scenario.clone()}
+                        <gallery::Gallery {lang} page={m.link.page.clone()} scenario={m.link.scenario.clone()}
                             scores={Rc::clone(&m.scores)} dispatch={dispatch.clone()} />
                     </nav>
                     <main>
@@ -226,7 +286,7 @@ impl Component for App {
                     if let Some((l, r)) = m.link.compare.clone() {
                         <compare::Compare left={l} right={r} />
                     } else if m.link.page.as_deref() == Some("start") {
-                        <start::StartPage resume={remembered().filter(|f| f != "#page=start")} dispatch={dispatch.clone()} />
+                        <start::StartPage {lang} resume={remembered().filter(|f| !f.ends_with("page=start"))} dispatch={dispatch.clone()} />
                     } else if m.link.page.as_deref() == Some("practice") {
                         <practice::PracticePage
                             exercise={m.practice.clone()}
@@ -239,10 +299,10 @@ impl Component for App {
                     } else if let Some(page) = m.link.page.as_deref().and_then(crate::pages::page) {
                         <reading::ReadingPage {page} />
                     } else {
-                        <title::LessonTitle name={m.link.scenario.clone().unwrap_or_default()}
-                            lesson={m.player.as_ref().map(title::Lesson::of)} dispatch={dispatch.clone()} />
+                        <title::LessonTitle {lang} name={m.link.scenario.clone().unwrap_or_default()}
+                            lesson={m.player.as_ref().map(|p| title::Lesson::of(p, lang))} dispatch={dispatch.clone()} />
                         if let Some(p) = &m.player {
-                            <controls::Controls playing={m.playing} speed_ms={m.speed_ms}
+                            <controls::Controls {lang} playing={m.playing} speed_ms={m.speed_ms}
                                 cursor={p.cursor} total={p.total} dispatch={dispatch.clone()} />
                         }
                         <predict::PredictPanel
@@ -258,7 +318,7 @@ impl Component for App {
                         <div class="panes">
                             <section class="pane walk" aria-label="The walk">
                                 if let Some(p) = &m.player {
-                                    <walk::Walk step={walk::StepView::of(p)} sub={m.sub}
+                                    <walk::Walk step={walk::StepView::of(p, lang)} sub={m.sub}
                                         hover_ref={m.hover_ref} dispatch={dispatch.clone()} />
                                 }
                             </section>

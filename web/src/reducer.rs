@@ -56,6 +56,8 @@ pub struct State {
     pub practice_verdict: Option<bool>,
     /// The reference under the pointer, highlighted in the grid and in the event list.
     pub hover_ref: Option<u32>,
+    /// The language the app speaks.
+    pub lang: crate::i18n::Lang,
     /// What the learner typed on the host page's calculators.
     pub host_inputs: crate::host::Inputs,
 }
@@ -97,6 +99,8 @@ pub enum Msg {
     Reveal,
     /// The text of a `pagewalk kvm run --json` file.
     KvmJson(String),
+    /// Speak this language (kept in the link and remembered).
+    SetLang(crate::i18n::Lang),
     /// Open a reading page.
     OpenPage(String),
     /// Show two lessons side by side.
@@ -203,6 +207,11 @@ impl State {
             practice_verdict: None,
             hover_ref: None,
             host_inputs: crate::host::Inputs::default(),
+            lang: link
+                .lang
+                .as_deref()
+                .and_then(crate::i18n::Lang::from_tag)
+                .unwrap_or_default(),
         };
         if let Some(n) = link.scenario.as_deref().filter(|n| bundled(n).is_none()) {
             // A link to a lesson that does not exist: say so, rather than open another one.
@@ -255,6 +264,7 @@ impl State {
                         step: 0,
                         page: None,
                         compare: None,
+                        lang: m.link.lang.clone(),
                     };
                     m.load(&format!("{name}.toml"), t);
                 }
@@ -319,10 +329,19 @@ impl State {
                 fx.sync_url = true;
                 return fx;
             }
+            Msg::SetLang(l) => {
+                m.lang = l;
+                m.link.lang = Some(l.tag().to_owned());
+                fx.sync_url = true;
+            }
             Msg::Hash(fragment) => {
                 let link = parse_link(&fragment);
                 if link == m.link {
                     return Effects::default();
+                }
+                if let Some(l) = link.lang.as_deref().and_then(crate::i18n::Lang::from_tag) {
+                    m.lang = l;
+                    m.link.lang = link.lang.clone();
                 }
                 if link.compare.is_some() {
                     m.link.page = None;
@@ -351,7 +370,10 @@ impl State {
                 }
                 m.notice = None;
                 if let Some((name, text)) = source {
+                    // A lesson link without a language keeps the one spoken.
+                    let lang = m.link.lang.take();
                     m.link = link.clone();
+                    m.link.lang = m.link.lang.take().or(lang);
                     m.load(&name, &text);
                     if let Some(p) = m.player.as_mut() {
                         p.seek(link.step);
@@ -382,6 +404,7 @@ impl State {
                     step: 0,
                     page: None,
                     compare: None,
+                    lang: m.link.lang.clone(),
                 };
                 let t = m.text.clone();
                 m.load("edited.toml", &t);

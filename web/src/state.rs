@@ -925,6 +925,8 @@ pub struct Link {
     pub page: Option<String>,
     /// Two bundled scenarios side by side (`#compare=left,right`).
     pub compare: Option<(String, String)>,
+    /// The language asked for (`#lang=zh-TW&...`).
+    pub lang: Option<String>,
 }
 
 /// Parses a URL fragment (with or without the leading `#`).
@@ -937,6 +939,7 @@ pub fn parse_link(fragment: &str) -> Link {
             "text" => link.text = Some(decode(v)),
             "step" => link.step = v.parse().unwrap_or(0),
             "page" => link.page = Some(decode(v)),
+            "lang" => link.lang = Some(decode(v)),
             "compare" => {
                 let v = decode(v);
                 if let Some((l, r)) = v.split_once(',') {
@@ -951,13 +954,20 @@ pub fn parse_link(fragment: &str) -> Link {
 
 /// The fragment for a link.
 pub fn link_fragment(link: &Link) -> String {
+    let lang = link
+        .lang
+        .as_deref()
+        .map_or_else(String::new, |l| format!("lang={}&", encode(l)));
     if let Some(p) = &link.page {
-        return format!("#page={}", encode(p));
+        return format!("#{lang}page={}", encode(p));
     }
     if let Some((l, r)) = &link.compare {
-        return format!("#compare={},{}", encode(l), encode(r));
+        return format!("#{lang}compare={},{}", encode(l), encode(r));
     }
     let mut parts = Vec::new();
+    if let Some(l) = &link.lang {
+        parts.push(format!("lang={}", encode(l)));
+    }
     if let Some(s) = &link.scenario {
         parts.push(format!("scenario={}", encode(s)));
     }
@@ -1271,6 +1281,46 @@ pub struct Entry {
     pub title: String,
     /// One-line lesson.
     pub lesson: String,
+    /// Title in zh-TW (the English one when the file has none).
+    pub title_zh: String,
+    /// One-line lesson in zh-TW.
+    pub lesson_zh: String,
+}
+
+impl Entry {
+    /// The title in `lang`.
+    pub fn title_in(&self, lang: crate::i18n::Lang) -> &str {
+        match lang {
+            crate::i18n::Lang::En => &self.title,
+            crate::i18n::Lang::ZhTw => &self.title_zh,
+        }
+    }
+
+    /// The lesson in `lang`.
+    pub fn lesson_in(&self, lang: crate::i18n::Lang) -> &str {
+        match lang {
+            crate::i18n::Lang::En => &self.lesson,
+            crate::i18n::Lang::ZhTw => &self.lesson_zh,
+        }
+    }
+}
+
+/// The catalogue message that names a topic of [`PATH`] (the topic itself if none does).
+pub fn topic_message(topic: &str) -> &str {
+    match topic {
+        "Addresses and the page walk" => "topic-addresses",
+        "The TLB" => "topic-tlb",
+        "Page faults" => "topic-faults",
+        "Shadow paging" => "topic-shadow",
+        "EPT and NPT: the two-dimensional walk" => "topic-ept",
+        "VPID: TLB entries across VM exits" => "topic-vpid",
+        "PCID: TLB entries across process switches" => "topic-pcid",
+        "Huge pages and the host's memory" => "topic-huge",
+        "Memory overcommit: swap, ballooning, KSM" => "topic-overcommit",
+        "KVM's MMU in depth: first touches and prefetch" => "topic-kvm-prefetch",
+        "KVM's MMU in depth: huge pages on the host" => "topic-kvm-huge",
+        other => other,
+    }
 }
 
 /// Bundled scenarios grouped by topic, in file order.
@@ -1292,6 +1342,8 @@ fn build_gallery() -> Vec<(String, Vec<Entry>)> {
                         name: (*name).to_owned(),
                         title: s.name.clone(),
                         lesson: s.lesson.clone(),
+                        title_zh: s.name_in("zh-TW").to_owned(),
+                        lesson_zh: s.lesson_in("zh-TW").to_owned(),
                     })
                 })
                 .collect();
@@ -1717,6 +1769,7 @@ mod tests {
             step: 2,
             page: None,
             compare: None,
+            lang: None,
         };
         assert_eq!(parse_link(&link_fragment(&edited)), edited);
         // Broken escapes never panic: a `%` before a multi-byte character, or at the end.

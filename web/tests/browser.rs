@@ -731,3 +731,79 @@ async fn the_host_panel_follows_the_step_shown() {
         .flatten()
         .is_none());
 }
+
+/// zh-TW from the link: the app speaks it (`<html lang>`, the start page, a lesson's own
+/// texts, the controls), switching to English and back keeps the step, and the choice is in
+/// the link.
+#[wasm_bindgen_test]
+async fn the_app_speaks_zh_tw_and_switching_keeps_the_step() {
+    let window = web_sys::window().expect("a window");
+    let html_lang = || {
+        window
+            .document()
+            .and_then(|d| d.document_element())
+            .and_then(|e| e.get_attribute("lang"))
+            .unwrap_or_default()
+    };
+    // Whatever happens here, the next tests start in English.
+    struct English;
+    impl Drop for English {
+        fn drop(&mut self) {
+            if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+                let _ = s.remove_item("pagewalk.lang");
+            }
+        }
+    }
+    let _english = English;
+    let start = mount("#lang=zh-TW&page=start");
+    settle().await;
+    assert_eq!(html_lang(), "zh-TW");
+    assert!(
+        text(&start, "article.start h2").contains("CPU 與 hypervisor"),
+        "{}",
+        text(&start, "article.start h2")
+    );
+    assert!(text(&start, ".path").contains("位址與分頁表走訪"));
+    drop(start);
+    let root = mount("#lang=zh-TW&scenario=native-walk-and-tlb-hit&step=2");
+    settle().await;
+    assert_eq!(
+        text(&root, "#scenario-name"),
+        "原生的四層分頁查表，接著一次 TLB 命中"
+    );
+    assert_eq!(text(&root, "#position"), "第 2 步，共 3 步");
+    assert!(
+        text(&root, ".step-label").contains("L1 TLB 命中"),
+        "{}",
+        text(&root, ".step-label")
+    );
+    let select: web_sys::HtmlSelectElement = root
+        .query_selector("#lang")
+        .ok()
+        .flatten()
+        .expect("the language switch")
+        .unchecked_into();
+    select.set_value("en");
+    fire(&select, "change");
+    settle().await;
+    assert_eq!(html_lang(), "en");
+    assert_eq!(
+        text(&root, "#scenario-name"),
+        "A native 4-level walk, then a TLB hit"
+    );
+    assert_eq!(text(&root, "#position"), "step 2 of 3", "the step is kept");
+    assert!(window
+        .location()
+        .hash()
+        .unwrap_or_default()
+        .contains("lang=en"));
+    select.set_value("zh-TW");
+    fire(&select, "change");
+    settle().await;
+    assert_eq!(text(&root, "#position"), "第 2 步，共 3 步");
+    assert!(window
+        .location()
+        .hash()
+        .unwrap_or_default()
+        .contains("lang=zh-TW"));
+}

@@ -2,8 +2,9 @@
 //! lessons in the path's order under their topics, each with the learner's predict-mode score;
 //! the page or lesson shown is marked current.
 
+use crate::i18n::{t, Lang};
 use crate::reducer::Msg;
-use crate::state::{gallery, Score};
+use crate::state::{gallery, topic_message, Score};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -11,6 +12,8 @@ use yew::prelude::*;
 /// What the gallery shows.
 #[derive(Properties, PartialEq)]
 pub struct Props {
+    /// The language spoken.
+    pub lang: Lang,
     /// The reading page shown (`#page=SLUG`), if one is.
     pub page: Option<String>,
     /// The lesson shown (`#scenario=NAME`), if one is.
@@ -25,23 +28,24 @@ pub struct Props {
 #[function_component(Gallery)]
 pub fn gallery_list(p: &Props) -> Html {
     let groups = gallery();
+    let l = p.lang;
     html! {
         <>
         <div class="topic">
-            <h2>{"reading"}</h2>
+            <h2>{ t(l, "gallery-reading") }</h2>
             <ul>
             <li class={classes!((p.page.as_deref() == Some("start")).then_some("current"))}>
-                <button onclick={p.dispatch.reform(|_| Msg::OpenPage("start".into()))}>{"Start here: four addresses"}</button>
+                <button onclick={p.dispatch.reform(|_| Msg::OpenPage("start".into()))}>{ t(l, "gallery-start") }</button>
             </li>
             <li class={classes!((p.page.as_deref() == Some("practice")).then_some("current"))}>
-                <button onclick={p.dispatch.reform(|_| Msg::OpenPage("practice".into()))}>{"Practice: generated questions"}
+                <button onclick={p.dispatch.reform(|_| Msg::OpenPage("practice".into()))}>{ t(l, "gallery-practice") }
                     if let Some(sc) = p.scores.get("practice") {
-                        <span class="lesson-score" title="your score on generated questions">{ format!(" {}/{}", sc.right, sc.total) }</span>
+                        <span class="lesson-score" title={t(l, "gallery-score-practice")}>{ format!(" {}/{}", sc.right, sc.total) }</span>
                     }
                 </button>
             </li>
             <li class={classes!((p.page.as_deref() == Some("host")).then_some("current"))}>
-                <button onclick={p.dispatch.reform(|_| Msg::OpenPage("host".into()))}>{"Host and VM memory: RAM, -m, huge pages, swap"}</button>
+                <button onclick={p.dispatch.reform(|_| Msg::OpenPage("host".into()))}>{ t(l, "gallery-host") }</button>
             </li>
             { for crate::pages::PAGES.iter().filter(|page| page.listed).map(|page| {
                 let slug = page.slug.to_owned();
@@ -57,7 +61,7 @@ pub fn gallery_list(p: &Props) -> Html {
         </div>
         { for groups.iter().map(|(topic, items)| html! {
             <div class="topic">
-                <h2>{ topic }</h2>
+                <h2>{ t(l, topic_message(topic)) }</h2>
                 <ul>
                 { for items.iter().map(|e| {
                     let n = e.name.clone();
@@ -65,9 +69,9 @@ pub fn gallery_list(p: &Props) -> Html {
                     let current = p.scenario.as_deref() == Some(e.name.as_str());
                     html! {
                         <li class={classes!(current.then_some("current"))}>
-                            <button {onclick} title={e.lesson.clone()}>{ &e.title }
+                            <button {onclick} title={e.lesson_in(l).to_owned()}>{ e.title_in(l).to_owned() }
                                 if let Some(sc) = p.scores.get(&e.name) {
-                                    <span class="lesson-score" title="your predict-mode score in this lesson">
+                                    <span class="lesson-score" title={t(l, "gallery-score-lesson")}>
                                         { format!(" {}/{}", sc.right, sc.total) }</span>
                                 }
                             </button>

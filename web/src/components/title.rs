@@ -2,6 +2,7 @@
 //! on this project's KVM host, the previous and next lessons on the path, the comparison it
 //! belongs to, and the run's error if it hit one.
 
+use crate::i18n::{t, ta, Lang};
 use crate::reducer::Msg;
 use crate::state::{bundled, Player};
 use yew::prelude::*;
@@ -22,12 +23,13 @@ pub struct Lesson {
 }
 
 impl Lesson {
-    /// What the head shows of the player's scenario.
-    pub fn of(p: &Player) -> Lesson {
+    /// What the head shows of the player's scenario, in `lang` where the file has it.
+    pub fn of(p: &Player, lang: Lang) -> Lesson {
+        let k = lang.scenario_key().unwrap_or("en");
         Lesson {
-            title: p.scenario.name.clone(),
-            lesson: p.scenario.lesson.clone(),
-            notes: p.scenario.notes.clone(),
+            title: p.scenario.name_in(k).to_owned(),
+            lesson: p.scenario.lesson_in(k).to_owned(),
+            notes: p.scenario.notes_in(k).map(str::to_owned),
             pvm: p.scenario.host.platform == pagewalk_core::Platform::Pvm,
             error: p.error.clone(),
         }
@@ -37,6 +39,8 @@ impl Lesson {
 /// What the head shows.
 #[derive(Properties, PartialEq)]
 pub struct Props {
+    /// The language spoken.
+    pub lang: Lang,
     /// The bundled lesson's file name, for the path and the comparison ("" for edited text).
     pub name: String,
     /// The scenario loaded, or `None` when the text does not load.
@@ -49,13 +53,14 @@ pub struct Props {
 #[function_component(LessonTitle)]
 pub fn lesson_title(p: &Props) -> Html {
     let name = p.name.as_str();
+    let l = p.lang;
     let nav = |forward: bool| {
         crate::state::next_lesson(name, forward).map(|n| {
             let title = crate::state::gallery()
                 .into_iter()
                 .flat_map(|(_, e)| e)
                 .find(|e| e.name == n)
-                .map_or_else(|| n.to_owned(), |e| e.title);
+                .map_or_else(|| n.to_owned(), |e| e.title_in(l).to_owned());
             let onclick = p.dispatch.reform(move |_| Msg::Open(n.to_owned()));
             (title, onclick)
         })
@@ -74,25 +79,25 @@ pub fn lesson_title(p: &Props) -> Html {
                 <p>{ &s.lesson }</p>
                 if let Some(notes) = &s.notes {
                     <details class="notes" open=true>
-                        <summary>{"About this lesson"}</summary>
+                        <summary>{ t(l, "lesson-about") }</summary>
                         // Notes are Markdown: code spans, and lesson names linked to their lessons.
                         { Html::from_html_unchecked(AttrValue::from(crate::pages::render(notes, &|s| bundled(s).is_some()))) }
                     </details>
                 }
                 if s.pvm {
                     <p class="notice pvm">
-                        <b>{"Modelled on this project's KVM host, which runs guests under PVM. "}</b>
-                        {"The CPUs of the machines this project checks itself against offer no VT-x or AMD-V (no vmx or svm in /proc/cpuinfo), so their KVM is PVM: it runs guests with shadow paging and no hardware virtualization, emulating the guest kernel's code, which costs VM exits that VT-x would not take (entering and leaving the guest kernel). The shadow MMU is KVM's own, and this lesson's KVM counters are checked against real KVM there ("}<code>{"pagewalk kvm run"}</code>{")."}
+                        <b>{ t(l, "lesson-pvm-title") }</b>{" "}
+                        { t(l, "lesson-pvm") }
                     </p>
                 }
-                <nav class="lesson-nav" aria-label="Lessons">
+                <nav class="lesson-nav" aria-label={t(l, "lesson-nav")}>
                     if let Some((t, onclick)) = prev { <button {onclick} title={t.clone()}>{ format!("← {t}") }</button> }
-                    if let Some((t, onclick)) = next { <button {onclick} title={t.clone()}>{ format!("next: {t} →") }</button> }
-                    if let Some((what, onclick)) = compare { <button class="compare-btn" {onclick}>{ format!("compare side by side: {what}") }</button> }
+                    if let Some((t, onclick)) = next { <button {onclick} title={t.clone()}>{ ta(l, "lesson-next", &[("title", t.clone().into())]) }</button> }
+                    if let Some((what, onclick)) = compare { <button class="compare-btn" {onclick}>{ ta(l, "lesson-compare", &[("what", what.to_string().into())]) }</button> }
                 </nav>
                 if let Some(e) = &s.error { <p class="error">{ e }</p> }
             </div>
         },
-        None => html! { <div class="lesson"><h2>{"This file has problems"}</h2></div> },
+        None => html! { <div class="lesson"><h2>{ t(l, "lesson-problems") }</h2></div> },
     }
 }

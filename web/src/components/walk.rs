@@ -26,20 +26,26 @@ pub struct StepView {
 }
 
 impl StepView {
-    /// The step the player shows, or `None` before the first action.
-    pub fn of(p: &Player) -> Option<StepView> {
+    /// The step the player shows, or `None` before the first action; its label in `lang`
+    /// where the file has it.
+    pub fn of(p: &Player, lang: crate::i18n::Lang) -> Option<StepView> {
         let frame = p.current()?;
+        let label_of = |s: &pagewalk_scenario::model::Step| {
+            lang.scenario_key()
+                .and_then(|k| s.labels.get(k).cloned())
+                .or_else(|| s.label.clone())
+        };
         let head = match frame.action {
             Action::Access { gva, access, .. } => format!("{access} of {gva}"),
             Action::Event { step, .. } => p
                 .scenario
                 .trace
                 .get(step)
-                .map(|s| s.label.clone().unwrap_or_else(|| s.op.describe()))
+                .map(|s| label_of(s).unwrap_or_else(|| s.op.describe()))
                 .unwrap_or_default(),
         };
         let label = match frame.action {
-            Action::Access { step, .. } => p.scenario.trace.get(step).and_then(|s| s.label.clone()),
+            Action::Access { step, .. } => p.scenario.trace.get(step).and_then(label_of),
             Action::Event { .. } => None,
         };
         Some(StepView {
