@@ -113,3 +113,23 @@ gallery-label = Scenarios
 ctl-back-label = Step back
 ctl-play-label = Play or pause
 ctl-step-label = Step
+
+## Predict, then reveal
+predict-toggle = Predict, then reveal
+predict-next = Next:
+predict-none = The trace has no access left.
+predict-how = Answer any of the three for it, then reveal: each answer is scored, and the reveal says why.
+predict-hit-label = Hit or miss?
+predict-tlb = TLB:
+predict-hit = hit
+predict-miss = miss
+predict-refs-label = How many references?
+predict-refs = page-table references:
+predict-fault-label = Which fault?
+predict-fault = fault:
+predict-reveal = Reveal
+predict-score = this lesson: { $right } / { $total }
+predict-right = right:
+predict-wrong = not this time:
+predict-open = not answered:
+predict-why = Why:

@@ -111,3 +111,23 @@ gallery-label = 課程
 ctl-back-label = 上一步
 ctl-play-label = 播放或暫停
 ctl-step-label = 下一步
+
+## 先預測再揭曉
+predict-toggle = 先預測，再揭曉
+predict-next = 下一次存取：
+predict-none = 這個 trace 已經沒有存取了。
+predict-how = 回答下面三題中的任何幾題，再按揭曉：每個答案都會計分，揭曉時會說明原因。
+predict-hit-label = 命中還是未命中？
+predict-tlb = TLB：
+predict-hit = 命中
+predict-miss = 未命中
+predict-refs-label = 幾次記憶體存取？
+predict-refs = 分頁表存取次數：
+predict-fault-label = 哪一種錯誤？
+predict-fault = 錯誤：
+predict-reveal = 揭曉
+predict-score = 這一課：{ $right } / { $total }
+predict-right = 答對：
+predict-wrong = 這次沒答對：
+predict-open = 沒有作答：
+predict-why = 原因：

@@ -306,6 +306,7 @@ impl Component for App {
                                 cursor={p.cursor} total={p.total} dispatch={dispatch.clone()} />
                         }
                         <predict::PredictPanel
+                            {lang}
                             on={m.predict}
                             prediction={m.prediction}
                             refs_input={m.refs_input.clone()}

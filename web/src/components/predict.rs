@@ -1,6 +1,7 @@
 //! Predict, then reveal: the three questions about the next access, the Reveal button, the
 //! verdict with its reason, and the lesson's score.
 
+use crate::i18n::{t, ta, Lang};
 use crate::reducer::Msg;
 use crate::state::{FaultClass, Prediction, Score, Verdict};
 use yew::prelude::*;
@@ -8,6 +9,8 @@ use yew::prelude::*;
 /// What the panel shows.
 #[derive(Properties, PartialEq)]
 pub struct Props {
+    /// The language spoken.
+    pub lang: Lang,
     /// Predict mode is on.
     pub on: bool,
     /// The answers picked so far.
@@ -28,48 +31,49 @@ pub struct Props {
 #[function_component(PredictPanel)]
 pub fn predict_panel(p: &Props) -> Html {
     let pick = |on: bool| classes!(on.then_some("picked"));
+    let l = p.lang;
     html! {
         <div class="predict">
             <label><input type="checkbox" checked={p.on}
                 onchange={p.dispatch.reform(|_| Msg::TogglePredict)} />
-                {" Predict, then reveal"}</label>
+                {" "}{ t(l, "predict-toggle") }</label>
             if p.on {
                 <p class="next-access">
                     { match &p.next {
-                        Some(n) => html! { <>{"Next: "}<b>{ n }</b></> },
-                        None => html! { {"The trace has no access left."} },
+                        Some(n) => html! { <>{ t(l, "predict-next") }{" "}<b>{ n }</b></> },
+                        None => html! { { t(l, "predict-none") } },
                     } }
                 </p>
-                <p class="hint">{"Answer any of the three for it, then reveal: each answer is scored, and the reveal says why."}</p>
-                <div class="ask" role="group" aria-label="Hit or miss?">{"TLB: "}
+                <p class="hint">{ t(l, "predict-how") }</p>
+                <div class="ask" role="group" aria-label={t(l, "predict-hit-label")}>{ t(l, "predict-tlb") }{" "}
                     <button class={pick(p.prediction.hit == Some(true))} aria-pressed={(p.prediction.hit == Some(true)).to_string()}
-                        onclick={p.dispatch.reform(|_| Msg::PickHit(true))}>{"hit"}</button>
+                        onclick={p.dispatch.reform(|_| Msg::PickHit(true))}>{ t(l, "predict-hit") }</button>
                     <button class={pick(p.prediction.hit == Some(false))} aria-pressed={(p.prediction.hit == Some(false)).to_string()}
-                        onclick={p.dispatch.reform(|_| Msg::PickHit(false))}>{"miss"}</button>
+                        onclick={p.dispatch.reform(|_| Msg::PickHit(false))}>{ t(l, "predict-miss") }</button>
                 </div>
-                <div class="ask" role="group" aria-label="How many references?">
-                    <label for="refs-guess">{"page-table references: "}</label>
+                <div class="ask" role="group" aria-label={t(l, "predict-refs-label")}>
+                    <label for="refs-guess">{ t(l, "predict-refs") }{" "}</label>
                     <input id="refs-guess" type="number" min="0" max="99" value={p.refs_input.clone()}
                         oninput={p.dispatch.reform(|e: InputEvent| Msg::RefsInput(
                             e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))} />
                 </div>
-                <div class="ask" role="group" aria-label="Which fault?">{"fault: "}
+                <div class="ask" role="group" aria-label={t(l, "predict-fault-label")}>{ t(l, "predict-fault") }{" "}
                     { for FaultClass::ALL.iter().map(|&c| html! {
                         <button class={pick(p.prediction.fault == Some(c))} aria-pressed={(p.prediction.fault == Some(c)).to_string()}
                             onclick={p.dispatch.reform(move |_| Msg::PickFault(c))}>{ c.label() }</button>
                     }) }
                 </div>
                 <button id="reveal" class="reveal" disabled={p.prediction.is_empty()}
-                    onclick={p.dispatch.reform(|_| Msg::Reveal)}>{"Reveal"}</button>
-                <span class="score" id="score">{ format!(" this lesson: {} / {}", p.score.right, p.score.total) }</span>
+                    onclick={p.dispatch.reform(|_| Msg::Reveal)}>{ t(l, "predict-reveal") }</button>
+                <span class="score" id="score">{" "}{ ta(l, "predict-score", &[("right", p.score.right.into()), ("total", p.score.total.into())]) }</span>
                 if let Some(v) = &p.verdict {
                     <div class="verdict" aria-live="polite">
                         <ul>{ for v.answers.iter().map(|(right, what)| html! {
                             <li class={classes!(match right { Some(true) => "right", Some(false) => "wrong", None => "open" })}>
-                                { match right { Some(true) => "right: ", Some(false) => "not this time: ", None => "not answered: " } }{ what }
+                                { t(l, match right { Some(true) => "predict-right", Some(false) => "predict-wrong", None => "predict-open" }) }{" "}{ what }
                             </li>
                         }) }</ul>
-                        <p class="why"><b>{"Why: "}</b>{ &v.why }</p>
+                        <p class="why"><b>{ t(l, "predict-why") }{" "}</b>{ &v.why }</p>
                     </div>
                 }
             }
