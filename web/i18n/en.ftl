@@ -133,3 +133,7 @@ predict-right = right:
 predict-wrong = not this time:
 predict-open = not answered:
 predict-why = Why:
+page-post-claims = What the post says, and what holds today
+topic-kvm-faults = KVM's MMU in depth: the guest's faults
+topic-kvm-writes = KVM's MMU in depth: guest page-table writes
+topic-kvm-cr3 = KVM's MMU in depth: address spaces and CR3

@@ -131,3 +131,7 @@ predict-right = 答對：
 predict-wrong = 這次沒答對：
 predict-open = 沒有作答：
 predict-why = 原因：
+page-post-claims = 文章說了什麼，今天還成立的有哪些（英文）
+topic-kvm-faults = 深入 KVM 的 MMU：客體自己的分頁錯誤
+topic-kvm-writes = 深入 KVM 的 MMU：客體寫入分頁表
+topic-kvm-cr3 = 深入 KVM 的 MMU：位址空間與 CR3

@@ -221,6 +221,23 @@ mod tests {
     }
 
     #[test]
+    fn every_listed_page_and_path_topic_has_its_message() {
+        let en = messages(EN);
+        for page in crate::pages::PAGES.iter().filter(|p| p.listed) {
+            assert!(
+                en.contains_key(&format!("page-{}", page.slug)),
+                "{}",
+                page.slug
+            );
+        }
+        for (topic, _) in crate::state::PATH {
+            let id = crate::state::topic_message(topic);
+            assert!(en.contains_key(id), "no message for the topic {topic}");
+            assert_eq!(t(Lang::En, id), *topic, "the English message is the topic");
+        }
+    }
+
+    #[test]
     fn plurals_and_variables_are_filled_in() {
         // Fluent trims a message's leading blanks: the view puts the space before it.
         assert_eq!(

@@ -1319,6 +1319,9 @@ pub fn topic_message(topic: &str) -> &str {
         "Memory overcommit: swap, ballooning, KSM" => "topic-overcommit",
         "KVM's MMU in depth: first touches and prefetch" => "topic-kvm-prefetch",
         "KVM's MMU in depth: huge pages on the host" => "topic-kvm-huge",
+        "KVM's MMU in depth: the guest's faults" => "topic-kvm-faults",
+        "KVM's MMU in depth: guest page-table writes" => "topic-kvm-writes",
+        "KVM's MMU in depth: address spaces and CR3" => "topic-kvm-cr3",
         other => other,
     }
 }

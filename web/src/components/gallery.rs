@@ -53,7 +53,7 @@ pub fn gallery_list(p: &Props) -> Html {
                 let current = p.page.as_deref() == Some(page.slug);
                 html! {
                     <li class={classes!(current.then_some("current"))}>
-                        <button {onclick}>{ page.title }</button>
+                        <button {onclick}>{ t(l, &format!("page-{}", page.slug)) }</button>
                     </li>
                 }
             }) }

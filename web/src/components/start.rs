@@ -61,7 +61,7 @@ pub fn start_page(p: &Props) -> Html {
                 { panel("panel-counters") }
                 { panel("panel-address") }
                 { panel("panel-tlb") }
-                <li><b>{ t(l, "panel-shadow") }</b>{" "}{ t(l, "panel-shadow-what") }</li>
+                <li><b>{ t(l, "panel-shadow") }</b>{ if l == Lang::En { " " } else { "" } }{ t(l, "panel-shadow-what") }</li>
             </ul>
             <h3>{ t(l, "start-keys") }</h3>
             <p>{ t(l, "start-keys-what") }</p>
