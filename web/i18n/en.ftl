@@ -137,3 +137,23 @@ page-post-claims = What the post says, and what holds today
 topic-kvm-faults = KVM's MMU in depth: the guest's faults
 topic-kvm-writes = KVM's MMU in depth: guest page-table writes
 topic-kvm-cr3 = KVM's MMU in depth: address spaces and CR3
+
+## Counters (names; their meanings on hover are the core's, in English)
+counters-label = Counters
+counters-kvm = KVM's statistics
+counters-kvm-title = folded from the hypervisor's events, under the names KVM_GET_STATS_FD gives them; pagewalk kvm run compares them with real KVM
+counter-accesses = accesses
+counter-tlb_hits = tlb hits
+counter-tlb_misses = tlb misses
+counter-walks = walks
+counter-memory_refs = memory refs
+counter-guest_refs = guest refs
+counter-host_refs = host refs
+counter-pwc_hits = pwc hits
+counter-ad_updates = ad updates
+counter-page_faults = page faults
+counter-ept_violations = ept violations
+counter-vm_exits = vm exits
+counter-shadow_faults = shadow faults
+counter-tlb_flushes = tlb flushes
+counter-cycles = cycles

@@ -135,3 +135,23 @@ page-post-claims = 文章說了什麼，今天還成立的有哪些（英文）
 topic-kvm-faults = 深入 KVM 的 MMU：客體自己的分頁錯誤
 topic-kvm-writes = 深入 KVM 的 MMU：客體寫入分頁表
 topic-kvm-cr3 = 深入 KVM 的 MMU：位址空間與 CR3
+
+## 計數器（名稱；滑鼠停留時的說明目前是核心的英文說明）
+counters-label = 計數器
+counters-kvm = KVM 的統計數字
+counters-kvm-title = 由 hypervisor 的事件累計而來，名稱與 KVM_GET_STATS_FD 給的相同；pagewalk kvm run 會拿它們和真實的 KVM 比對
+counter-accesses = 記憶體存取
+counter-tlb_hits = TLB 命中
+counter-tlb_misses = TLB 未命中
+counter-walks = 分頁表走訪
+counter-memory_refs = 分頁表記憶體存取
+counter-guest_refs = 線性維度存取
+counter-host_refs = stage-2 存取
+counter-pwc_hits = 分頁結構快取命中
+counter-ad_updates = A/D 位元更新
+counter-page_faults = 分頁錯誤
+counter-ept_violations = EPT violation
+counter-vm_exits = VM exit
+counter-shadow_faults = 影子頁表錯誤
+counter-tlb_flushes = TLB 清除
+counter-cycles = 週期數

@@ -324,7 +324,7 @@ impl Component for App {
                                 }
                             </section>
                             <section class="pane side">
-                                <counters::CountersPanel counters={m.player.as_ref()
+                                <counters::CountersPanel {lang} counters={m.player.as_ref()
                                     .map_or_else(crate::state::zero_counters, |p| p.counters())} />
                                 if let Some(props) = m.player.as_ref().and_then(host_panel::Props::of) {
                                     <host_panel::HostPanel ..props />

@@ -238,6 +238,15 @@ mod tests {
     }
 
     #[test]
+    fn every_counter_shown_has_its_name() {
+        for k in pagewalk_core::COUNTER_KEYS {
+            let id = format!("counter-{k}");
+            assert_eq!(t(Lang::En, &id), k.replace('_', " "), "{id}");
+            assert_ne!(t(Lang::ZhTw, &id), id, "{id}");
+        }
+    }
+
+    #[test]
     fn plurals_and_variables_are_filled_in() {
         // Fluent trims a message's leading blanks: the view puts the space before it.
         assert_eq!(
