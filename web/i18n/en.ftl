@@ -157,3 +157,17 @@ counter-vm_exits = vm exits
 counter-shadow_faults = shadow faults
 counter-tlb_flushes = tlb flushes
 counter-cycles = cycles
+
+## The walk pane and the editor
+pane-walk = The walk
+walk-first = Press ▶ (or the right arrow) to make the first access.
+walk-grid-label = Two-dimensional walk
+walk-grid-corner = guest table
+walk-grid-entry = guest entry
+walk-shadow-label = Guest table and shadow table
+walk-level = level
+walk-guest-entry = guest entry (GPA = value)
+walk-shadow-entry = shadow entry (HPA = value)
+editor-edit = Edit this scenario
+editor-label = Scenario TOML
+editor-load = Load

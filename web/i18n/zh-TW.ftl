@@ -155,3 +155,17 @@ counter-vm_exits = VM exit
 counter-shadow_faults = 影子頁表錯誤
 counter-tlb_flushes = TLB 清除
 counter-cycles = 週期數
+
+## 走訪面板與編輯器
+pane-walk = 走訪
+walk-first = 按 ▶（或右方向鍵）做第一次存取。
+walk-grid-label = 二維走訪
+walk-grid-corner = 客體分頁表
+walk-grid-entry = 客體分頁表項目
+walk-shadow-label = 客體分頁表與影子頁表
+walk-level = 層級
+walk-guest-entry = 客體分頁表項目（GPA = 值）
+walk-shadow-entry = 影子項目（HPA = 值）
+editor-edit = 編輯這個情境
+editor-label = 情境的 TOML
+editor-load = 載入

@@ -275,7 +275,7 @@ impl Component for App {
                     </label>
                 </header>
                 <div class="columns">
-                    <nav class="gallery" aria-label="Scenarios">
+                    <nav class="gallery" aria-label={t(lang, "gallery-label")}>
                         <gallery::Gallery {lang} page={m.link.page.clone()} scenario={m.link.scenario.clone()}
                             scores={Rc::clone(&m.scores)} dispatch={dispatch.clone()} />
                     </nav>
@@ -317,9 +317,9 @@ impl Component for App {
                             dispatch={dispatch.clone()} />
                         <editor::Diagnostics errors={m.errors.clone()} />
                         <div class="panes">
-                            <section class="pane walk" aria-label="The walk">
+                            <section class="pane walk" aria-label={t(lang, "pane-walk")}>
                                 if let Some(p) = &m.player {
-                                    <walk::Walk step={walk::StepView::of(p, lang)} sub={m.sub}
+                                    <walk::Walk {lang} step={walk::StepView::of(p, lang)} sub={m.sub}
                                         hover_ref={m.hover_ref} dispatch={dispatch.clone()} />
                                 }
                             </section>
@@ -341,7 +341,7 @@ impl Component for App {
                                 }
                             </section>
                         </div>
-                        <editor::Editor text={m.text.clone()}
+                        <editor::Editor {lang} text={m.text.clone()}
                             has_errors={!m.errors.is_empty()} editing={m.editing}
                             dispatch={dispatch.clone()} />
                         <kvm::KvmResults results={m.kvm.clone()} source={m.text.clone()} dispatch={dispatch.clone()} />

@@ -6,6 +6,8 @@ use yew::prelude::*;
 /// What the editor shows.
 #[derive(Properties, PartialEq)]
 pub struct EditorProps {
+    /// The language spoken.
+    pub lang: crate::i18n::Lang,
     /// The scenario text.
     pub text: String,
     /// The text has errors: Load is disabled and the editor stays open.
@@ -25,11 +27,12 @@ pub fn editor(p: &EditorProps) -> Html {
                 .value(),
         )
     });
+    let (l, t) = (p.lang, crate::i18n::t);
     html! {
         <details class="editor" open={p.has_errors || p.editing}>
-            <summary>{"Edit this scenario"}</summary>
-            <textarea id="editor" spellcheck="false" aria-label="Scenario TOML" value={p.text.clone()} {oninput} />
-            <button onclick={p.dispatch.reform(|_| Msg::Apply)} disabled={p.has_errors}>{"Load"}</button>
+            <summary>{ t(l, "editor-edit") }</summary>
+            <textarea id="editor" spellcheck="false" aria-label={t(l, "editor-label")} value={p.text.clone()} {oninput} />
+            <button onclick={p.dispatch.reform(|_| Msg::Apply)} disabled={p.has_errors}>{ t(l, "editor-load") }</button>
         </details>
     }
 }

@@ -61,6 +61,8 @@ impl StepView {
 /// What the pane shows.
 #[derive(Properties, PartialEq)]
 pub struct Props {
+    /// The language spoken.
+    pub lang: crate::i18n::Lang,
     /// The step shown, or `None` before the first action.
     pub step: Option<StepView>,
     /// Within the step, the event shown last (reference by reference); `None` shows them all.
@@ -75,8 +77,10 @@ pub struct Props {
 #[function_component(Walk)]
 pub fn walk(p: &Props) -> Html {
     let hover = p.dispatch.reform(Msg::HoverRef);
+    let l = p.lang;
+    let t = crate::i18n::t;
     let Some(frame) = &p.step else {
-        return html! { <p class="hint">{"Press ▶ (or the right arrow) to make the first access."}</p> };
+        return html! { <p class="hint">{ t(l, "walk-first") }</p> };
     };
     let (head, label) = (&frame.head, &frame.label);
     let narration = pagewalk_core::view::narrate(&frame.events);
@@ -93,10 +97,10 @@ pub fn walk(p: &Props) -> Html {
         if let Some(l) = label { <p class="step-label">{ l }</p> }
         <p class="narration" aria-live="polite">{ narration }</p>
         if let Some(g) = &frame.grid {
-            <table class="grid" tabindex="0" aria-label="Two-dimensional walk">
-                <thead><tr><th scope="col" class="corner">{"guest table"}</th>
+            <table class="grid" tabindex="0" aria-label={t(l, "walk-grid-label")}>
+                <thead><tr><th scope="col" class="corner">{ t(l, "walk-grid-corner") }</th>
                     { for g.columns.iter().map(|c| html!{ <th scope="col">{ c }</th> }) }
-                    <th scope="col">{"guest entry"}</th></tr></thead>
+                    <th scope="col">{ t(l, "walk-grid-entry") }</th></tr></thead>
                 <tbody>
                 { for g.rows.iter().enumerate().map(|(r, name)| html! {
                     <tr class={classes!(g.retry_rows.contains(&r).then_some("retry"))}><th scope="row">{ name }
@@ -137,8 +141,8 @@ pub fn walk(p: &Props) -> Html {
         }
         if let Some(v) = &frame.shadow {
             <div class="shadow-view">
-                <table aria-label="Guest table and shadow table">
-                    <thead><tr><th>{"level"}</th><th>{"guest entry (GPA = value)"}</th><th>{"shadow entry (HPA = value)"}</th></tr></thead>
+                <table aria-label={t(l, "walk-shadow-label")}>
+                    <thead><tr><th>{ t(l, "walk-level") }</th><th>{ t(l, "walk-guest-entry") }</th><th>{ t(l, "walk-shadow-entry") }</th></tr></thead>
                     <tbody>
                     { for v.guest.iter().enumerate().map(|(i, (l, gpa, val, wp))| html! {
                         <tr>
