@@ -3,7 +3,6 @@
 
 use pagewalk_core::view::{address_fields, walk_grid, AddressField, WalkGrid};
 use pagewalk_core::{CostModel, Counters, Event, Recorder, TlbSlot};
-use pagewalk_scenario::model::Op;
 pub use pagewalk_scenario::run::HostReport;
 use pagewalk_scenario::{parse, Action, Diagnostics, Scenario, Session};
 
@@ -92,7 +91,7 @@ impl Player {
             items: vec![d],
         })?;
         let base_counters = Counters::new(scenario.machine.cost);
-        let host_side = has_host_side(&scenario);
+        let host_side = scenario.has_host_side();
         let base_host = session.host_report().filter(|_| host_side);
         Ok(Player {
             scenario,
@@ -469,20 +468,6 @@ impl Player {
             self.scenario.machine.stage2_levels,
         )
     }
-}
-
-/// Whether a scenario has a host side: see [`Player::has_host`].
-pub fn has_host_side(s: &Scenario) -> bool {
-    let host_op = s.trace.iter().any(|t| {
-        matches!(
-            t.op,
-            Op::SwapOut { .. }
-                | Op::BalloonInflate { .. }
-                | Op::BalloonDeflate { .. }
-                | Op::KsmScan { .. }
-        )
-    });
-    s.machine.mode.is_virtualized() && (host_op || s.host.vms > 1 || s.host.backing.is_hugetlb())
 }
 
 /// Values over the recorded steps, for charts.

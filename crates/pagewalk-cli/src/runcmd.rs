@@ -238,19 +238,7 @@ fn print_report(file: &str, r: &Report) {
     if !host.is_empty() {
         println!("  {:<width$}  {}", "host memory", host.join(", "));
     }
-    if let Some(h) = r.host.as_ref().filter(|h| {
-        h.meminfo.huge_pages_total > 0
-            || h.vms.len() > 1
-            || [
-                "host_swap_outs",
-                "balloon_pages",
-                "ksm_full_scans",
-                "mmu_notifier_zaps",
-                "host_thp_splits",
-            ]
-            .iter()
-            .any(|k| c.get(k).unwrap_or(0) > 0)
-    }) {
+    if let Some(h) = r.host.as_ref().filter(|_| r.host_side) {
         let m = &h.meminfo;
         println!(
             "  {:<width$}  MemFree {} MiB of {} MiB, SwapFree {} of {} MiB, HugePages_Total {} Free {} Rsvd {}",

@@ -182,15 +182,11 @@ pub fn build_vm(sc: &Scenario, vm: usize) -> Result<Built, Diagnostic> {
     // KSM compares contents, and a THP split by the host turns its zero-filled subpages
     // into the zero page: keep contents only where the host does such things (they cost a
     // lookup per write).
-    if sc.trace.iter().any(|s| {
-        matches!(
-            s.op,
-            crate::model::Op::Fill { .. }
-                | crate::model::Op::KsmScan { .. }
-                | crate::model::Op::SwapOut { .. }
-                | crate::model::Op::BalloonInflate { .. }
-        )
-    }) {
+    if sc
+        .trace
+        .iter()
+        .any(|s| s.op.is_host() || matches!(s.op, crate::model::Op::Fill { .. }))
+    {
         m.track_contents();
     }
     check_work(sc, &m)?;

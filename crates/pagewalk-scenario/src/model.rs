@@ -391,6 +391,17 @@ impl Op {
         }
     }
 
+    /// Whether the host does it to guest memory (while the guest is stopped), not the guest.
+    pub const fn is_host(&self) -> bool {
+        matches!(
+            self,
+            Op::SwapOut { .. }
+                | Op::BalloonInflate { .. }
+                | Op::BalloonDeflate { .. }
+                | Op::KsmScan { .. }
+        )
+    }
+
     /// How many actions (accesses or events) the operation expands to.
     pub fn actions(&self) -> u64 {
         match *self {
@@ -605,6 +616,15 @@ pub struct Texts {
 pub const LANGUAGES: [&str; 1] = ["zh-TW"];
 
 impl Scenario {
+    /// Whether the scenario has a host side worth showing: a host operation, several VMs, or
+    /// a hugetlbfs pool (virtualized machines only).
+    pub fn has_host_side(&self) -> bool {
+        self.machine.mode.is_virtualized()
+            && (self.trace.iter().any(|s| s.op.is_host())
+                || self.host.vms > 1
+                || self.host.backing.is_hugetlb())
+    }
+
     /// The title in `lang`, or in English when it has none.
     pub fn name_in(&self, lang: &str) -> &str {
         self.translations

@@ -299,14 +299,7 @@ impl Session {
             Diagnostic::new(pos, e.to_string()).hint("this trace entry cannot run on this machine")
         };
         let vm = entry.vm.min(self.machines.len() - 1);
-        let host_op = matches!(
-            entry.op,
-            Op::SwapOut { .. }
-                | Op::BalloonInflate { .. }
-                | Op::BalloonDeflate { .. }
-                | Op::KsmScan { .. }
-        );
-        if vm != self.running && !host_op {
+        if vm != self.running && !entry.op.is_host() {
             // One vCPU thread runs one VM at a time: the one running stops, this one enters.
             self.machines[self.running].stop(sink).map_err(err)?;
             self.machines[vm].resume(sink);
@@ -497,6 +490,8 @@ pub struct Report {
     pub failures: Vec<Failure>,
     /// The host's side at the end (virtualized machines).
     pub host: Option<HostReport>,
+    /// The scenario has a host side worth showing ([`Scenario::has_host_side`]).
+    pub host_side: bool,
 }
 
 fn fault_kind(o: &Outcome) -> FaultKind {
@@ -686,6 +681,7 @@ pub fn run_with_progress(
         passed,
         failures,
         host,
+        host_side: sc.has_host_side(),
     })
 }
 
