@@ -1,0 +1,1 @@
+# compare: English. Every message has its twin in ../zh-TW/compare.ftl.ftl (checked by a test).

@@ -1,0 +1,1 @@
+# practice: English. Every message has its twin in ../zh-TW/practice.ftl.ftl (checked by a test).

@@ -1,0 +1,285 @@
+//! pagewalk's words in English and in Traditional Chinese as written in Taiwan: one message
+//! catalogue per language (Project Fluent, `i18n/<lang>/*.ftl`, read with `fluent-bundle`,
+//! which handles plurals and number forms), compiled in. The core narrates from it, the web
+//! app's views ask it for their words, the CLI speaks its English. Addresses, register and
+//! instruction names, counter keys and numbers are not messages.
+//!
+//! Why Fluent: its files are plain text a translator can edit without touching Rust, a
+//! message can vary with plural categories and carry variables, and the same ids serve every
+//! language, so a missing translation is a test failure, not a blank.
+
+pub use fluent_bundle::FluentValue;
+use fluent_bundle::{FluentArgs, FluentBundle, FluentResource};
+
+/// A language pagewalk speaks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Lang {
+    /// English.
+    #[default]
+    En,
+    /// Traditional Chinese, Taiwan.
+    ZhTw,
+}
+
+impl Lang {
+    /// Every language, in the order a switch lists them.
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::ZhTw];
+
+    /// Its BCP 47 tag (`<html lang>`, `#lang=`, scenario files' `zh-TW.*` keys).
+    pub const fn tag(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::ZhTw => "zh-TW",
+        }
+    }
+
+    /// The language of a tag, if pagewalk has it.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        Lang::ALL
+            .into_iter()
+            .find(|l| l.tag().eq_ignore_ascii_case(tag))
+    }
+
+    /// The first of the browser's languages pagewalk has (`navigator.languages`): any Chinese
+    /// in traditional script or of Taiwan, Hong Kong or Macau reads zh-TW; English otherwise.
+    pub fn from_browser(langs: &[String]) -> Lang {
+        for l in langs {
+            let l = l.to_ascii_lowercase();
+            if l.starts_with("zh")
+                && ["hant", "tw", "hk", "mo"]
+                    .iter()
+                    .any(|t| l.split(['-', '_']).any(|p| p == *t))
+            {
+                return Lang::ZhTw;
+            }
+            if l.starts_with("en") {
+                return Lang::En;
+            }
+        }
+        Lang::En
+    }
+
+    /// The scenario files' language key (`None` for English, their own).
+    pub const fn scenario_key(self) -> Option<&'static str> {
+        match self {
+            Lang::En => None,
+            Lang::ZhTw => Some("zh-TW"),
+        }
+    }
+}
+
+macro_rules! areas {
+    ($($area:literal),* $(,)?) => {
+        /// The catalogue's files: (area, English, Traditional Chinese). An area is one part of
+        /// pagewalk (the app's frame, the core's narration, the glossary, a page).
+        pub const CATALOGUE: &[(&str, &str, &str)] = &[$((
+            $area,
+            include_str!(concat!("../i18n/en/", $area, ".ftl")),
+            include_str!(concat!("../i18n/zh-TW/", $area, ".ftl")),
+        )),*];
+    };
+}
+
+areas!["app", "core", "glossary", "host", "practice", "compare", "panels"];
+
+fn bundle(lang: Lang) -> FluentBundle<FluentResource> {
+    let id: unic_langid::LanguageIdentifier = lang.tag().parse().unwrap_or_default();
+    let mut b = FluentBundle::new(vec![id]);
+    // No Unicode isolation marks around variables: the text is read as it is.
+    b.set_use_isolating(false);
+    for (_, en, zh) in CATALOGUE {
+        let src = match lang {
+            Lang::En => en,
+            Lang::ZhTw => zh,
+        };
+        // A file that does not parse, or an id defined twice, is caught by the tests; what
+        // parses is used.
+        let res = FluentResource::try_new((*src).to_owned()).unwrap_or_else(|(r, _)| r);
+        b.add_resource_overriding(res);
+    }
+    b
+}
+
+thread_local! {
+    static BUNDLES: [FluentBundle<FluentResource>; 2] = [bundle(Lang::En), bundle(Lang::ZhTw)];
+}
+
+/// Message `id` in `lang`, with `args`; the English one if that language lacks it (a test
+/// makes sure none does), and the id itself if neither has it.
+pub fn ta(lang: Lang, id: &str, args: &[(&str, FluentValue<'_>)]) -> String {
+    let fargs = (!args.is_empty()).then(|| {
+        let mut a = FluentArgs::new();
+        for (k, v) in args {
+            a.set(*k, v.clone());
+        }
+        a
+    });
+    BUNDLES.with(|b| {
+        for bundle in [&b[lang as usize], &b[Lang::En as usize]] {
+            if let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) {
+                let mut errors = Vec::new();
+                return bundle
+                    .format_pattern(pattern, fargs.as_ref(), &mut errors)
+                    .into_owned();
+            }
+        }
+        id.to_owned()
+    })
+}
+
+/// Message `id` in `lang`.
+pub fn t(lang: Lang, id: &str) -> String {
+    ta(lang, id, &[])
+}
+
+/// Whether the catalogue has message `id` (in English, and so, by the tests, in every language).
+pub fn has(id: &str) -> bool {
+    BUNDLES.with(|b| b[Lang::En as usize].has_message(id))
+}
+
+/// Items joined as a list is written in `lang`: "a, b" in English, "a、b" in Chinese.
+pub fn list(lang: Lang, items: &[String]) -> String {
+    items.join(match lang {
+        Lang::En => ", ",
+        Lang::ZhTw => "、",
+    })
+}
+
+/// Sentences joined as a paragraph is written in `lang` (Chinese needs no space after "。").
+pub fn paragraph(lang: Lang, sentences: &[String]) -> String {
+    sentences.join(match lang {
+        Lang::En => " ",
+        Lang::ZhTw => "",
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fluent_syntax::ast;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    /// Message ids and the variables each uses, over every file of one language.
+    fn messages(zh: bool) -> BTreeMap<String, BTreeSet<String>> {
+        let mut out = BTreeMap::new();
+        for (area, en, zh_src) in CATALOGUE {
+            let src = if zh { zh_src } else { en };
+            let res = fluent_syntax::parser::parse(*src)
+                .unwrap_or_else(|(_, e)| panic!("{area} ({}) does not parse: {e:?}", zh));
+            for entry in res.body {
+                if let ast::Entry::Message(m) = entry {
+                    let mut vars = BTreeSet::new();
+                    if let Some(p) = &m.value {
+                        collect(p, &mut vars);
+                    }
+                    let id = m.id.name.to_owned();
+                    assert!(
+                        out.insert(id.clone(), vars).is_none(),
+                        "{id} is defined twice (the second in {area})"
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    fn collect(p: &ast::Pattern<&str>, vars: &mut BTreeSet<String>) {
+        for el in &p.elements {
+            if let ast::PatternElement::Placeable { expression } = el {
+                expr(expression, vars);
+            }
+        }
+    }
+
+    fn expr(e: &ast::Expression<&str>, vars: &mut BTreeSet<String>) {
+        match e {
+            ast::Expression::Inline(ast::InlineExpression::VariableReference { id }) => {
+                vars.insert(id.name.to_owned());
+            }
+            ast::Expression::Select { selector, variants } => {
+                if let ast::InlineExpression::VariableReference { id } = selector {
+                    vars.insert(id.name.to_owned());
+                }
+                for v in variants {
+                    collect(&v.value, vars);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The ids of every message, for callers' tests that check the ids their code asks for.
+    #[test]
+    fn every_message_is_in_both_languages_with_the_same_variables() {
+        let en = messages(false);
+        let zh = messages(true);
+        let only_en: Vec<_> = en.keys().filter(|k| !zh.contains_key(*k)).collect();
+        let only_zh: Vec<_> = zh.keys().filter(|k| !en.contains_key(*k)).collect();
+        assert!(only_en.is_empty(), "no zh-TW translation: {only_en:?}");
+        assert!(
+            only_zh.is_empty(),
+            "zh-TW messages English lacks: {only_zh:?}"
+        );
+        for (id, vars) in &en {
+            assert_eq!(Some(vars), zh.get(id), "variables of {id}");
+        }
+        assert!(en.len() >= 80, "only {} messages", en.len());
+        for id in en.keys() {
+            assert!(has(id), "{id}");
+        }
+    }
+
+    /// A zh-TW message that is the English one was not translated (numbers, names and terms
+    /// kept on purpose are short; a sentence is not).
+    #[test]
+    fn no_sentence_is_left_in_english() {
+        let mut same = Vec::new();
+        for id in messages(false).keys() {
+            let (en, zh) = (t(Lang::En, id), t(Lang::ZhTw, id));
+            if en == zh && en.split_whitespace().count() > 3 {
+                same.push(id.clone());
+            }
+        }
+        assert!(same.is_empty(), "the same in both languages: {same:?}");
+    }
+
+    #[test]
+    fn plurals_and_variables_are_filled_in() {
+        // Fluent trims a message's leading blanks: the caller puts the space before it.
+        assert_eq!(
+            ta(Lang::En, "start-more", &[("count", 1.into())]),
+            "and 1 more"
+        );
+        assert_eq!(
+            ta(Lang::En, "start-more", &[("count", 3.into())]),
+            "and 3 more"
+        );
+        assert_eq!(
+            ta(
+                Lang::ZhTw,
+                "ctl-position",
+                &[("step", 2.into()), ("total", 9.into())]
+            ),
+            "第 2 步，共 9 步"
+        );
+        assert_eq!(t(Lang::ZhTw, "no-such-message"), "no-such-message");
+        assert!(!has("no-such-message"));
+    }
+
+    #[test]
+    fn the_browser_language_decides_the_first_time() {
+        let l =
+            |v: &[&str]| Lang::from_browser(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(l(&["zh-TW", "en"]), Lang::ZhTw);
+        assert_eq!(l(&["zh-Hant-TW"]), Lang::ZhTw);
+        assert_eq!(l(&["zh-HK"]), Lang::ZhTw);
+        assert_eq!(l(&["en-US", "zh-TW"]), Lang::En);
+        assert_eq!(
+            l(&["zh-CN"]),
+            Lang::En,
+            "simplified Chinese is not this translation"
+        );
+        assert_eq!(l(&[]), Lang::En);
+        assert_eq!(Lang::from_tag("zh-tw"), Some(Lang::ZhTw));
+    }
+}
