@@ -3,7 +3,7 @@
 use anyhow::Result;
 use console::style;
 use pagewalk_core::view::address_fields;
-use pagewalk_core::{Gva, Levels, PageSize};
+use pagewalk_core::{Gva, Lang, Levels, PageSize};
 
 pub fn explain(gva: u64) -> Result<u8> {
     let gva = Gva::new(gva);
@@ -25,7 +25,7 @@ pub fn explain(gva: u64) -> Result<u8> {
             }
         );
         for page in PageSize::ALL {
-            let fields = address_fields(gva, levels, page);
+            let fields = address_fields(gva, levels, page, Lang::En);
             let parts: Vec<String> = fields
                 .iter()
                 .map(|f| format!("{} [{}:{}] = {:#x}", f.name, f.hi, f.lo, f.value))

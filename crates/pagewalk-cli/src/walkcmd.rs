@@ -4,7 +4,7 @@ use anyhow::{Context, Result};
 use console::style;
 use pagewalk_core::presets::OneMapping;
 use pagewalk_core::view::{address_fields, walk_grid, WalkGrid};
-use pagewalk_core::{Access, CostModel, Event, Gva, Levels, Mode, PageSize, Recorder};
+use pagewalk_core::{Access, CostModel, Event, Gva, Lang, Levels, Mode, PageSize, Recorder};
 use serde_json::json;
 
 fn levels(n: u8) -> Levels {
@@ -47,7 +47,7 @@ pub fn walk(
     let mut rec = Recorder::new(CostModel::default());
     let out = m.access(gva, Access::USER_READ, &mut rec)?;
     let c = rec.counters;
-    let grid = walk_grid(&rec.events, spec.guest_levels, spec.stage2_levels);
+    let grid = walk_grid(&rec.events, spec.guest_levels, spec.stage2_levels, Lang::En);
     if as_json {
         let events: Vec<_> = rec
             .events
@@ -55,7 +55,7 @@ pub fn walk(
             .map(|e| {
                 let mut v = serde_json::to_value(e).unwrap_or_default();
                 if let Some(o) = v.as_object_mut() {
-                    o.insert("text".into(), json!(e.describe()));
+                    o.insert("text".into(), json!(e.describe(Lang::En)));
                 }
                 v
             })
@@ -86,7 +86,7 @@ pub fn walk(
         }
     );
     println!();
-    for f in address_fields(gva, spec.guest_levels, guest_page) {
+    for f in address_fields(gva, spec.guest_levels, guest_page, Lang::En) {
         println!(
             "  bits {:>2}..{:<2}  {:<16} {:#x}",
             f.hi, f.lo, f.name, f.value
@@ -95,7 +95,7 @@ pub fn walk(
     println!();
     let mut n = 0;
     for e in &rec.events {
-        let text = e.describe();
+        let text = e.describe(Lang::En);
         match e {
             Event::TableRead { .. } => {
                 n += 1;

@@ -67,15 +67,24 @@ impl Access {
     }
 }
 
+impl Access {
+    /// "user read", "supervisor write", ... in `lang`.
+    pub fn name(self, lang: crate::Lang) -> String {
+        let id = match (self.is_user(), self.kind) {
+            (true, AccessKind::Read) => "access-user-read",
+            (true, AccessKind::Write) => "access-user-write",
+            (true, AccessKind::Fetch) => "access-user-fetch",
+            (false, AccessKind::Read) => "access-supervisor-read",
+            (false, AccessKind::Write) => "access-supervisor-write",
+            (false, AccessKind::Fetch) => "access-supervisor-fetch",
+        };
+        pagewalk_text::t(lang, id)
+    }
+}
+
 impl fmt::Display for Access {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let p = if self.is_user() { "user" } else { "supervisor" };
-        let k = match self.kind {
-            AccessKind::Read => "read",
-            AccessKind::Write => "write",
-            AccessKind::Fetch => "fetch",
-        };
-        write!(f, "{p} {k}")
+        f.write_str(&self.name(crate::Lang::En))
     }
 }
 

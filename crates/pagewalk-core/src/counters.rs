@@ -375,18 +375,11 @@ impl Counters {
             || DERIVED_COUNTERS.iter().any(|(k, _)| *k == key)
     }
 
-    /// What a counter means, by its key.
-    pub fn meaning(key: &str) -> Option<&'static str> {
-        STORED_COUNTERS
-            .iter()
-            .find(|(k, _, _)| *k == key)
-            .map(|(_, _, d)| *d)
-            .or_else(|| {
-                DERIVED_COUNTERS
-                    .iter()
-                    .find(|(k, _)| *k == key)
-                    .map(|(_, d)| *d)
-            })
+    /// What a counter means, by its key, in `lang` (the catalogue's `meaning-<key>`, whose
+    /// English is the counter's rustdoc: a test keeps them the same).
+    pub fn meaning(key: &str, lang: crate::Lang) -> Option<String> {
+        Self::is_key(key)
+            .then(|| pagewalk_text::t(lang, &format!("meaning-{}", key.replace('_', "-"))))
     }
 
     fn leaf(&mut self, level: crate::Level, entry: u64, up: bool) {
@@ -605,6 +598,26 @@ pub struct TableKindCount {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The catalogue's English meaning of each counter is its rustdoc, and every counter has
+    /// one in Traditional Chinese too.
+    #[test]
+    fn every_counter_means_what_its_rustdoc_says_in_both_languages() {
+        let docs = STORED_COUNTERS
+            .iter()
+            .map(|(k, _, d)| (*k, *d))
+            .chain(DERIVED_COUNTERS.iter().copied());
+        for (k, doc) in docs {
+            assert_eq!(
+                Counters::meaning(k, crate::Lang::En).as_deref(),
+                Some(doc.trim()),
+                "{k}"
+            );
+            let zh = Counters::meaning(k, crate::Lang::ZhTw).unwrap_or_default();
+            assert!(zh != doc.trim() && !zh.starts_with("meaning-"), "{k}: {zh}");
+        }
+        assert_eq!(Counters::meaning("no_such_counter", crate::Lang::En), None);
+    }
     use crate::{Gva, Hpa, Level, PageSize};
 
     #[test]

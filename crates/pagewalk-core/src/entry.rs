@@ -164,10 +164,11 @@ pub const fn large_page_reserved_bits(size: crate::PageSize) -> u64 {
 }
 
 /// Names the set bits of an IA-32e entry the way `bitflags` prints them, for descriptions.
-pub fn describe_pte(entry: u64) -> String {
+/// The flag names are the SDM's and stay as they are; only "empty" is a word.
+pub fn describe_pte(entry: u64, lang: crate::Lang) -> String {
     let flags = PteFlags::from_bits_truncate(entry);
     if flags.is_empty() {
-        "empty".to_owned()
+        pagewalk_text::t(lang, "entry-empty")
     } else {
         format!("{flags:?}")
             .trim_start_matches("PteFlags(")
@@ -177,10 +178,10 @@ pub fn describe_pte(entry: u64) -> String {
 }
 
 /// Names the set bits of an EPT entry.
-pub fn describe_ept(entry: u64) -> String {
+pub fn describe_ept(entry: u64, lang: crate::Lang) -> String {
     let flags = EptFlags::from_bits_truncate(entry);
     if flags.is_empty() {
-        return "empty".to_owned();
+        return pagewalk_text::t(lang, "entry-empty");
     }
     let mut parts: Vec<String> = Vec::new();
     for (bit, name) in [
@@ -205,7 +206,11 @@ pub fn describe_ept(entry: u64) -> String {
             6 => "WB",
             _ => "reserved",
         };
-        parts.push(format!("memory type {name} ({mt})"));
+        parts.push(pagewalk_text::ta(
+            lang,
+            "entry-memory-type",
+            &[("name", name.into()), ("value", mt.into())],
+        ));
     }
     for (bit, name) in [
         (EptFlags::IGNORE_PAT, "IGNORE_PAT"),
@@ -231,12 +236,12 @@ mod tests {
         assert_eq!(high_reserved_bits(48), 0x000f_0000_0000_0000);
         assert_eq!(address_field(0x8000_0001_2345_6067, 48), 0x0001_2345_6000);
         assert_eq!(
-            describe_pte(0x67),
+            describe_pte(0x67, crate::Lang::En),
             "PRESENT | WRITABLE | USER | ACCESSED | DIRTY"
         );
-        assert_eq!(describe_ept(0x7), "READ | WRITE | EXECUTE");
+        assert_eq!(describe_ept(0x7, crate::Lang::En), "READ | WRITE | EXECUTE");
         assert_eq!(
-            describe_ept(0x337),
+            describe_ept(0x337, crate::Lang::En),
             "READ | WRITE | EXECUTE | memory type WB (6) | ACCESSED | DIRTY"
         );
     }

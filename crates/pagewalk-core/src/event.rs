@@ -7,6 +7,8 @@ use crate::access::Access;
 use crate::addr::{Gfn, Gpa, Gva, Hpa, Level, PageSize};
 use crate::entry::{describe_ept, describe_pte};
 use crate::fault::Fault;
+use crate::words::{hex, num, say, text, Lang};
+use pagewalk_text::FluentValue;
 use serde::{Deserialize, Serialize};
 
 /// Which translation structure a table belongs to.
@@ -30,12 +32,50 @@ impl TableKind {
     }
 
     /// The table's name at a level: "PML4", "EPT PD", "NPT PT", "shadow PDPT".
-    pub fn table_name(self, level: Level) -> String {
+    pub fn table_name(self, level: Level, lang: Lang) -> String {
+        let id = match self {
+            TableKind::Guest => "table-guest",
+            TableKind::Ept => "table-ept",
+            TableKind::Npt => "table-npt",
+            TableKind::Shadow => "table-shadow",
+        };
+        say(lang, id, &[("level", text(level.table_name()))])
+    }
+}
+
+impl FlushCause {
+    /// What flushed, in `lang`: "INVLPG 0x...", "MOV to CR3", "VM exit without VPID".
+    pub fn describe(self, lang: Lang) -> String {
+        let s = |id: &str, args: &[(&str, FluentValue<'_>)]| say(lang, id, args);
         match self {
-            TableKind::Guest => level.table_name().to_owned(),
-            TableKind::Ept => format!("EPT {}", level.table_name()),
-            TableKind::Npt => format!("NPT {}", level.table_name()),
-            TableKind::Shadow => format!("shadow {}", level.table_name()),
+            FlushCause::Invlpg { gva } => s("flush-invlpg", &[("gva", text(gva))]),
+            FlushCause::Invpcid { kind } => s("flush-invpcid", &[("kind", num(kind))]),
+            FlushCause::MovCr3 => s("flush-mov-cr3", &[]),
+            FlushCause::Invvpid { kind } => s("flush-invvpid", &[("kind", num(kind))]),
+            FlushCause::Invept { kind } => s("flush-invept", &[("kind", num(kind))]),
+            FlushCause::VmExit => s("flush-vm-exit", &[]),
+            FlushCause::VmEntry => s("flush-vm-entry", &[]),
+            FlushCause::PageFault => s("flush-page-fault", &[]),
+            FlushCause::Stage2Fault => s("flush-stage2", &[]),
+            FlushCause::Hypervisor => s("flush-hypervisor", &[]),
+        }
+    }
+}
+
+/// Something the host could not do to guest memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Refusal {
+    /// hugetlbfs pages cannot be paged out: `madvise(MADV_PAGEOUT)` fails with EINVAL
+    /// (mm/madvise.c: `madvise_pageout` returns -EINVAL when `can_madv_lru_vma` sees VM_HUGETLB).
+    HugetlbPageOut,
+}
+
+impl Refusal {
+    /// Why, in `lang`, as a sentence without its full stop.
+    pub fn describe(self, lang: Lang) -> String {
+        match self {
+            Refusal::HugetlbPageOut => say(lang, "refused-hugetlb-page-out", &[]),
         }
     }
 }
@@ -119,14 +159,15 @@ pub enum HostChange {
 
 impl HostChange {
     /// A short description.
-    pub const fn describe(self) -> &'static str {
-        match self {
-            HostChange::SwapOut => "swapped out",
-            HostChange::Discard => "given back by the balloon",
-            HostChange::KsmMerge => "merged by KSM",
-            HostChange::CopyOnWrite => "copied on write",
-            HostChange::Split => "split from one 2 MiB page into 4 KiB pages",
-        }
+    pub fn describe(self, lang: Lang) -> String {
+        let id = match self {
+            HostChange::SwapOut => "host-change-swap-out",
+            HostChange::Discard => "host-change-discard",
+            HostChange::KsmMerge => "host-change-ksm-merge",
+            HostChange::CopyOnWrite => "host-change-cow",
+            HostChange::Split => "host-change-split",
+        };
+        say(lang, id, &[])
     }
 }
 
@@ -148,12 +189,13 @@ pub enum CachedMapping {
 
 impl CachedMapping {
     /// A short description.
-    pub const fn describe(self) -> &'static str {
-        match self {
-            CachedMapping::Linear => "linear mapping",
-            CachedMapping::GuestPhysical => "guest-physical mapping",
-            CachedMapping::Combined => "combined mapping: no stage-2 walk for that table",
-        }
+    pub fn describe(self, lang: Lang) -> String {
+        let id = match self {
+            CachedMapping::Linear => "mapping-linear",
+            CachedMapping::GuestPhysical => "mapping-guest-physical",
+            CachedMapping::Combined => "mapping-combined",
+        };
+        say(lang, id, &[])
     }
 }
 
@@ -199,19 +241,20 @@ pub enum ExitReason {
 
 impl ExitReason {
     /// A short description.
-    pub const fn describe(self) -> &'static str {
-        match self {
-            ExitReason::External => "an I/O instruction or interrupt",
-            ExitReason::Stage2Fault => "a stage-2 fault (EPT violation / NPF)",
-            ExitReason::EptMisconfig => "an EPT misconfiguration",
-            ExitReason::PageFault => "a page fault (shadow paging)",
-            ExitReason::Cr3Write => "a MOV to CR3 (shadow paging)",
-            ExitReason::Invlpg => "an INVLPG (shadow paging)",
-            ExitReason::HostCr3 => "the host loads a new CR3 (KVM_SET_SREGS)",
-            ExitReason::KernelEntry => "the guest enters its kernel (PVM emulates CPL 0)",
-            ExitReason::KernelReturn => "the guest's kernel returns to user mode (PVM)",
-            ExitReason::RootLoad => "PVM loads a shadow root that was not cached",
-        }
+    pub fn describe(self, lang: Lang) -> String {
+        let id = match self {
+            ExitReason::External => "exit-external",
+            ExitReason::Stage2Fault => "exit-stage2",
+            ExitReason::EptMisconfig => "exit-misconfig",
+            ExitReason::PageFault => "exit-page-fault",
+            ExitReason::Cr3Write => "exit-cr3",
+            ExitReason::Invlpg => "exit-invlpg",
+            ExitReason::HostCr3 => "exit-host-cr3",
+            ExitReason::KernelEntry => "exit-kernel-entry",
+            ExitReason::KernelReturn => "exit-kernel-return",
+            ExitReason::RootLoad => "exit-root-load",
+        };
+        say(lang, id, &[])
     }
 }
 
@@ -236,14 +279,15 @@ pub enum FaultOutcome {
 
 impl FaultOutcome {
     /// A short description.
-    pub const fn describe(self) -> &'static str {
-        match self {
-            FaultOutcome::Fixed => "fixed: the missing entries were made",
-            FaultOutcome::Spurious => "spurious: the entry was already right",
-            FaultOutcome::Emulated => "emulated: the hypervisor did the write itself",
-            FaultOutcome::Injected => "injected into the guest: its own tables say fault",
-            FaultOutcome::Retry => "retried: the host page changed, nothing was mapped",
-        }
+    pub fn describe(self, lang: Lang) -> String {
+        let id = match self {
+            FaultOutcome::Fixed => "outcome-fixed",
+            FaultOutcome::Spurious => "outcome-spurious",
+            FaultOutcome::Emulated => "outcome-emulated",
+            FaultOutcome::Injected => "outcome-injected",
+            FaultOutcome::Retry => "outcome-retry",
+        };
+        say(lang, id, &[])
     }
 }
 
@@ -510,8 +554,8 @@ pub enum Event {
     },
     /// The host could not do what was asked to guest memory (hugetlbfs cannot be paged out).
     HostRefused {
-        /// Why, as a sentence without its full stop.
-        why: &'static str,
+        /// Why.
+        why: Refusal,
     },
     /// A full KSM scan finished (`mm/ksm.c`, `ksm_do_scan`): its counters, as
     /// `/sys/kernel/mm/ksm/` shows them.
@@ -570,141 +614,187 @@ pub enum Event {
 }
 
 impl Event {
-    /// One line of English describing the event.
-    pub fn describe(&self) -> String {
+    /// One line describing the event, in `lang` (the event ladder, `pagewalk walk`).
+    pub fn describe(&self, lang: Lang) -> String {
+        let s = |id: &str, args: &[(&str, FluentValue<'_>)]| say(lang, id, args);
+        let table = |t: TableKind, l: Level| text(t.table_name(l, lang));
         match *self {
-            Event::AccessBegin { gva, access } => format!("{access} of {gva}"),
-            Event::TlbHit { level, size, hpa } => {
-                format!("{level:?} TLB hit ({size} page) -> HPA {hpa}")
+            Event::AccessBegin { gva, access } => s(
+                "event-access",
+                &[("access", text(access.name(lang))), ("gva", text(gva))],
+            ),
+            Event::TlbHit { level, size, hpa } => s(
+                "event-tlb-hit",
+                &[
+                    ("level", text(format!("{level:?}"))),
+                    ("size", text(size)),
+                    ("hpa", text(hpa)),
+                ],
+            ),
+            Event::TlbMiss { level } => {
+                s("event-tlb-miss", &[("level", text(format!("{level:?}")))])
             }
-            Event::TlbMiss { level } => format!("{level:?} TLB miss"),
-            Event::TlbDirtyRewalk => {
-                "TLB entry has D=0 and this is a write: walk again to set the dirty flag".to_owned()
-            }
+            Event::TlbDirtyRewalk => s("event-tlb-dirty-rewalk", &[]),
             Event::PwcHit {
-                table,
+                table: t,
                 level,
                 mapping,
                 next,
-            } => format!(
-                "paging-structure cache hit ({}) for the {} entry -> next table at HPA {next:#x}",
-                mapping.describe(),
-                table.table_name(level)
+            } => s(
+                "event-pwc-hit",
+                &[
+                    ("mapping", text(mapping.describe(lang))),
+                    ("table", table(t, level)),
+                    ("next", hex(next)),
+                ],
             ),
-            Event::WalkBegin { table, root, gva } => {
-                let what = match table {
-                    TableKind::Guest => "page walk",
-                    TableKind::Ept => "EPT walk",
-                    TableKind::Npt => "NPT walk",
-                    TableKind::Shadow => "shadow-table walk",
+            Event::WalkBegin {
+                table: t,
+                root,
+                gva,
+            } => {
+                let what = match t {
+                    TableKind::Guest => "walk-guest",
+                    TableKind::Ept => "walk-ept",
+                    TableKind::Npt => "walk-npt",
+                    TableKind::Shadow => "walk-shadow",
                 };
                 let root = match root {
-                    WalkRoot::Guest(g) => format!("CR3 = GPA {g}"),
-                    WalkRoot::Host(h) => format!("shadow root at HPA {h}"),
-                    WalkRoot::Physical(p) => format!("CR3 = physical address {p}"),
+                    WalkRoot::Guest(g) => s("root-guest", &[("addr", text(g))]),
+                    WalkRoot::Host(h) => s("root-host", &[("addr", text(h))]),
+                    WalkRoot::Physical(p) => s("root-physical", &[("addr", text(p))]),
                 };
-                format!("{what} of GVA {gva} from {root}")
+                s(
+                    "event-walk",
+                    &[
+                        ("what", text(s(what, &[]))),
+                        ("gva", text(gva)),
+                        ("root", text(root)),
+                    ],
+                )
             }
             Event::NestedBegin { gpa, purpose } => match purpose {
-                NestedPurpose::GuestTable { level } => format!(
-                    "translate GPA {gpa} of the guest {} table through stage 2",
-                    level.table_name()
+                NestedPurpose::GuestTable { level } => s(
+                    "event-nested-table",
+                    &[("gpa", text(gpa)), ("table", text(level.table_name()))],
                 ),
-                NestedPurpose::FinalAddress => {
-                    format!("translate the final GPA {gpa} through stage 2")
-                }
+                NestedPurpose::FinalAddress => s("event-nested-final", &[("gpa", text(gpa))]),
             },
             Event::TableRead {
-                table,
+                table: t,
                 level,
                 index,
                 entry_addr,
                 entry,
             } => {
-                let bits = match table {
-                    TableKind::Ept => describe_ept(entry),
-                    _ => describe_pte(entry),
+                let bits = match t {
+                    TableKind::Ept => describe_ept(entry, lang),
+                    _ => describe_pte(entry, lang),
                 };
-                format!(
-                    "read {}[{index}] at HPA {entry_addr} = {entry:#x} ({bits})",
-                    table.table_name(level)
+                s(
+                    "event-read",
+                    &[
+                        ("table", table(t, level)),
+                        ("index", num(index as u64)),
+                        ("addr", text(entry_addr)),
+                        ("entry", hex(entry)),
+                        ("bits", text(bits)),
+                    ],
                 )
             }
-            Event::NestedEnd { gpa, hpa } => format!("GPA {gpa} -> HPA {hpa}"),
+            Event::NestedEnd { gpa, hpa } => s(
+                "event-nested-end",
+                &[("gpa", text(gpa)), ("hpa", text(hpa))],
+            ),
             Event::AdUpdate {
-                table,
+                table: t,
                 level,
                 entry_addr,
                 old,
                 new,
-            } => format!(
-                "set {} in {} entry at HPA {entry_addr} ({old:#x} -> {new:#x})",
-                ad_bits_name(table, old ^ new),
-                table.table_name(level)
+            } => s(
+                "event-ad",
+                &[
+                    ("bits", text(s(ad_bits_name(t, old ^ new), &[]))),
+                    ("table", table(t, level)),
+                    ("addr", text(entry_addr)),
+                    ("old", hex(old)),
+                    ("new", hex(new)),
+                ],
             ),
             Event::TlbFill {
                 gva,
                 hpa,
                 size,
                 global,
-            } => format!(
-                "fill TLB: {gva} -> {hpa} ({size}{})",
-                if global { ", global" } else { "" }
+            } => s(
+                if global {
+                    "event-tlb-fill-global"
+                } else {
+                    "event-tlb-fill"
+                },
+                &[("gva", text(gva)), ("hpa", text(hpa)), ("size", text(size))],
             ),
-            Event::Fault { fault } => fault.to_string(),
-            Event::Flush { cause, removed } => {
-                let why = match cause {
-                    FlushCause::Invlpg { gva } => format!("INVLPG {gva}"),
-                    FlushCause::Invpcid { kind } => format!("INVPCID type {kind}"),
-                    FlushCause::MovCr3 => "MOV to CR3".to_owned(),
-                    FlushCause::Invvpid { kind } => format!("INVVPID type {kind}"),
-                    FlushCause::Invept { kind } => format!("INVEPT type {kind}"),
-                    FlushCause::VmExit => "VM exit without VPID".to_owned(),
-                    FlushCause::VmEntry => "VM entry without VPID".to_owned(),
-                    FlushCause::PageFault => "page fault on this address".to_owned(),
-                    FlushCause::Stage2Fault => "EPT violation on this address".to_owned(),
-                    FlushCause::Hypervisor => "hypervisor changed shadow tables".to_owned(),
-                };
-                format!("{why}: {removed} TLB entries invalidated")
+            Event::Fault { fault } => fault.describe(lang),
+            Event::Flush { cause, removed } => s(
+                "event-flush",
+                &[
+                    ("why", text(cause.describe(lang))),
+                    ("removed", num(removed)),
+                ],
+            ),
+            Event::VmExit { reason } => {
+                s("event-vm-exit", &[("reason", text(reason.describe(lang)))])
             }
-            Event::VmExit { reason } => format!("VM exit: {}", reason.describe()),
             Event::VmEntry { flushed } => {
                 if flushed > 0 {
-                    format!("VM entry; {flushed} guest TLB entries flushed (no VPID)")
+                    s("event-vm-entry-flush", &[("count", num(flushed))])
                 } else {
-                    "VM entry".to_owned()
+                    s("event-vm-entry", &[])
                 }
             }
-            Event::Cr3Load { cr3, pcid, noflush } => format!(
-                "MOV CR3 <- {cr3} (PCID {pcid}{})",
-                if noflush { ", no flush" } else { "" }
+            Event::Cr3Load { cr3, pcid, noflush } => s(
+                if noflush {
+                    "event-cr3-noflush"
+                } else {
+                    "event-cr3"
+                },
+                &[("cr3", text(cr3)), ("pcid", num(pcid))],
             ),
-            Event::ShadowFault { gva } => {
-                format!("shadow table has no usable entry for {gva}: #PF exits to the hypervisor")
-            }
-            Event::HypervisorRead { level, gpa, entry } => format!(
-                "hypervisor reads guest {} entry at GPA {gpa} = {entry:#x} ({})",
-                level.table_name(),
-                describe_pte(entry)
+            Event::ShadowFault { gva } => s("event-shadow-fault", &[("gva", text(gva))]),
+            Event::HypervisorRead { level, gpa, entry } => s(
+                "event-hv-read",
+                &[
+                    ("table", text(level.table_name())),
+                    ("gpa", text(gpa)),
+                    ("entry", hex(entry)),
+                    ("bits", text(describe_pte(entry, lang))),
+                ],
             ),
-            Event::HypervisorAdUpdate { level, gpa, new } => format!(
-                "hypervisor sets A/D in guest {} entry at GPA {gpa} -> {new:#x}",
-                level.table_name()
+            Event::HypervisorAdUpdate { level, gpa, new } => s(
+                "event-hv-ad",
+                &[
+                    ("table", text(level.table_name())),
+                    ("gpa", text(gpa)),
+                    ("new", hex(new)),
+                ],
             ),
             Event::ShadowPageAlloc {
                 gfn,
                 level,
                 direct,
                 hpa,
-            } => format!(
-                "new shadow {} page at HPA {hpa} for {} GFN {:#x}",
-                level.table_name(),
+            } => s(
                 if direct {
-                    "direct map of"
+                    "event-shadow-page-direct"
                 } else {
-                    "guest table"
+                    "event-shadow-page-table"
                 },
-                gfn.raw()
+                &[
+                    ("table", text(level.table_name())),
+                    ("hpa", text(hpa)),
+                    ("gfn", hex(gfn.raw())),
+                ],
             ),
             Event::ShadowFill {
                 level,
@@ -714,31 +804,43 @@ impl Event {
                 ..
             } => {
                 if entry == 0 {
-                    format!(
-                        "drop shadow {} entry at HPA {entry_addr}",
-                        level.table_name()
+                    s(
+                        "event-shadow-drop",
+                        &[
+                            ("table", text(level.table_name())),
+                            ("addr", text(entry_addr)),
+                        ],
                     )
                 } else {
-                    format!(
-                        "{} shadow {} entry at HPA {entry_addr} = {entry:#x} ({})",
-                        if prefetch { "prefetch" } else { "write" },
-                        level.table_name(),
-                        describe_pte(entry)
+                    s(
+                        if prefetch {
+                            "event-shadow-prefetch"
+                        } else {
+                            "event-shadow-write"
+                        },
+                        &[
+                            ("table", text(level.table_name())),
+                            ("addr", text(entry_addr)),
+                            ("entry", hex(entry)),
+                            ("bits", text(describe_pte(entry, lang))),
+                        ],
                     )
                 }
             }
-            Event::WriteProtect { gfn } => {
-                format!("write-protect guest page-table page GFN {:#x}", gfn.raw())
-            }
+            Event::WriteProtect { gfn } => s("event-write-protect", &[("gfn", hex(gfn.raw()))]),
             Event::GuestPteWrite {
                 native: true,
                 gpa,
                 old,
                 new,
                 ..
-            } => format!(
-                "the OS writes a page-table entry at physical address {:#x}: {old:#x} -> {new:#x}",
-                gpa.raw()
+            } => s(
+                "event-os-pte-write",
+                &[
+                    ("gpa", hex(gpa.raw())),
+                    ("old", hex(old)),
+                    ("new", hex(new)),
+                ],
             ),
             Event::GuestPteWrite {
                 gpa,
@@ -746,111 +848,136 @@ impl Event {
                 new,
                 emulated,
                 ..
-            } => format!(
-                "guest writes its page-table entry at GPA {gpa}: {old:#x} -> {new:#x}{}",
+            } => s(
                 if emulated {
-                    " (trapped and emulated by the hypervisor)"
+                    "event-guest-pte-write-emulated"
                 } else {
-                    ""
-                }
+                    "event-guest-pte-write"
+                },
+                &[("gpa", text(gpa)), ("old", hex(old)), ("new", hex(new))],
             ),
             Event::ShadowZap {
                 gfn,
                 level,
                 flooded,
                 ..
-            } => format!(
-                "zap shadow {} page of GFN {:#x}{}",
-                level.table_name(),
-                gfn.raw(),
-                if flooded { " (write flooding)" } else { "" }
+            } => s(
+                if flooded {
+                    "event-shadow-zap-flooded"
+                } else {
+                    "event-shadow-zap"
+                },
+                &[("table", text(level.table_name())), ("gfn", hex(gfn.raw()))],
             ),
-            Event::Unsync { gfn } => format!(
-                "leave guest page table GFN {:#x} writable: its shadow page goes unsync",
-                gfn.raw()
+            Event::Unsync { gfn } => s("event-unsync", &[("gfn", hex(gfn.raw()))]),
+            Event::Resync { gfn, changed } => s(
+                "event-resync",
+                &[("gfn", hex(gfn.raw())), ("changed", num(changed))],
             ),
-            Event::Resync { gfn, changed } => format!(
-                "resync shadow page of GFN {:#x}: {changed} entries changed",
-                gfn.raw()
+            Event::FaultHandled { outcome } => s(
+                "event-fault-handled",
+                &[("outcome", text(outcome.describe(lang)))],
             ),
-            Event::FaultHandled { outcome } => {
-                format!("the hypervisor is done with the fault: {}", outcome.describe())
-            }
-            Event::HostPage { gfn, size, from, to } => format!(
-                "host page ({size}) behind GFN {:#x}: {} -> {}",
-                gfn.raw(),
-                from.describe(),
-                to.describe()
+            Event::HostPage {
+                gfn,
+                size,
+                from,
+                to,
+            } => s(
+                "event-host-page",
+                &[
+                    ("size", text(size)),
+                    ("gfn", hex(gfn.raw())),
+                    ("from", text(from.describe(lang))),
+                    ("to", text(to.describe(lang))),
+                ],
             ),
-            Event::HostSplit { gfn, state } => format!(
-                "the host splits the 2 MiB page behind GFN {:#x} into 512 4 KiB pages ({})",
-                gfn.raw(),
-                state.describe()
+            Event::HostSplit { gfn, state } => s(
+                "event-host-split",
+                &[
+                    ("gfn", hex(gfn.raw())),
+                    ("state", text(state.describe(lang))),
+                ],
             ),
             Event::HostUnmap {
                 gfn,
                 frames,
                 zapped,
                 cause,
-            } => format!(
-                "host: {frames} page(s) from GFN {:#x} {}; its MMU notifier makes KVM drop {zapped} entr{} mapping them",
-                gfn.raw(),
-                cause.describe(),
-                if zapped == 1 { "y" } else { "ies" }
+            } => s(
+                "event-host-unmap",
+                &[
+                    ("frames", num(frames)),
+                    ("gfn", hex(gfn.raw())),
+                    ("cause", text(cause.describe(lang))),
+                    ("zapped", num(zapped)),
+                ],
             ),
             Event::KsmScan {
                 shared,
                 sharing,
                 unshared,
                 volatile,
-            } => format!(
-                "KSM finishes a full scan: pages_shared {shared}, pages_sharing {sharing}, pages_unshared {unshared}, pages_volatile {volatile}"
+            } => s(
+                "event-ksm-scan",
+                &[
+                    ("shared", num(shared)),
+                    ("sharing", num(sharing)),
+                    ("unshared", num(unshared)),
+                    ("volatile", num(volatile)),
+                ],
             ),
-            Event::Balloon { pages } => format!("the balloon now holds {pages} guest page(s)"),
-            Event::HostRefused { why } => format!("host: {why}"),
+            Event::Balloon { pages } => s("event-balloon", &[("pages", num(pages))]),
+            Event::HostRefused { why } => {
+                s("event-host-refused", &[("why", text(why.describe(lang)))])
+            }
             Event::EmulatedWrite { gpa } => match gpa {
-                Some(gpa) => format!(
-                    "the hypervisor emulated the guest's write to GPA {gpa}; its write tracking looks at it"
-                ),
-                None => "the hypervisor emulated the guest kernel's stack write; its write tracking looks at it".to_owned(),
+                Some(gpa) => s("event-emulated-write", &[("gpa", text(gpa))]),
+                None => s("event-emulated-stack", &[]),
             },
-            Event::HypervisorInvlpg { gva, synced } => format!(
-                "the hypervisor handles INVLPG {gva}{}",
+            Event::HypervisorInvlpg { gva, synced } => s(
                 if synced {
-                    ": the unsync shadow entry is brought in sync"
+                    "event-hv-invlpg-synced"
                 } else {
-                    ""
-                }
+                    "event-hv-invlpg"
+                },
+                &[("gva", text(gva))],
             ),
             Event::Stage2Fill {
                 gpa,
                 hpa,
                 size,
                 writable,
-            } => format!(
-                "the hypervisor maps GPA {gpa} -> HPA {hpa} in stage 2 ({size}{})",
-                if writable { "" } else { ", read-only" }
+            } => s(
+                if writable {
+                    "event-stage2-fill"
+                } else {
+                    "event-stage2-fill-ro"
+                },
+                &[("gpa", text(gpa)), ("hpa", text(hpa)), ("size", text(size))],
             ),
-            Event::Stage2Zap { gpa, size } => {
-                format!("the hypervisor drops the stage-2 mapping of GPA {gpa} ({size})")
-            }
+            Event::Stage2Zap { gpa, size } => s(
+                "event-stage2-zap",
+                &[("gpa", text(gpa)), ("size", text(size))],
+            ),
             Event::AccessEnd { hpa } => match hpa {
-                Some(h) => format!("access done at HPA {h}"),
-                None => "access faulted".to_owned(),
+                Some(h) => s("event-access-done", &[("hpa", text(h))]),
+                None => s("event-access-faulted", &[]),
             },
         }
     }
 }
 
+/// The message for the accessed/dirty bits an update set.
 fn ad_bits_name(table: TableKind, changed: u64) -> &'static str {
     let (a, d) = match table {
         TableKind::Ept => (1 << 8, 1 << 9),
         _ => (1 << 5, 1 << 6),
     };
     match (changed & a != 0, changed & d != 0) {
-        (true, true) => "A and D",
-        (false, true) => "D",
-        _ => "A",
+        (true, true) => "ad-both",
+        (false, true) => "ad-d",
+        _ => "ad-a",
     }
 }
 

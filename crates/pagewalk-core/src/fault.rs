@@ -95,58 +95,72 @@ pub fn describe_error_code(code: PfErrorCode) -> String {
     }
 }
 
-impl fmt::Display for Fault {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Fault {
+    /// The fault in `lang`: what, where, and the code the CPU reports.
+    pub fn describe(&self, lang: crate::Lang) -> String {
+        use crate::words::{hex, say, text};
         match *self {
-            Fault::PageFault { gva, code, level } => write!(
-                f,
-                "#PF at {gva} error code {:#x} ({}) from the {} entry",
-                code.bits(),
-                describe_error_code(code),
-                level.table_name()
+            Fault::PageFault { gva, code, level } => say(
+                lang,
+                "fault-pf",
+                &[
+                    ("gva", text(gva)),
+                    ("code", hex(u64::from(code.bits()))),
+                    ("bits", text(describe_error_code(code))),
+                    ("table", text(level.table_name())),
+                ],
             ),
             Fault::EptViolation {
                 gpa, qual, level, ..
-            } => {
-                let what = if qual.contains(EptViolationQual::FINAL_TRANSLATION) {
-                    "the final translation"
+            } => say(
+                lang,
+                if qual.contains(EptViolationQual::FINAL_TRANSLATION) {
+                    "fault-ept-violation-final"
                 } else {
-                    "a guest page-table access"
-                };
-                write!(
-                    f,
-                    "EPT violation at GPA {gpa} ({what}, exit qualification {:#x}) from the EPT {} entry",
-                    qual.bits(),
-                    level.table_name()
-                )
-            }
-            Fault::EptMisconfig { gpa, level } => write!(
-                f,
-                "EPT misconfiguration translating GPA {gpa} at the EPT {} entry",
-                level.table_name()
+                    "fault-ept-violation-table"
+                },
+                &[
+                    ("gpa", text(gpa)),
+                    ("qual", hex(qual.bits())),
+                    ("level", text(level.table_name())),
+                ],
+            ),
+            Fault::EptMisconfig { gpa, level } => say(
+                lang,
+                "fault-ept-misconfig",
+                &[("gpa", text(gpa)), ("level", text(level.table_name()))],
             ),
             Fault::NestedPageFault {
                 gpa,
                 code,
                 final_translation,
                 level,
-            } => write!(
-                f,
-                "nested page fault at GPA {gpa} (EXITINFO1 {:#x}: {}, {}) from the nested {} entry",
-                u64::from(code.bits()) | if final_translation { 1 << 32 } else { 1 << 33 },
-                describe_error_code(code),
+            } => say(
+                lang,
                 if final_translation {
-                    "final translation"
+                    "fault-npf-final"
                 } else {
-                    "guest page-table access"
+                    "fault-npf-table"
                 },
-                level.table_name()
+                &[
+                    ("gpa", text(gpa)),
+                    (
+                        "info",
+                        hex(u64::from(code.bits())
+                            | if final_translation { 1 << 32 } else { 1 << 33 }),
+                    ),
+                    ("bits", text(describe_error_code(code))),
+                    ("level", text(level.table_name())),
+                ],
             ),
-            Fault::NonCanonical { gva } => write!(f, "#GP: {gva} is not canonical"),
-            Fault::Cr3Reserved { cr3 } => write!(
-                f,
-                "#GP(0): MOV to CR3 of {cr3:#x} sets bit 63, which is reserved while CR4.PCIDE = 0"
-            ),
+            Fault::NonCanonical { gva } => say(lang, "fault-non-canonical", &[("gva", text(gva))]),
+            Fault::Cr3Reserved { cr3 } => say(lang, "fault-cr3-reserved", &[("cr3", hex(cr3))]),
         }
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe(crate::Lang::En))
     }
 }

@@ -45,6 +45,7 @@ pub mod sizing;
 pub mod tlb;
 pub mod view;
 pub mod walk;
+pub mod words;
 
 pub use access::{check_rights, Access, AccessKind, Privilege, Rights, RightsControl};
 pub use addr::{Gfn, Gpa, Gva, Hfn, Hpa, Level, Levels, PageSize};
@@ -70,3 +71,4 @@ pub use memory::{GuestRam, Memslot, PhysMemory};
 pub use pwc::PwcConfig;
 pub use tlb::{Tag, TlbArrayConfig, TlbArrayId, TlbConfig, TlbEntry, TlbSlot};
 pub use walk::Translation;
+pub use words::Lang;

@@ -3,6 +3,8 @@
 
 use crate::addr::{Gva, Level, Levels, PageSize};
 use crate::event::{CachedMapping, Event, NestedPurpose, TableKind};
+use crate::words::{num, say, text, Lang};
+use pagewalk_text::FluentValue;
 use serde::Serialize;
 
 /// One bit field of a linear address.
@@ -23,11 +25,11 @@ pub struct AddressField {
 /// The fields of `gva` for paging with `levels` and a leaf of `page` size (Intel SDM vol. 3,
 /// "Linear-Address Translation to a 4-KByte Page using 4-Level Paging" and its 2 MiB, 1 GiB
 /// and 5-level variants).
-pub fn address_fields(gva: Gva, levels: Levels, page: PageSize) -> Vec<AddressField> {
+pub fn address_fields(gva: Gva, levels: Levels, page: PageSize, lang: Lang) -> Vec<AddressField> {
     let va = gva.raw();
     let top_bit = levels.address_bits() as u8;
     let mut out = vec![AddressField {
-        name: "sign extension".into(),
+        name: say(lang, "field-sign", &[]),
         hi: 63,
         lo: top_bit,
         value: va >> top_bit,
@@ -40,7 +42,7 @@ pub fn address_fields(gva: Gva, levels: Levels, page: PageSize) -> Vec<AddressFi
         }
         let lo = level.shift() as u8;
         out.push(AddressField {
-            name: format!("{} index", level.table_name()),
+            name: say(lang, "field-index", &[("table", text(level.table_name()))]),
             hi: lo + 8,
             lo,
             value: level.index(va) as u64,
@@ -53,7 +55,7 @@ pub fn address_fields(gva: Gva, levels: Levels, page: PageSize) -> Vec<AddressFi
         leaf.shift() as u8
     };
     out.push(AddressField {
-        name: "page offset".into(),
+        name: say(lang, "field-offset", &[]),
         hi: shift - 1,
         lo: 0,
         value: va & ((1 << shift) - 1),
@@ -113,16 +115,12 @@ pub fn walk_grid(
     events: &[Event],
     guest_levels: Levels,
     stage2_levels: Levels,
+    lang: Lang,
 ) -> Option<WalkGrid> {
     let stage2 = events.iter().find_map(|e| match e {
         Event::TableRead { table, .. } if table.is_stage2() => Some(*table),
         _ => None,
     })?;
-    let prefix = if stage2 == TableKind::Npt {
-        "NPT"
-    } else {
-        "EPT"
-    };
     let columns: Vec<Level> = Level::TOP_DOWN
         .into_iter()
         .filter(|l| *l <= stage2_levels.top())
@@ -159,8 +157,12 @@ pub fn walk_grid(
             Event::NestedBegin { purpose, .. } => {
                 final_row = purpose == NestedPurpose::FinalAddress;
                 rows.push(match purpose {
-                    NestedPurpose::GuestTable { level } => format!("{} entry", level.table_name()),
-                    NestedPurpose::FinalAddress => "data page".into(),
+                    NestedPurpose::GuestTable { level } => say(
+                        lang,
+                        "grid-row-entry",
+                        &[("table", text(level.table_name()))],
+                    ),
+                    NestedPurpose::FinalAddress => say(lang, "grid-row-data", &[]),
                 });
                 row = Some(rows.len() - 1);
                 if std::mem::take(&mut retry_next) {
@@ -179,7 +181,11 @@ pub fn walk_grid(
             Event::TableRead { table, level, .. } if !table.is_stage2() && combined_next => {
                 combined_next = false;
                 number += 1;
-                rows.push(format!("{} entry", level.table_name()));
+                rows.push(say(
+                    lang,
+                    "grid-row-entry",
+                    &[("table", text(level.table_name()))],
+                ));
                 let r = rows.len() - 1;
                 if std::mem::take(&mut retry_next) {
                     retry_rows.push(r);
@@ -238,7 +244,7 @@ pub fn walk_grid(
         rows,
         columns: columns
             .iter()
-            .map(|l| format!("{prefix} {}", l.table_name()))
+            .map(|l| stage2.table_name(*l, lang))
             .collect(),
         cells,
         pwc_rows,
@@ -251,12 +257,13 @@ pub fn walk_grid(
     })
 }
 
-/// One sentence that says what an action did, generated from its events: for an access, the
-/// TLB, the references by kind, what the caches skipped, the faults and exits and what the
-/// hypervisor did; for any other action, its flushes and exits. The CLI and the web app show
-/// the same sentence.
-pub fn narrate(events: &[Event]) -> String {
+/// One paragraph that says what an action did, generated from its events, in `lang`: for an
+/// access, the TLB, the references by kind, what the caches skipped, the faults and exits and
+/// what the hypervisor did; for any other action, its flushes and exits; and what the host
+/// did. The CLI and the web app show the same paragraph.
+pub fn narrate(events: &[Event], lang: Lang) -> String {
     use crate::event::{ExitReason, FaultOutcome, FlushCause};
+    let s = |id: &str, args: &[(&str, FluentValue<'_>)]| say(lang, id, args);
     let mut guest = 0u32;
     let mut shadow = 0u32;
     let mut stage2 = 0u32;
@@ -264,7 +271,7 @@ pub fn narrate(events: &[Event]) -> String {
     let mut walks = 0u32;
     let mut tlb_hit = None;
     let mut pwc: Vec<String> = Vec::new();
-    let mut exits: Vec<&'static str> = Vec::new();
+    let mut exits: Vec<ExitReason> = Vec::new();
     let mut outcomes: Vec<FaultOutcome> = Vec::new();
     let mut flushes = 0u32;
     let mut flushed = 0u32;
@@ -299,28 +306,16 @@ pub fn narrate(events: &[Event]) -> String {
                 level,
                 mapping,
                 ..
-            } => pwc.push(format!(
-                "a {} for the {} entry",
+            } => pwc.push(s(
                 match mapping {
-                    CachedMapping::Linear => "cached entry",
-                    CachedMapping::GuestPhysical => "cached guest-physical mapping",
-                    CachedMapping::Combined => "combined mapping",
+                    CachedMapping::Linear => "narr-pwc-linear",
+                    CachedMapping::GuestPhysical => "narr-pwc-guest-physical",
+                    CachedMapping::Combined => "narr-pwc-combined",
                 },
-                table.table_name(level)
+                &[("table", text(table.table_name(level, lang)))],
             )),
             Event::AdUpdate { .. } => ad += 1,
-            Event::VmExit { reason } => exits.push(match reason {
-                ExitReason::External => "an I/O exit",
-                ExitReason::Stage2Fault => "a stage-2 fault",
-                ExitReason::EptMisconfig => "an EPT misconfiguration",
-                ExitReason::PageFault => "a shadow page fault",
-                ExitReason::Cr3Write => "a CR3 write",
-                ExitReason::Invlpg => "an INVLPG",
-                ExitReason::HostCr3 => "the host's CR3 load",
-                ExitReason::KernelEntry => "entering the emulated guest kernel",
-                ExitReason::KernelReturn => "returning from it",
-                ExitReason::RootLoad => "loading an uncached shadow root",
-            }),
+            Event::VmExit { reason } => exits.push(reason),
             Event::FaultHandled { outcome } => outcomes.push(outcome),
             Event::Flush { cause, removed } => {
                 flushes += 1;
@@ -357,91 +352,93 @@ pub fn narrate(events: &[Event]) -> String {
                 }
                 None => unmapped.push((cause, frames, zapped)),
             },
-            Event::HostSplit { .. } => host_parts.push(
-                "The host split a 2 MiB transparent huge page into 4 KiB pages, so KVM maps that memory with 4 KiB entries from now on.".to_owned(),
-            ),
-            Event::HostRefused { why } => host_parts.push(format!("{why}.")),
+            Event::HostSplit { .. } => host_parts.push(s("narr-host-split", &[])),
+            Event::HostRefused { why } => {
+                host_parts.push(s("narr-host-refused", &[("why", text(why.describe(lang)))]))
+            }
             Event::KsmScan {
                 shared,
                 sharing,
                 unshared,
                 volatile,
-            } => host_parts.push(format!(
-                "KSM finished a full scan: {shared} KSM page{} shared by {} more page{} (the memory saved), {unshared} unique, {volatile} changed since the last scan.",
-                if shared == 1 { "" } else { "s" },
-                sharing,
-                if sharing == 1 { "" } else { "s" }
+            } => host_parts.push(s(
+                "narr-ksm-scan",
+                &[
+                    ("shared", num(shared)),
+                    ("sharing", num(sharing)),
+                    ("unshared", num(unshared)),
+                    ("volatile", num(volatile)),
+                ],
             )),
-            Event::Balloon { pages } => host_parts.push(format!(
-                "The balloon now holds {pages} guest page{}.",
-                if pages == 1 { "" } else { "s" }
-            )),
+            Event::Balloon { pages } => {
+                host_parts.push(s("narr-balloon", &[("pages", num(pages))]))
+            }
             _ => {}
         }
     }
     if swapped_out > 0 {
-        host_parts.insert(
-            0,
-            format!(
-                "The host wrote {swapped_out} page{} of the VM's memory to swap.",
-                if swapped_out == 1 { "" } else { "s" }
-            ),
-        );
+        host_parts.insert(0, s("narr-swapped-out", &[("pages", num(swapped_out))]));
     }
     for (cause, frames, zapped) in unmapped {
-        host_parts.push(format!(
-            "{frames} page{} {}: the host's MMU notifier made KVM drop {zapped} entr{} mapping {}, so the guest's next touch faults and KVM maps {} again.",
-            if frames == 1 { "" } else { "s" },
-            cause.describe(),
-            if zapped == 1 { "y" } else { "ies" },
-            if frames == 1 { "it" } else { "them" },
-            if frames == 1 { "it" } else { "them" },
+        host_parts.push(s(
+            "narr-unmapped",
+            &[
+                ("frames", num(frames)),
+                ("cause", text(cause.describe(lang))),
+                ("zapped", num(zapped)),
+            ],
         ));
     }
     if swapped_in > 0 {
-        host_parts.push(format!(
-            "{swapped_in} page{} came back from swap (a major fault in the host, or a minor one while the page is still in the swap cache).",
-            if swapped_in == 1 { "" } else { "s" }
-        ));
+        host_parts.push(s("narr-swapped-in", &[("pages", num(swapped_in))]));
     }
     let mut parts: Vec<String> = Vec::new();
     if access {
         if let Some((level, size)) = tlb_hit.filter(|_| walks == 0) {
-            parts.push(format!(
-                "A TLB hit in the {level:?} ({size} entry): no page walk."
+            parts.push(s(
+                "narr-tlb-hit",
+                &[("level", text(format!("{level:?}"))), ("size", text(size))],
             ));
         } else {
             let refs = guest + shadow + stage2;
             let mut by_kind = Vec::new();
             if guest > 0 {
-                by_kind.push(format!("{guest} guest"));
+                by_kind.push(s("narr-kind-guest", &[("count", num(guest))]));
             }
             if shadow > 0 {
-                by_kind.push(format!("{shadow} shadow"));
+                by_kind.push(s("narr-kind-shadow", &[("count", num(shadow))]));
             }
             if stage2 > 0 {
-                by_kind.push(format!("{stage2} {stage2_kind}"));
+                by_kind.push(s(
+                    "narr-kind-stage2",
+                    &[("count", num(stage2)), ("table", text(stage2_kind))],
+                ));
             }
-            let walked = if walks > 1 {
-                format!(" in {walks} walks")
-            } else {
-                String::new()
-            };
             parts.push(if by_kind.is_empty() {
-                "A TLB miss.".to_owned()
+                s("narr-tlb-miss", &[])
             } else {
-                format!(
-                    "A TLB miss: {refs} page-table reference{}{walked} ({}).",
-                    if refs == 1 { "" } else { "s" },
-                    by_kind.join(", ")
+                s(
+                    if walks > 1 {
+                        "narr-tlb-miss-refs-walks"
+                    } else {
+                        "narr-tlb-miss-refs"
+                    },
+                    &[
+                        ("refs", num(refs)),
+                        ("walks", num(walks)),
+                        ("kinds", text(pagewalk_text::list(lang, &by_kind))),
+                    ],
                 )
             });
             if !pwc.is_empty() {
                 pwc.dedup();
-                parts.push(format!(
-                    "The paging-structure caches let {} start lower: {}.",
-                    if walks > 1 { "walks" } else { "the walk" },
-                    pwc.join(", ")
+                parts.push(s(
+                    if walks > 1 {
+                        "narr-pwc-walks"
+                    } else {
+                        "narr-pwc"
+                    },
+                    &[("hits", text(pagewalk_text::list(lang, &pwc)))],
                 ));
             }
         }
@@ -450,107 +447,96 @@ pub fn narrate(events: &[Event]) -> String {
         let fixed = outcomes
             .iter()
             .filter(|o| **o == FaultOutcome::Fixed)
-            .count();
+            .count() as u64;
         let mut what = Vec::new();
         if stage2_filled > 0 {
-            what.push(format!(
-                "mapped {stage2_filled} page{} in stage 2",
-                if stage2_filled == 1 { "" } else { "s" }
-            ));
+            what.push(s("narr-did-stage2", &[("count", num(stage2_filled))]));
         }
         if new_shadow_pages > 0 {
-            what.push(format!(
-                "made {new_shadow_pages} shadow page{}",
-                if new_shadow_pages == 1 { "" } else { "s" }
-            ));
+            what.push(s("narr-did-shadow", &[("count", num(new_shadow_pages))]));
         }
         if prefetched > 0 {
-            what.push(format!(
-                "prefetched {prefetched} neighbouring entr{}",
-                if prefetched == 1 { "y" } else { "ies" }
-            ));
+            what.push(s("narr-did-prefetch", &[("count", num(prefetched))]));
         }
         for o in &outcomes {
             if *o != FaultOutcome::Fixed {
-                what.push(o.describe().to_owned());
+                what.push(o.describe(lang));
             }
         }
         if fixed > 0 && stage2_filled == 0 && new_shadow_pages == 0 {
-            what.push(format!(
-                "fixed {fixed} fault{}",
-                if fixed == 1 { "" } else { "s" }
-            ));
+            what.push(s("narr-did-fixed", &[("count", num(fixed))]));
         }
-        // "2 shadow page faults", not "a shadow page fault, a shadow page fault".
-        let mut grouped: Vec<(&str, usize)> = Vec::new();
+        // "2 x shadow page fault", not "a shadow page fault, a shadow page fault".
+        let mut grouped: Vec<(ExitReason, u64)> = Vec::new();
         for r in &exits {
             match grouped.iter_mut().find(|(n, _)| n == r) {
                 Some((_, c)) => *c += 1,
-                None => grouped.push((r, 1)),
+                None => grouped.push((*r, 1)),
             }
         }
         let reasons: Vec<String> = grouped
             .iter()
             .map(|(r, c)| {
-                if *c == 1 {
-                    (*r).to_owned()
-                } else {
-                    format!(
-                        "{c} x {}",
-                        r.trim_start_matches("a ").trim_start_matches("an ")
-                    )
-                }
+                let id = match r {
+                    ExitReason::External => "narr-exit-external",
+                    ExitReason::Stage2Fault => "narr-exit-stage2",
+                    ExitReason::EptMisconfig => "narr-exit-misconfig",
+                    ExitReason::PageFault => "narr-exit-page-fault",
+                    ExitReason::Cr3Write => "narr-exit-cr3",
+                    ExitReason::Invlpg => "narr-exit-invlpg",
+                    ExitReason::HostCr3 => "narr-exit-host-cr3",
+                    ExitReason::KernelEntry => "narr-exit-kernel-entry",
+                    ExitReason::KernelReturn => "narr-exit-kernel-return",
+                    ExitReason::RootLoad => "narr-exit-root-load",
+                };
+                s(id, &[("count", num(*c))])
             })
             .collect();
-        parts.push(format!(
-            "{} VM exit{} ({}){}",
-            exits.len(),
-            if exits.len() == 1 { "" } else { "s" },
-            reasons.join(", "),
-            if what.is_empty() {
-                ".".to_owned()
-            } else {
-                format!(": the hypervisor {}.", what.join("; "))
-            }
-        ));
+        let count = num(exits.len() as u64);
+        let reasons = text(pagewalk_text::list(lang, &reasons));
+        parts.push(if what.is_empty() {
+            s("narr-exits", &[("count", count), ("reasons", reasons)])
+        } else {
+            s(
+                "narr-exits-did",
+                &[
+                    ("count", count),
+                    ("reasons", reasons),
+                    ("did", text(pagewalk_text::clauses(lang, &what))),
+                ],
+            )
+        });
     }
     if flushes > 0 && (!access || flush_cause.is_some()) {
-        parts.push(format!(
-            "{flushes} TLB flush{} removed {flushed} entr{}.",
-            if flushes == 1 { "" } else { "es" },
-            if flushed == 1 { "y" } else { "ies" }
+        parts.push(s(
+            "narr-flushes",
+            &[("flushes", num(flushes)), ("removed", num(flushed))],
         ));
     }
     if ad > 0 {
-        parts.push(format!(
-            "The CPU set {ad} accessed/dirty flag{}.",
-            if ad == 1 { "" } else { "s" }
-        ));
+        parts.push(s("narr-ad", &[("count", num(ad))]));
     }
     parts.extend(host_parts);
     if let Some(f) = fault {
-        if f.is_stage2() {
-            // Where the model's hypervisor leaves stage 2 alone (prefilled or edited by the
-            // scenario), say what KVM does with the exit: `handle_ept_violation` ->
-            // `kvm_mmu_page_fault` maps guest RAM and retries; outside every memslot, or a
-            // write to a read-only one, it is MMIO for user space (Linux
-            // Documentation/virt/kvm/api.rst, KVM_MEM_READONLY and KVM_EXIT_MMIO).
-            parts.push(format!(
-                "It ends in a fault: {f}. The hypervisor here leaves stage 2 as the scenario set it; KVM would map guest RAM at this address and let the guest retry, or hand an address outside guest RAM (or a write to a read-only memslot) to QEMU as MMIO."
-            ));
-        } else {
-            parts.push(format!(
-                "It ends in a fault: {f}. The operating system's exception handler runs next (in a VM, the guest's own)."
-            ));
-        }
+        // Where the model's hypervisor leaves stage 2 alone (prefilled or edited by the
+        // scenario), say what KVM does with the exit: `handle_ept_violation` ->
+        // `kvm_mmu_page_fault` maps guest RAM and retries; outside every memslot, or a
+        // write to a read-only one, it is MMIO for user space (Linux
+        // Documentation/virt/kvm/api.rst, KVM_MEM_READONLY and KVM_EXIT_MMIO).
+        parts.push(s(
+            if f.is_stage2() {
+                "narr-fault-stage2"
+            } else {
+                "narr-fault"
+            },
+            &[("fault", text(f.describe(lang)))],
+        ));
     }
     if parts.is_empty() {
         // A page-table write, STAC/CLAC, a CR3 load that keeps its PCID: true of all of them.
-        parts.push(
-            "Nothing is flushed and nothing exits: the TLB keeps every entry it had.".to_owned(),
-        );
+        parts.push(s("narr-nothing", &[]));
     }
-    parts.join(" ")
+    pagewalk_text::paragraph(lang, &parts)
 }
 
 #[cfg(test)]
@@ -559,7 +545,12 @@ mod tests {
 
     #[test]
     fn fields_of_a_4k_address() {
-        let f = address_fields(Gva::new(0x7fff_0000_1234), Levels::Four, PageSize::Size4K);
+        let f = address_fields(
+            Gva::new(0x7fff_0000_1234),
+            Levels::Four,
+            PageSize::Size4K,
+            Lang::En,
+        );
         let names: Vec<_> = f.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(
             names,
@@ -574,7 +565,12 @@ mod tests {
         );
         assert_eq!(f[1].value, 255);
         assert_eq!((f[5].hi, f[5].value), (11, 0x234));
-        let f = address_fields(Gva::new(0x7fff_0000_1234), Levels::Five, PageSize::Size2M);
+        let f = address_fields(
+            Gva::new(0x7fff_0000_1234),
+            Levels::Five,
+            PageSize::Size2M,
+            Lang::En,
+        );
         assert_eq!(f[1].name, "PML5 index");
         assert_eq!(f.last().map(|f| (f.hi, f.value)), Some((20, 0x1234)));
     }
@@ -595,16 +591,16 @@ mod tests {
             .unwrap();
         // The preset's entries have A/D set already: no flag to set.
         assert_eq!(
-            narrate(&r.events),
+            narrate(&r.events, Lang::En),
             "A TLB miss: 24 page-table references (4 guest, 20 EPT)."
         );
         let mut r = Recorder::default();
         m.access(Gva::new(0x7fff_0000_1234), Access::USER_READ, &mut r)
             .unwrap();
         assert!(
-            narrate(&r.events).starts_with("A TLB hit in the L1"),
+            narrate(&r.events, Lang::En).starts_with("A TLB hit in the L1"),
             "{}",
-            narrate(&r.events)
+            narrate(&r.events, Lang::En)
         );
         // Under shadow paging a first touch exits and the hypervisor builds shadow pages.
         let mut m = OneMapping {
@@ -616,7 +612,7 @@ mod tests {
         let mut r = Recorder::default();
         m.access(Gva::new(0x7fff_0000_1234), Access::USER_READ, &mut r)
             .unwrap();
-        let n = narrate(&r.events);
+        let n = narrate(&r.events, Lang::En);
         assert!(
             n.contains("1 VM exit (a shadow page fault): the hypervisor made 4 shadow pages"),
             "{n}"
@@ -651,7 +647,7 @@ mod tests {
             let mut m = spec.build(gva).unwrap();
             let mut r = Recorder::default();
             m.access(gva, Access::USER_READ, &mut r).unwrap();
-            let g = walk_grid(&r.events, Levels::Four, Levels::Four).unwrap();
+            let g = walk_grid(&r.events, Levels::Four, Levels::Four, Lang::En).unwrap();
             assert_eq!(g.full_walk, want, "{guest_page:?} over {host_page:?}");
             assert_eq!(g.cells.len() as u32, want);
             assert_eq!(

@@ -168,7 +168,13 @@ fn paging_structure_caches_cut_references() {
         kinds,
         [CachedMapping::Combined, CachedMapping::GuestPhysical]
     );
-    let grid = view::walk_grid(&second.events, Levels::Four, Levels::Four).unwrap();
+    let grid = view::walk_grid(
+        &second.events,
+        Levels::Four,
+        Levels::Four,
+        pagewalk_core::Lang::En,
+    )
+    .unwrap();
     assert_eq!(grid.rows, ["PT entry", "data page"]);
     assert_eq!(grid.combined_rows, [0]);
     assert_eq!(grid.pwc_rows, [1]);

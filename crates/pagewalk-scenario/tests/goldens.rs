@@ -24,7 +24,11 @@ fn log(name: &str, actions: usize) -> String {
             session.actions_done(),
             a.step() + 1
         ));
-        out.extend(rec.events[before..].iter().map(|e| e.describe()));
+        out.extend(
+            rec.events[before..]
+                .iter()
+                .map(|e| e.describe(pagewalk_core::Lang::En)),
+        );
     }
     out.join("\n")
 }

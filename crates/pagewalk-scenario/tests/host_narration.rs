@@ -16,7 +16,7 @@ fn narrations(name: &str) -> Vec<String> {
         let Some(a) = s.next(&mut r).unwrap() else {
             break;
         };
-        let n = narrate(&r.events);
+        let n = narrate(&r.events, pagewalk_core::Lang::En);
         let slot = &mut out[a.step()];
         if slot.is_empty() {
             *slot = n;

@@ -145,6 +145,14 @@ pub fn list(lang: Lang, items: &[String]) -> String {
     })
 }
 
+/// Clauses joined as one sentence lists them: "a; b" in English, "a；b" in Chinese.
+pub fn clauses(lang: Lang, items: &[String]) -> String {
+    items.join(match lang {
+        Lang::En => "; ",
+        Lang::ZhTw => "；",
+    })
+}
+
 /// Sentences joined as a paragraph is written in `lang` (Chinese needs no space after "。").
 pub fn paragraph(lang: Lang, sentences: &[String]) -> String {
     sentences.join(match lang {
@@ -236,7 +244,15 @@ mod tests {
         let mut same = Vec::new();
         for id in messages(false).keys() {
             let (en, zh) = (t(Lang::En, id), t(Lang::ZhTw, id));
-            if en == zh && en.split_whitespace().count() > 3 {
+            // Words of English prose: letters with a lowercase one (not GPA, CR3, 0x1000).
+            let words = en
+                .split_whitespace()
+                .filter(|w| {
+                    w.chars().all(|c| c.is_ascii_alphabetic())
+                        && w.chars().any(|c| c.is_ascii_lowercase())
+                })
+                .count();
+            if en == zh && words > 3 {
                 same.push(id.clone());
             }
         }

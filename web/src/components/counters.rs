@@ -33,7 +33,7 @@ pub fn counters_panel(p: &Props) -> Html {
         <table class="counters" aria-label={t(l, "counters-label")}>
             <tbody>
             { for COUNTER_KEYS.iter().map(|k| html! {
-                <tr title={pagewalk_core::Counters::meaning(k).unwrap_or_default()}>
+                <tr title={pagewalk_core::Counters::meaning(k, l).unwrap_or_default()}>
                     <th scope="row">{ t(l, &format!("counter-{k}")) }</th>
                     <td data-counter={*k}>{ c.get(k).unwrap_or(0) }</td></tr>
             }) }
@@ -44,7 +44,7 @@ pub fn counters_panel(p: &Props) -> Html {
                 <caption title={t(l, "counters-kvm-title")}>{ t(l, "counters-kvm") }</caption>
                 <tbody>
                 { for kvm.iter().map(|(name, key, v)| html! {
-                    <tr title={pagewalk_core::Counters::meaning(key).unwrap_or_default()}>
+                    <tr title={pagewalk_core::Counters::meaning(key, l).unwrap_or_default()}>
                         <th scope="row">{ *name }</th>
                         <td data-counter={*key}>{ *v }</td></tr>
                 }) }

@@ -52,7 +52,7 @@ impl StepView {
             head,
             label,
             events: frame.events.clone(),
-            grid: p.grid(),
+            grid: p.grid(lang),
             shadow: frame.shadow.clone(),
         })
     }
@@ -83,7 +83,7 @@ pub fn walk(p: &Props) -> Html {
         return html! { <p class="hint">{ t(l, "walk-first") }</p> };
     };
     let (head, label) = (&frame.head, &frame.label);
-    let narration = pagewalk_core::view::narrate(&frame.events);
+    let narration = pagewalk_core::view::narrate(&frame.events, l);
     let mut n = 0;
     let upto = p.sub.unwrap_or(usize::MAX);
     let shown = |event: usize| event <= upto;
@@ -119,7 +119,7 @@ pub fn walk(p: &Props) -> Html {
                                     (!shown(c.event)).then_some("future"),
                                     (p.sub == Some(c.event)).then_some("now"),
                                     (p.hover_ref == Some(k)).then_some("linked"))}
-                                title={frame.events.get(c.event).map(Event::describe)}
+                                title={frame.events.get(c.event).map(|e| e.describe(l))}
                                 onmouseenter={hover.reform(move |_: MouseEvent| Some(k))}
                                 onmouseleave={hover.reform(|_: MouseEvent| None)}
                                 data-ref={k.to_string()}>{ k }</td> }
@@ -175,9 +175,9 @@ pub fn walk(p: &Props) -> Html {
                 html! { <li class={classes!(class, state, (p.hover_ref == Some(k)).then_some("linked"))}
                     data-ref-line={k.to_string()}
                     onmouseenter={hover.reform(move |_: MouseEvent| Some(k))}
-                    onmouseleave={hover.reform(|_: MouseEvent| None)}>{ format!("{k}. ") }{ e.describe() }</li> }
+                    onmouseleave={hover.reform(|_: MouseEvent| None)}>{ format!("{k}. ") }{ e.describe(l) }</li> }
             } else {
-                html! { <li class={classes!(class, state)}>{ e.describe() }</li> }
+                html! { <li class={classes!(class, state)}>{ e.describe(l) }</li> }
             }
         }) }
         </ul>

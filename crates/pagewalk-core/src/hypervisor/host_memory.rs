@@ -49,17 +49,18 @@ pub enum HostPageState {
 }
 
 impl HostPageState {
-    /// A short description.
-    pub const fn describe(self) -> &'static str {
-        match self {
-            HostPageState::Unallocated => "not allocated",
-            HostPageState::ZeroPage => "the shared zero page",
-            HostPageState::ReadOnly => "a page of its own, read-only until written",
-            HostPageState::Allocated => "a page of its own",
-            HostPageState::Swapped => "swapped out",
-            HostPageState::Ballooned => "given back by the balloon",
-            HostPageState::Shared => "shared by KSM (read-only, copied on write)",
-        }
+    /// A short description, in `lang`.
+    pub fn describe(self, lang: crate::Lang) -> String {
+        let id = match self {
+            HostPageState::Unallocated => "host-page-unallocated",
+            HostPageState::ZeroPage => "host-page-zero",
+            HostPageState::ReadOnly => "host-page-read-only",
+            HostPageState::Allocated => "host-page-allocated",
+            HostPageState::Swapped => "host-page-swapped",
+            HostPageState::Ballooned => "host-page-ballooned",
+            HostPageState::Shared => "host-page-shared",
+        };
+        pagewalk_text::t(lang, id)
     }
 
     /// Whether the host maps it writable, so KVM may too (`hva_to_pfn` reports the page
@@ -374,7 +375,7 @@ impl HostMemory {
     ) -> Vec<(u64, u64)> {
         if self.cfg.backing.is_hugetlb() {
             sink.event(&Event::HostRefused {
-                why: "hugetlbfs memory cannot be paged out: madvise(MADV_PAGEOUT) fails with EINVAL, and KVM's mappings stay",
+                why: crate::event::Refusal::HugetlbPageOut,
             });
             return Vec::new();
         }
