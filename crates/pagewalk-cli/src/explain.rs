@@ -36,3 +36,25 @@ pub fn explain(gva: u64) -> Result<u8> {
     }
     Ok(0)
 }
+
+/// `pagewalk glossary`: the catalogue's glossary, as text or as docs/glossary.md.
+pub fn glossary(lang: &str, markdown: bool) -> Result<u8> {
+    if markdown {
+        print!("{}", pagewalk_text::glossary_markdown());
+        return Ok(0);
+    }
+    let lang = pagewalk_text::Lang::from_tag(lang).unwrap_or_default();
+    for section in pagewalk_text::glossary(lang) {
+        println!("{}", style(&section.title).bold());
+        for term in section.terms {
+            let name = if term.name.contains(&term.english) {
+                term.name
+            } else {
+                format!("{} ({})", term.name, term.english)
+            };
+            println!("  {}\n    {}", style(name).bold(), term.what);
+        }
+        println!();
+    }
+    Ok(0)
+}

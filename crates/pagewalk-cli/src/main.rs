@@ -144,6 +144,16 @@ enum Command {
         #[arg(long, default_value = "dist")]
         dir: PathBuf,
     },
+    /// Print the glossary: every term, its meaning and where it is defined, in English or
+    /// Traditional Chinese (with the English term beside it).
+    Glossary {
+        /// The language (zh-TW or en).
+        #[arg(long, value_parser = ["zh-TW", "en"], default_value = "en")]
+        lang: String,
+        /// Print docs/glossary.md (both languages, Markdown) instead.
+        #[arg(long)]
+        markdown: bool,
+    },
     /// Show the bit fields of an address for 4- and 5-level paging.
     Explain {
         /// The address, e.g. 0x7fff00001234.
@@ -190,7 +200,10 @@ fn main() -> ExitCode {
         Command::Kvm {
             command: KvmCommand::Run { json, .. },
         } => *json,
-        Command::Check { .. } | Command::Explain { .. } | Command::Serve { .. } => false,
+        Command::Check { .. }
+        | Command::Explain { .. }
+        | Command::Serve { .. }
+        | Command::Glossary { .. } => false,
     };
     let result: Result<u8> = match cli.command {
         Command::Run { json, files, lang } => {
@@ -221,6 +234,7 @@ fn main() -> ExitCode {
         ),
         Command::Bench { json, seconds } => bench::bench(json, seconds),
         Command::Explain { gva } => explain::explain(gva),
+        Command::Glossary { lang, markdown } => explain::glossary(&lang, markdown),
         Command::Kvm {
             command: KvmCommand::Run { json, files },
         } => kvmcmd::run(&files, json),

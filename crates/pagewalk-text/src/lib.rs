@@ -161,6 +161,119 @@ pub fn paragraph(lang: Lang, sentences: &[String]) -> String {
     })
 }
 
+/// Message `id`'s attribute `attr` in `lang` (English if that language lacks it), if any.
+pub fn attribute(lang: Lang, id: &str, attr: &str) -> Option<String> {
+    BUNDLES.with(|b| {
+        for bundle in [&b[lang as usize], &b[Lang::En as usize]] {
+            if let Some(pattern) = bundle
+                .get_message(id)
+                .and_then(|m| m.get_attribute(attr))
+                .map(|a| a.value())
+            {
+                let mut errors = Vec::new();
+                return Some(
+                    bundle
+                        .format_pattern(pattern, None, &mut errors)
+                        .into_owned(),
+                );
+            }
+        }
+        None
+    })
+}
+
+/// One term of the glossary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Term {
+    /// Its id (`gloss-<id>` in the catalogue).
+    pub id: String,
+    /// Its name in the language asked for.
+    pub name: String,
+    /// Its name as the SDM, the APM and KVM write it (the English entry's name).
+    pub english: String,
+    /// What it means.
+    pub what: String,
+    /// The forms of its name the text may use, for hovers (its name first).
+    pub forms: Vec<String>,
+}
+
+/// A section of the glossary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Section {
+    /// Its title in the language asked for.
+    pub title: String,
+    /// The page of the docs that tells its story (`addresses.md`).
+    pub doc: String,
+    /// Its terms, in the catalogue's order.
+    pub terms: Vec<Term>,
+}
+
+/// The glossary in `lang`: sections and terms in the order of the English file.
+pub fn glossary(lang: Lang) -> Vec<Section> {
+    let en = CATALOGUE
+        .iter()
+        .find(|(area, _, _)| *area == "glossary")
+        .map_or("", |(_, en, _)| en);
+    let res = fluent_syntax::parser::parse(en).unwrap_or_else(|(r, _)| r);
+    let mut out: Vec<Section> = Vec::new();
+    for entry in res.body {
+        let fluent_syntax::ast::Entry::Message(m) = entry else {
+            continue;
+        };
+        let id = m.id.name;
+        if id.starts_with("gloss-section-") {
+            out.push(Section {
+                title: t(lang, id),
+                doc: attribute(Lang::En, id, "doc").unwrap_or_default(),
+                terms: Vec::new(),
+            });
+        } else if let (Some(term), Some(section)) = (id.strip_prefix("gloss-"), out.last_mut()) {
+            let name = t(lang, id);
+            let mut forms = vec![name.clone()];
+            for f in attribute(lang, id, "also").unwrap_or_default().split(", ") {
+                if !f.is_empty() && !forms.iter().any(|x| x == f) {
+                    forms.push(f.to_owned());
+                }
+            }
+            section.terms.push(Term {
+                id: term.to_owned(),
+                name,
+                english: t(Lang::En, id),
+                what: attribute(lang, id, "what").unwrap_or_default(),
+                forms,
+            });
+        }
+    }
+    out
+}
+
+/// docs/glossary.md: the glossary in both languages, English first, each term with its
+/// Traditional Chinese name and meaning under it. Generated here so the doc, the app's
+/// glossary page and its hovers say the same (a test compares the file with this).
+pub fn glossary_markdown() -> String {
+    let mut md = String::from(
+        "# Glossary · 術語表\n\n<!-- Generated from crates/pagewalk-text/i18n/*/glossary.ftl by \
+         `pagewalk glossary --markdown`; edit those files, not this one. -->\n\n\
+         Every term pagewalk uses, as the Intel SDM, the AMD APM and KVM name it, with the \
+         Traditional Chinese (Taiwan) term the app and the lessons use. The app shows the same \
+         words when you hover a term.\n",
+    );
+    let zh = glossary(Lang::ZhTw);
+    for (s, z) in glossary(Lang::En).iter().zip(&zh) {
+        md.push_str(&format!(
+            "\n## {} · {} ([{}]({}))\n\n",
+            s.title, z.title, s.doc, s.doc
+        ));
+        for (term, zt) in s.terms.iter().zip(&z.terms) {
+            md.push_str(&format!(
+                "- **{}** · **{}**: {}\n  {}\n",
+                term.name, zt.name, term.what, zt.what
+            ));
+        }
+    }
+    md
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,6 +294,12 @@ mod tests {
                         collect(p, &mut vars);
                     }
                     let id = m.id.name.to_owned();
+                    // `.also` lists the forms of a term each language's text uses: its own.
+                    for a in m.attributes.iter().filter(|a| a.id.name != "also") {
+                        let mut vars = BTreeSet::new();
+                        collect(&a.value, &mut vars);
+                        out.insert(format!("{id}.{}", a.id.name), vars);
+                    }
                     assert!(
                         out.insert(id.clone(), vars).is_none(),
                         "{id} is defined twice (the second in {area})"
@@ -232,7 +351,7 @@ mod tests {
             assert_eq!(Some(vars), zh.get(id), "variables of {id}");
         }
         assert!(en.len() >= 80, "only {} messages", en.len());
-        for id in en.keys() {
+        for id in en.keys().filter(|k| !k.contains('.')) {
             assert!(has(id), "{id}");
         }
     }
@@ -242,7 +361,7 @@ mod tests {
     #[test]
     fn no_sentence_is_left_in_english() {
         let mut same = Vec::new();
-        for id in messages(false).keys() {
+        for id in messages(false).keys().filter(|k| !k.contains('.')) {
             let (en, zh) = (t(Lang::En, id), t(Lang::ZhTw, id));
             // Words of English prose: letters with a lowercase one (not GPA, CR3, 0x1000).
             let words = en
@@ -257,6 +376,39 @@ mod tests {
             }
         }
         assert!(same.is_empty(), "the same in both languages: {same:?}");
+    }
+
+    #[test]
+    fn the_glossary_is_whole_in_both_languages() {
+        let en = glossary(Lang::En);
+        let zh = glossary(Lang::ZhTw);
+        let terms: usize = en.iter().map(|s| s.terms.len()).sum();
+        assert!(
+            en.len() >= 4 && terms >= 40,
+            "{} sections, {terms} terms",
+            en.len()
+        );
+        for (s, z) in en.iter().zip(&zh) {
+            assert_ne!(s.title, z.title);
+            for (a, b) in s.terms.iter().zip(&z.terms) {
+                assert!(!a.what.is_empty() && !b.what.is_empty(), "{}", a.id);
+                assert_ne!(a.what, b.what, "{} is not translated", a.id);
+                assert_eq!(a.english, b.english);
+                assert_eq!(b.forms[0], b.name);
+            }
+        }
+    }
+
+    /// docs/glossary.md is the catalogue's glossary: regenerate it with
+    /// `cargo run -p pagewalk-cli -- glossary --markdown > docs/glossary.md`.
+    #[test]
+    fn docs_glossary_is_generated_from_the_catalogue() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/glossary.md");
+        let doc = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            doc == glossary_markdown(),
+            "docs/glossary.md is stale: run `cargo run -p pagewalk-cli -- glossary --markdown > docs/glossary.md`"
+        );
     }
 
     #[test]
