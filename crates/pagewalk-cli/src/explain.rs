@@ -44,11 +44,11 @@ pub fn glossary(lang: &str, markdown: bool) -> Result<u8> {
         return Ok(0);
     }
     let lang = pagewalk_text::Lang::from_tag(lang).unwrap_or_default();
-    for section in pagewalk_text::glossary(lang) {
+    for section in pagewalk_text::glossary(lang).iter() {
         println!("{}", style(&section.title).bold());
-        for term in section.terms {
+        for term in &section.terms {
             let name = if term.name.contains(&term.english) {
-                term.name
+                term.name.clone()
             } else {
                 format!("{} ({})", term.name, term.english)
             };

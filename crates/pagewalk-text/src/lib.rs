@@ -208,8 +208,23 @@ pub struct Section {
     pub terms: Vec<Term>,
 }
 
-/// The glossary in `lang`: sections and terms in the order of the English file.
-pub fn glossary(lang: Lang) -> Vec<Section> {
+thread_local! {
+    static GLOSSARY: std::cell::RefCell<[Option<std::rc::Rc<Vec<Section>>>; 2]> =
+        const { std::cell::RefCell::new([None, None]) };
+}
+
+/// The glossary in `lang`: sections and terms in the order of the English file (read once
+/// per language; the hovers ask for it at every step).
+pub fn glossary(lang: Lang) -> std::rc::Rc<Vec<Section>> {
+    GLOSSARY.with(|g| {
+        std::rc::Rc::clone(
+            g.borrow_mut()[lang as usize]
+                .get_or_insert_with(|| std::rc::Rc::new(read_glossary(lang))),
+        )
+    })
+}
+
+fn read_glossary(lang: Lang) -> Vec<Section> {
     let en = CATALOGUE
         .iter()
         .find(|(area, _, _)| *area == "glossary")
@@ -259,7 +274,7 @@ pub fn glossary_markdown() -> String {
          words when you hover a term.\n",
     );
     let zh = glossary(Lang::ZhTw);
-    for (s, z) in glossary(Lang::En).iter().zip(&zh) {
+    for (s, z) in glossary(Lang::En).iter().zip(zh.iter()) {
         md.push_str(&format!(
             "\n## {} · {} ([{}]({}))\n\n",
             s.title, z.title, s.doc, s.doc
@@ -388,7 +403,7 @@ mod tests {
             "{} sections, {terms} terms",
             en.len()
         );
-        for (s, z) in en.iter().zip(&zh) {
+        for (s, z) in en.iter().zip(zh.iter()) {
             assert_ne!(s.title, z.title);
             for (a, b) in s.terms.iter().zip(&z.terms) {
                 assert!(!a.what.is_empty() && !b.what.is_empty(), "{}", a.id);

@@ -47,6 +47,9 @@ pub fn gallery_list(p: &Props) -> Html {
             <li class={classes!((p.page.as_deref() == Some("host")).then_some("current"))}>
                 <button onclick={p.dispatch.reform(|_| Msg::OpenPage("host".into()))}>{ t(l, "gallery-host") }</button>
             </li>
+            <li class={classes!((p.page.as_deref() == Some("glossary")).then_some("current"))}>
+                <button onclick={p.dispatch.reform(|_| Msg::OpenPage("glossary".into()))}>{ t(l, "gallery-glossary") }</button>
+            </li>
             { for crate::pages::PAGES.iter().filter(|page| page.listed).map(|page| {
                 let slug = page.slug.to_owned();
                 let onclick = p.dispatch.reform(move |_| Msg::OpenPage(slug.clone()));

@@ -8,6 +8,7 @@ pub mod controls;
 pub mod counters;
 pub mod editor;
 pub mod gallery;
+pub mod glossary;
 pub mod host;
 pub mod host_panel;
 pub mod kvm;

@@ -76,7 +76,7 @@ pub fn lesson_title(p: &Props) -> Html {
         Some(s) => html! {
             <div class="lesson">
                 <h2 id="scenario-name">{ &s.title }</h2>
-                <p>{ &s.lesson }</p>
+                <p>{ crate::components::glossary::glossed(l, &s.lesson) }</p>
                 if let Some(notes) = &s.notes {
                     <details class="notes" open=true>
                         <summary>{ t(l, "lesson-about") }</summary>

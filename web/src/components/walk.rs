@@ -95,7 +95,7 @@ pub fn walk(p: &Props) -> Html {
             }
         </h3>
         if let Some(l) = label { <p class="step-label">{ l }</p> }
-        <p class="narration" aria-live="polite">{ narration }</p>
+        <p class="narration" aria-live="polite">{ crate::components::glossary::glossed(l, &narration) }</p>
         if let Some(g) = &frame.grid {
             <table class="grid" tabindex="0" aria-label={t(l, "walk-grid-label")}>
                 <thead><tr><th scope="col" class="corner">{ t(l, "walk-grid-corner") }</th>

@@ -171,3 +171,8 @@ walk-shadow-entry = shadow entry (HPA = value)
 editor-edit = Edit this scenario
 editor-label = Scenario TOML
 editor-load = Load
+
+## The glossary page
+glossary-title = Glossary
+glossary-intro = Every term pagewalk uses, as the Intel SDM, the AMD APM and KVM name it. Hover a term in a lesson's text or narration to see its entry.
+gallery-glossary = Glossary: every term, with its meaning

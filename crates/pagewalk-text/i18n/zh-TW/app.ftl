@@ -169,3 +169,8 @@ walk-shadow-entry = 影子項目（HPA = 值）
 editor-edit = 編輯這個情境
 editor-label = 情境的 TOML
 editor-load = 載入
+
+## 術語表頁
+glossary-title = 術語表
+glossary-intro = pagewalk 用到的每一個術語，附上 Intel SDM、AMD APM 與 KVM 的英文名稱。在課程說明或旁白裡把滑鼠移到術語上，就會看到它的解釋。
+gallery-glossary = 術語表：每個術語與它的意思
