@@ -284,18 +284,18 @@ impl Component for App {
                         <p class="notice" role="alert">{ n }</p>
                     }
                     if let Some((l, r)) = m.link.compare.clone() {
-                        <compare::Compare left={l} right={r} />
+                        <compare::Compare {lang} left={l} right={r} />
                     } else if m.link.page.as_deref() == Some("start") {
                         <start::StartPage {lang} resume={remembered().filter(|f| !f.ends_with("page=start"))} dispatch={dispatch.clone()} />
                     } else if m.link.page.as_deref() == Some("practice") {
-                        <practice::PracticePage
+                        <practice::PracticePage {lang}
                             exercise={m.practice.clone()}
                             input={m.practice_input.clone()}
                             verdict={m.practice_verdict}
                             score={m.scores.get("practice").copied().unwrap_or_default()}
                             dispatch={dispatch.clone()} />
                     } else if m.link.page.as_deref() == Some("host") {
-                        <host::HostPage inputs={m.host_inputs.clone()} dispatch={dispatch.clone()} />
+                        <host::HostPage {lang} inputs={m.host_inputs.clone()} dispatch={dispatch.clone()} />
                     } else if let Some(page) = m.link.page.as_deref().and_then(crate::pages::page) {
                         <reading::ReadingPage {page} />
                     } else {
@@ -326,7 +326,7 @@ impl Component for App {
                             <section class="pane side">
                                 <counters::CountersPanel {lang} counters={m.player.as_ref()
                                     .map_or_else(crate::state::zero_counters, |p| p.counters())} />
-                                if let Some(props) = m.player.as_ref().and_then(host_panel::Props::of) {
+                                if let Some(props) = m.player.as_ref().and_then(|p| host_panel::Props::of(p, lang)) {
                                     <host_panel::HostPanel ..props />
                                 }
                                 if let Some(p) = &m.player {

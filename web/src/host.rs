@@ -4,8 +4,9 @@
 //! [`crate::components::host`] only renders it. Nothing here computes a size the core does not:
 //! the formulas, `-m`'s syntax, the huge pages a VM needs and the swap table are the core's.
 
+use crate::i18n::{t, ta, Lang};
 use pagewalk_core::sizing::{
-    hugepages_needed, hugetlb_setup, parse_qemu_m, ram_for_vms, recommended_swap,
+    hugepages_needed, hugetlb_setup, parse_qemu_m, ram_for_vms, recommended_swap, QemuSizeError,
 };
 use pagewalk_core::PageSize;
 
@@ -76,20 +77,47 @@ impl Inputs {
     }
 }
 
+/// Why what the learner typed is not a size; worded in a language by [`Invalid::text`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Invalid {
+    /// No RAM size typed.
+    NoGib,
+    /// Not a number (what was typed).
+    NotGib(String),
+    /// A number, but no RAM size (what was typed).
+    NotRam(String),
+    /// Not something QEMU's `-m` takes (the core's reason).
+    QemuM(QemuSizeError),
+}
+
+impl Invalid {
+    /// The reason, in `lang`.
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            Invalid::NoGib => t(lang, "host-gib-empty"),
+            Invalid::NotGib(v) => ta(lang, "host-gib-not-number", &[("text", v.as_str().into())]),
+            Invalid::NotRam(v) => ta(lang, "host-gib-not-ram", &[("text", v.as_str().into())]),
+            Invalid::QemuM(e) => e.text(lang),
+        }
+    }
+}
+
+impl From<QemuSizeError> for Invalid {
+    fn from(e: QemuSizeError) -> Self {
+        Invalid::QemuM(e)
+    }
+}
+
 /// Reads a RAM size typed in GiB (`32`, `0.5`, `1.5`): bytes, or why it is not one.
-pub fn parse_gib(text: &str) -> Result<u64, String> {
+pub fn parse_gib(text: &str) -> Result<u64, Invalid> {
     let t = text.trim();
     if t.is_empty() {
-        return Err("type the host's RAM in GiB, like 32".into());
+        return Err(Invalid::NoGib);
     }
-    let v: f64 = t
-        .parse()
-        .map_err(|_| format!("\"{t}\" is not a number of GiB: type one like 32 or 0.5"))?;
+    let v: f64 = t.parse().map_err(|_| Invalid::NotGib(t.to_owned()))?;
     // Up to an exbibyte: more is no machine's RAM, and a u64 holds it.
     if !v.is_finite() || v <= 0.0 || v > (1u64 << 30) as f64 {
-        return Err(format!(
-            "\"{t}\" GiB is not a RAM size: type a number above 0"
-        ));
+        return Err(Invalid::NotRam(t.to_owned()));
     }
     Ok((v * GIB as f64).round() as u64)
 }
@@ -109,7 +137,7 @@ pub struct RamForVms {
 }
 
 /// The RAM-for-VMs calculator for host RAM typed in GiB.
-pub fn ram_for_vms_of(text: &str) -> Result<RamForVms, String> {
+pub fn ram_for_vms_of(text: &str) -> Result<RamForVms, Invalid> {
     let host = parse_gib(text)?;
     let for_vms = ram_for_vms(host);
     let reserved = host - for_vms;
@@ -142,7 +170,7 @@ pub struct Plan {
 }
 
 /// The planner for a VM of `-m vm_m`.
-pub fn plan(vm_m: &str, page_1g: bool, prealloc: bool) -> Result<Plan, String> {
+pub fn plan(vm_m: &str, page_1g: bool, prealloc: bool) -> Result<Plan, Invalid> {
     let vm = parse_qemu_m(vm_m.trim())?;
     let page = if page_1g {
         PageSize::Size1G
@@ -171,7 +199,7 @@ pub struct Swap {
 }
 
 /// The swap recommendation for host RAM typed in GiB.
-pub fn swap_of(text: &str) -> Result<Swap, String> {
+pub fn swap_of(text: &str) -> Result<Swap, Invalid> {
     let ram = parse_gib(text)?;
     let (least, row) = recommended_swap(ram);
     Ok(Swap { ram, least, row })
@@ -260,18 +288,27 @@ pub fn meminfo_key(line: &str) -> &str {
     line.split(':').next().unwrap_or(line).trim()
 }
 
-/// The host-side lessons the page opens, with what to watch in each.
+/// The host-side lessons the page opens, with the message that says what to watch in each.
 pub const LESSONS: [(&str, &str); 10] = [
-    ("hugetlbfs-738-free", "without -mem-prealloc the VM takes a huge page only when the guest first touches it: watch HugePages_Free fall to the post's 738 while HugePages_Rsvd keeps the rest promised to the VM"),
-    ("hugetlbfs-738-free-prealloc", "the same VM with -mem-prealloc: all 1024 pages are taken before the guest runs (HugePages_Free 0 from step 0)"),
-    ("overcommit-three-vms", "12 GiB promised on an 8 GiB host; swap, a balloon and KSM each take some back: the per-VM bars"),
-    ("swap-out-and-back", "the host swaps 64 pages out (SwapFree falls) and the guest faults each back in"),
-    ("balloon-inflate-and-touch", "the balloon takes 32 pages, gives them back, and the guest finds zeros: the zero page, then copies"),
-    ("ksm-identical-pages", "KSM merges identical pages of one VM into one, until the guest writes one"),
-    ("ksm-two-vms", "two VMs from one image: KSM keeps one copy of what both hold"),
-    ("thp-split-by-balloon", "one 4 KiB balloon page splits a 2 MiB transparent huge page"),
-    ("thp-swap-keeps-only-written-pages", "swapping a transparent huge page splits it; only the written pages reach swap"),
-    ("hugetlbfs-cannot-swap", "the host asks to swap a hugetlbfs page out and nothing happens: SwapFree stays"),
+    ("hugetlbfs-738-free", "host-watch-hugetlbfs-738-free"),
+    (
+        "hugetlbfs-738-free-prealloc",
+        "host-watch-hugetlbfs-738-free-prealloc",
+    ),
+    ("overcommit-three-vms", "host-watch-overcommit-three-vms"),
+    ("swap-out-and-back", "host-watch-swap-out-and-back"),
+    (
+        "balloon-inflate-and-touch",
+        "host-watch-balloon-inflate-and-touch",
+    ),
+    ("ksm-identical-pages", "host-watch-ksm-identical-pages"),
+    ("ksm-two-vms", "host-watch-ksm-two-vms"),
+    ("thp-split-by-balloon", "host-watch-thp-split-by-balloon"),
+    (
+        "thp-swap-keeps-only-written-pages",
+        "host-watch-thp-swap-keeps-only-written-pages",
+    ),
+    ("hugetlbfs-cannot-swap", "host-watch-hugetlbfs-cannot-swap"),
 ];
 
 #[cfg(test)]
@@ -294,8 +331,13 @@ mod tests {
         assert_eq!((r.for_vms, r.large), (0, false));
         assert_eq!(gib(ram_for_vms_of("100").unwrap().for_vms), "≈ 97.22 GiB");
         for bad in ["", "lots", "-4", "0", "inf", "NaN"] {
-            assert!(ram_for_vms_of(bad).is_err(), "{bad}");
+            let e = ram_for_vms_of(bad).unwrap_err();
+            assert_ne!(e.text(Lang::ZhTw), e.text(Lang::En), "{bad}");
         }
+        assert_eq!(
+            ram_for_vms_of("lots").unwrap_err().text(Lang::En),
+            "\"lots\" is not a number of GiB: type one like 32 or 0.5"
+        );
     }
 
     #[test]
@@ -361,7 +403,8 @@ mod tests {
 
     #[test]
     fn the_lessons_exist_and_have_a_host_side() {
-        for (name, _) in LESSONS {
+        for (name, watch) in LESSONS {
+            assert!(pagewalk_text::has(watch), "{watch}");
             let text = crate::state::bundled(name).unwrap_or_else(|| panic!("{name}"));
             let p = crate::state::Player::load(name, text).unwrap();
             assert!(p.has_host(), "{name}");

@@ -5,8 +5,10 @@
 //! (native, EPT or NPT, 4- or 5-level, any page sizes), and translating a virtual address by
 //! reading the page tables by hand.
 
+use crate::i18n::{t, ta, Lang};
 use pagewalk_core::{view, Event, Gva};
 use pagewalk_scenario::{parse, Action, Session};
+use pagewalk_text::paragraph;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
@@ -20,21 +22,48 @@ pub enum Answer {
     Address(Option<u64>),
 }
 
+/// What a question is about: the figures its words are made of, in any language.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// How many references a cold TLB miss makes.
+    Refs {
+        /// `native`, `ept` or `npt`.
+        mode: &'static str,
+        /// Guest (or native) paging levels.
+        g_levels: u32,
+        /// Stage-2 levels.
+        s_levels: u32,
+        /// The guest's page size, written out (`2 MiB`).
+        g_page: &'static str,
+        /// Stage 2's page size, written out.
+        s_page: &'static str,
+        /// The address read.
+        va: u64,
+    },
+    /// Which physical address a read reaches, by reading the tables given.
+    Translate {
+        /// The address read.
+        va: u64,
+        /// CR3: the root table.
+        root: u64,
+        /// Every present entry of every table on the pages' paths: (table, [(index, value)]).
+        tables: Vec<(u64, Vec<(u64, u64)>)>,
+    },
+}
+
 /// One generated question.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Exercise {
     /// The seed it was generated from (the same seed, the same question).
     pub seed: u64,
-    /// The question.
-    pub question: String,
-    /// What the learner may read: for a translation, the page tables as lines of text.
-    pub given: Vec<String>,
+    /// What it asks.
+    pub kind: Kind,
     /// The scenario that is the question, to open in the player.
     pub scenario: String,
     /// The answer, from running the scenario.
     pub answer: Answer,
-    /// Why, from the core's events.
-    pub why: String,
+    /// The events of the access asked about: the reason, narrated.
+    pub events: Vec<Event>,
 }
 
 impl Exercise {
@@ -45,7 +74,7 @@ impl Exercise {
         match self.answer {
             Answer::Refs(n) => t.parse::<u32>().ok().map(|g| g == n),
             Answer::Address(a) => {
-                if t.contains("fault") || t == "#pf" || t == "pf" {
+                if t.contains("fault") || t == "#pf" || t == "pf" || t.contains("分頁錯誤") {
                     return Some(a.is_none());
                 }
                 let hex = t.trim_start_matches("0x").replace('_', "");
@@ -54,12 +83,128 @@ impl Exercise {
         }
     }
 
-    /// The answer as the reveal states it.
-    pub fn answer_text(&self) -> String {
+    /// The answer as the reveal states it, in `lang`.
+    pub fn answer_text(&self, lang: Lang) -> String {
         match self.answer {
-            Answer::Refs(n) => format!("{n} page-table references"),
-            Answer::Address(Some(a)) => format!("physical address {a:#x}"),
-            Answer::Address(None) => "a page fault (#PF)".to_owned(),
+            Answer::Refs(n) => ta(lang, "practice-answer-refs", &[("count", n.into())]),
+            Answer::Address(Some(a)) => ta(
+                lang,
+                "practice-answer-address",
+                &[("address", format!("{a:#x}").into())],
+            ),
+            Answer::Address(None) => t(lang, "practice-answer-fault"),
+        }
+    }
+
+    /// The question, in `lang`.
+    pub fn question(&self, lang: Lang) -> String {
+        match &self.kind {
+            Kind::Refs {
+                mode,
+                g_levels,
+                s_levels,
+                g_page,
+                s_page,
+                va,
+            } => {
+                let setup = if *mode == "native" {
+                    ta(
+                        lang,
+                        "practice-setup-native",
+                        &[("levels", (*g_levels).into()), ("page", (*g_page).into())],
+                    )
+                } else {
+                    ta(
+                        lang,
+                        "practice-setup-nested",
+                        &[
+                            ("levels", (*g_levels).into()),
+                            ("stage2_levels", (*s_levels).into()),
+                            ("stage2", if *mode == "ept" { "EPT" } else { "NPT" }.into()),
+                            ("page", (*g_page).into()),
+                            ("stage2_page", (*s_page).into()),
+                        ],
+                    )
+                };
+                paragraph(
+                    lang,
+                    &[
+                        setup,
+                        ta(
+                            lang,
+                            "practice-refs-question",
+                            &[("address", format!("{va:#x}").into())],
+                        ),
+                    ],
+                )
+            }
+            Kind::Translate { va, .. } => ta(
+                lang,
+                "practice-translate-question",
+                &[("address", format!("{va:#x}").into())],
+            ),
+        }
+    }
+
+    /// What the learner may read, in `lang`: for a translation, the page tables as lines.
+    pub fn given(&self, lang: Lang) -> Vec<String> {
+        let Kind::Translate { root, tables, .. } = &self.kind else {
+            return Vec::new();
+        };
+        let mut given = vec![ta(
+            lang,
+            "practice-given-head",
+            &[("root", format!("{root:#x}").into())],
+        )];
+        for (table, entries) in tables {
+            given.push(ta(
+                lang,
+                "practice-given-table",
+                &[("table", format!("{table:#x}").into())],
+            ));
+            given.extend(entries.iter().map(|(i, v)| format!("  [{i}] = {v:#x}")));
+        }
+        given
+    }
+
+    /// Why, from the core's events, in `lang`.
+    pub fn why(&self, lang: Lang) -> String {
+        let events = &self.events;
+        match &self.kind {
+            Kind::Refs { mode, .. } => paragraph(
+                lang,
+                &[
+                    view::narrate(events, lang),
+                    t(
+                        lang,
+                        if *mode == "native" {
+                            "practice-why-native"
+                        } else {
+                            "practice-why-nested"
+                        },
+                    ),
+                ],
+            ),
+            Kind::Translate { va, .. } => {
+                let idx = |shift: u32| ((va >> shift) & 0x1ff).to_string();
+                paragraph(
+                    lang,
+                    &[
+                        ta(
+                            lang,
+                            "practice-why-indices",
+                            &[
+                                ("pml4", idx(39).into()),
+                                ("pdpt", idx(30).into()),
+                                ("pd", idx(21).into()),
+                                ("pt", idx(12).into()),
+                                ("offset", format!("{:#x}", va & 0xfff).into()),
+                            ],
+                        ),
+                        view::narrate(events, lang),
+                    ],
+                )
+            }
         }
     }
 }
@@ -82,6 +227,16 @@ const PAGE_NAMES: [(&str, &str, u64); 3] = [
     ("1G", "1 GiB", 1 << 30),
 ];
 
+/// A generated scenario's name and lesson in Chinese, as the scenario file's `zh-TW.` keys.
+fn zh_keys(name: &str, lesson: &str, seed: u64) -> String {
+    let z = |id: &str| ta(Lang::ZhTw, id, &[("seed", seed.to_string().into())]);
+    format!(
+        "zh-TW.name = {:?}\nzh-TW.lesson = {:?}\n",
+        z(name),
+        z(lesson)
+    )
+}
+
 fn reference_count(seed: u64, rng: &mut ChaCha8Rng) -> Result<Exercise, String> {
     let mode = ["native", "ept", "npt"][rng.random_range(0..3)];
     let g_levels = [4, 5][rng.random_range(0..2)];
@@ -93,28 +248,20 @@ fn reference_count(seed: u64, rng: &mut ChaCha8Rng) -> Result<Exercise, String> 
     let gpa = (1 + rng.random_range(0..2u64)) << 30;
     let gva = (rng.random_range(1..64u64) << 39) + (rng.random_range(0..512u64) << 30);
     let offset = rng.random_range(0..g_size / 8) * 8;
-    let (host, setup) = if mode == "native" {
-        (
-            String::new(),
-            format!("A machine without a hypervisor, {g_levels}-level paging; the page is a {g_page_name} page."),
-        )
+    let host = if mode == "native" {
+        String::new()
     } else {
-        let stage2 = if mode == "ept" { "EPT" } else { "NPT" };
-        (
-            format!("[host]\nstage2 = \"prefilled\"\nstage2_page = \"{s_page}\"\n"),
-            format!(
-                "A {g_levels}-level guest over {s_levels}-level {stage2}: the guest maps the page \
-                 with a {g_page_name} page, {stage2} maps guest-physical memory with {s_page_name} pages."
-            ),
-        )
+        format!("[host]\nstage2 = \"prefilled\"\nstage2_page = \"{s_page}\"\n")
     };
     let scenario = format!(
         "schema = 1\nname = \"Practice {seed}: reference count\"\n\
          lesson = \"How many page-table references does a cold TLB miss make?\"\n\
+         {}\
          [machine]\nmode = \"{mode}\"\nguest_levels = {g_levels}\nstage2_levels = {s_levels}\npwc = false\n\
          {host}\
          [[space]]\n[[space.map]]\ngva = \"{gva:#x}\"\ngpa = \"{gpa:#x}\"\npage = \"{g_page}\"\n\
          [[trace]]\nop = \"read\"\ngva = \"{:#x}\"\n",
+        zh_keys("practice-refs-name", "practice-refs-lesson", seed),
         gva + offset
     );
     let events = first_access(session(&scenario)?);
@@ -124,26 +271,17 @@ fn reference_count(seed: u64, rng: &mut ChaCha8Rng) -> Result<Exercise, String> 
         .count() as u32;
     Ok(Exercise {
         seed,
-        question: format!(
-            "{setup} The TLB and the paging-structure caches are empty. How many page-table \
-             references does one read of {:#x} make?",
-            gva + offset
-        ),
-        given: Vec::new(),
+        kind: Kind::Refs {
+            mode,
+            g_levels,
+            s_levels,
+            g_page: g_page_name,
+            s_page: s_page_name,
+            va: gva + offset,
+        },
         scenario,
         answer: Answer::Refs(refs),
-        why: format!(
-            "{} {}",
-            view::narrate(&events),
-            if mode == "native" {
-                "A walk reads one entry per level down to the leaf: a 2 MiB page ends it one \
-                 level early, a 1 GiB page two."
-            } else {
-                "A walk that reads g guest entries, each behind an h-reference stage-2 walk, \
-                 makes (g+1)(h+1)-1 (the last h for the data page itself); a larger page ends \
-                 its walk a level or two early."
-            }
-        ),
+        events,
     })
 }
 
@@ -177,7 +315,9 @@ fn translation(seed: u64, rng: &mut ChaCha8Rng) -> Result<Exercise, String> {
     let mut scenario = format!(
         "schema = 1\nname = \"Practice {seed}: translate an address\"\n\
          lesson = \"Translate a virtual address by reading the page tables\"\n\
-         [machine]\nmode = \"native\"\n[[space]]\n"
+         {}\
+         [machine]\nmode = \"native\"\n[[space]]\n",
+        zh_keys("practice-translate-name", "practice-translate-lesson", seed)
     );
     for (p, f) in pages.iter().zip(&frames) {
         scenario.push_str(&format!(
@@ -202,34 +342,20 @@ fn translation(seed: u64, rng: &mut ChaCha8Rng) -> Result<Exercise, String> {
         }
     }
     let root = tables.keys().next().copied().unwrap_or(0);
-    let mut given = vec![format!(
-        "CR3 = {root:#x}, 4-level paging. Entries not listed are 0 (not present). \
-         In an entry, bit 0 = present and bits 51..12 = the next table or the page."
-    )];
-    for (table, entries) in &tables {
-        given.push(format!("table at {table:#x}:"));
-        given.extend(entries.iter().map(|(i, v)| format!("  [{i}] = {v:#x}")));
-    }
     let events = first_access(session);
-    let idx = |shift: u32| (va >> shift) & 0x1ff;
     Ok(Exercise {
         seed,
-        question: format!(
-            "Which physical address does a read of {va:#x} reach? Type it in hex, or \"fault\"."
-        ),
-        given,
+        kind: Kind::Translate {
+            va,
+            root,
+            tables: tables
+                .into_iter()
+                .map(|(t, e)| (t, e.into_iter().collect()))
+                .collect(),
+        },
         scenario,
         answer: Answer::Address(answer),
-        why: format!(
-            "The address's indices are PML4 {}, PDPT {}, PD {}, PT {}, offset {:#x} (bits 47..39, \
-             38..30, 29..21, 20..12, 11..0). {}",
-            idx(39),
-            idx(30),
-            idx(21),
-            idx(12),
-            va & 0xfff,
-            view::narrate(&events)
-        ),
+        events,
     })
 }
 
@@ -283,16 +409,35 @@ mod tests {
                 Answer::Address(Some(a)) => {
                     assert_eq!(e.judge(&format!("{a:#x}")), Some(true), "seed {seed}");
                     assert_eq!(e.judge("fault"), Some(false));
-                    assert!(e.given.len() >= 5, "seed {seed}: {:?}", e.given);
+                    assert!(
+                        e.given(Lang::En).len() >= 5,
+                        "seed {seed}: {:?}",
+                        e.given(Lang::En)
+                    );
                 }
                 Answer::Address(None) => {
                     faults += 1;
                     assert_eq!(e.judge("fault"), Some(true));
-                    assert!(e.why.contains("#PF"), "seed {seed}: {}", e.why);
+                    assert!(
+                        e.why(Lang::En).contains("#PF"),
+                        "seed {seed}: {}",
+                        e.why(Lang::En)
+                    );
                 }
             }
         }
         assert!(faults > 10, "some translations fault: {faults}");
+        // Both kinds read in both languages, and the generated scenario has its Chinese.
+        for seed in [0, 1] {
+            let e = exercise(seed).expect("a question");
+            for l in Lang::ALL {
+                assert!(!e.question(l).is_empty() && !e.why(l).is_empty());
+                assert!(!e.answer_text(l).is_empty());
+            }
+            assert_ne!(e.question(Lang::ZhTw), e.question(Lang::En));
+            let sc = pagewalk_scenario::parse("practice.toml", &e.scenario).expect("parses");
+            assert_ne!(sc.name_in("zh-TW"), sc.name, "{}", e.scenario);
+        }
         assert!(counts.len() > 8, "reference counts vary: {counts:?}");
     }
 

@@ -1,6 +1,8 @@
 //! The seed's sizing arithmetic: RAM left for VMs, and huge pages a VM needs.
 
 use crate::addr::PageSize;
+use pagewalk_text::{t, ta, Lang};
+use std::fmt;
 
 const GIB: u64 = 1 << 30;
 
@@ -40,24 +42,93 @@ pub const fn recommended_swap(ram: u64) -> (u64, usize) {
     }
 }
 
+/// What a row of [`SWAP_TABLE`] recommends, worded in a language by [`SwapAdvice::text`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SwapAdvice {
+    /// Twice the system's RAM.
+    TwiceRam,
+    /// As much as the system's RAM.
+    EqualToRam,
+    /// At least 4 GB.
+    AtLeast4G,
+}
+
+impl SwapAdvice {
+    /// The advice as the seed prints it ("2 x memory size"), in `lang`.
+    pub fn text(self, lang: Lang) -> String {
+        t(
+            lang,
+            match self {
+                SwapAdvice::TwiceRam => "swap-twice-ram",
+                SwapAdvice::EqualToRam => "swap-equal-to-ram",
+                SwapAdvice::AtLeast4G => "swap-at-least-4g",
+            },
+        )
+    }
+}
+
+impl fmt::Display for SwapAdvice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text(Lang::En))
+    }
+}
+
 /// The rows of that table, as the seed prints them: (system RAM, recommended swap).
-pub const SWAP_TABLE: [(&str, &str); 4] = [
-    ("≤ 2 GB", "2 x memory size"),
-    ("> 2 GB – 8 GB", "equal to memory size"),
-    ("> 8 GB – 64 GB", "at least 4 GB"),
-    ("> 64 GB", "at least 4 GB"),
+pub const SWAP_TABLE: [(&str, SwapAdvice); 4] = [
+    ("≤ 2 GB", SwapAdvice::TwiceRam),
+    ("> 2 GB – 8 GB", SwapAdvice::EqualToRam),
+    ("> 8 GB – 64 GB", SwapAdvice::AtLeast4G),
+    ("> 64 GB", SwapAdvice::AtLeast4G),
 ];
+
+/// Why an argument of `-m` is not a size QEMU would take ([`parse_qemu_m`]); worded in a
+/// language by [`QemuSizeError::text`], in English by `Display`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum QemuSizeError {
+    /// Nothing to read.
+    Empty,
+    /// A suffix QEMU does not take (the suffix).
+    Suffix(String),
+    /// Not a number with a suffix (what was read).
+    NotASize(String),
+    /// Zero, or too large for 64 bits (what was read).
+    Unusable(String),
+}
+
+impl QemuSizeError {
+    /// The reason, in `lang`.
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            QemuSizeError::Empty => t(lang, "qemu-m-empty"),
+            QemuSizeError::Suffix(s) => ta(lang, "qemu-m-suffix", &[("suffix", s.as_str().into())]),
+            QemuSizeError::NotASize(v) => {
+                ta(lang, "qemu-m-not-a-size", &[("text", v.as_str().into())])
+            }
+            QemuSizeError::Unusable(v) => {
+                ta(lang, "qemu-m-unusable", &[("text", v.as_str().into())])
+            }
+        }
+    }
+}
+
+impl fmt::Display for QemuSizeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text(Lang::En))
+    }
+}
+
+impl std::error::Error for QemuSizeError {}
 
 /// Reads QEMU's `-m` argument as QEMU does (`[size=]N[suffix]`; `qemu_strtosz_MiB` in QEMU's
 /// `util/cutils.c`, then `QEMU_ALIGN_UP(size, 8192)` in `system/vl.c`): a number, possibly
 /// with a decimal fraction, in MiB by default, or with one suffix letter of either case: B
 /// (bytes), K, M, G, T, P or E; the other options of `-m` (`slots=`, `maxmem=`) are ignored.
 /// Returns bytes, rounded up to 8 KiB.
-pub fn parse_qemu_m(arg: &str) -> Result<u64, String> {
+pub fn parse_qemu_m(arg: &str) -> Result<u64, QemuSizeError> {
     let first = arg.split(',').next().unwrap_or("").trim();
     let v = first.strip_prefix("size=").unwrap_or(first);
     if v.is_empty() {
-        return Err("`-m` needs a size, like 2048 or 4G".into());
+        return Err(QemuSizeError::Empty);
     }
     let number = v.trim_end_matches(|c: char| c.is_ascii_alphabetic());
     let suffix = &v[number.len()..];
@@ -69,14 +140,10 @@ pub fn parse_qemu_m(arg: &str) -> Result<u64, String> {
         "T" => 1 << 40,
         "P" => 1 << 50,
         "E" => 1 << 60,
-        _ => {
-            return Err(format!(
-                "`{suffix}` is not a size suffix: QEMU takes one letter, B, K, M, G, T, P or E"
-            ))
-        }
+        _ => return Err(QemuSizeError::Suffix(suffix.to_owned())),
     };
     let (whole, frac) = number.split_once('.').unwrap_or((number, ""));
-    let bad = || format!("`{v}` is not a size: write a number of MiB, like 2048, or 4G, 1.5G");
+    let bad = || QemuSizeError::NotASize(v.to_owned());
     if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad());
     }
@@ -96,7 +163,7 @@ pub fn parse_qemu_m(arg: &str) -> Result<u64, String> {
         .and_then(|b| b.checked_add(part))
         .filter(|&b| b > 0)
         .and_then(|b| b.checked_next_multiple_of(8192))
-        .ok_or_else(|| format!("`{v}` is not a usable memory size"))
+        .ok_or_else(|| QemuSizeError::Unusable(v.to_owned()))
 }
 
 /// The host set-up of the seed for a VM of `vm_ram` bytes on hugetlbfs pages of `page` size,
@@ -169,6 +236,20 @@ mod tests {
         assert!(parse_qemu_m("lots").is_err());
         assert!(parse_qemu_m("4X").is_err());
         assert!(parse_qemu_m("0").is_err());
+        // The reasons read as they did, in English, and have their Chinese.
+        assert_eq!(
+            parse_qemu_m("4X").unwrap_err().to_string(),
+            "`X` is not a size suffix: QEMU takes one letter, B, K, M, G, T, P or E"
+        );
+        for e in [
+            parse_qemu_m(""),
+            parse_qemu_m("4X"),
+            parse_qemu_m("lots"),
+            parse_qemu_m("0"),
+        ] {
+            let e = e.unwrap_err();
+            assert_ne!(e.text(Lang::ZhTw), e.text(Lang::En), "{e}");
+        }
     }
 
     #[test]
@@ -177,6 +258,10 @@ mod tests {
         assert_eq!(recommended_swap(6 * GIB), (6 * GIB, 1));
         assert_eq!(recommended_swap(32 * GIB), (4 * GIB, 2));
         assert_eq!(recommended_swap(256 * GIB), (4 * GIB, 3));
+        assert_eq!(SWAP_TABLE[1].1.to_string(), "equal to memory size");
+        for (_, advice) in SWAP_TABLE {
+            assert_ne!(advice.text(Lang::ZhTw), advice.text(Lang::En));
+        }
         let lines = hugetlb_setup(2048 << 20, PageSize::Size2M, true);
         assert!(lines.contains(&"sysctl vm.nr_hugepages=1024".to_owned()));
         assert!(lines
