@@ -5,10 +5,10 @@
 //! cells of the 2D grid carry `data-ref="K"` for the K-th reference.
 
 use crate::components::{
-    address, charts, compare, controls, counters, editor, gallery, host, host_panel, kvm, practice,
-    predict, reading, start, title, tlb, walk,
+    address, charts, compare, controls, counters, editor, gallery, glossary, host, host_panel, kvm,
+    practice, predict, reading, start, title, tlb, walk,
 };
-use crate::i18n::{t, Lang};
+use crate::i18n::{t, ta, Lang};
 pub use crate::reducer::Msg;
 use crate::reducer::{State, Ticker};
 use crate::state::{link_fragment, Score};
@@ -281,7 +281,7 @@ impl Component for App {
                     </nav>
                     <main>
                     if let Some(n) = &m.notice {
-                        <p class="notice" role="alert">{ n }</p>
+                        <p class="notice" role="alert">{ n.text(lang) }</p>
                     }
                     if let Some((l, r)) = m.link.compare.clone() {
                         <compare::Compare {lang} left={l} right={r} />
@@ -294,10 +294,12 @@ impl Component for App {
                             verdict={m.practice_verdict}
                             score={m.scores.get("practice").copied().unwrap_or_default()}
                             dispatch={dispatch.clone()} />
+                    } else if m.link.page.as_deref() == Some("glossary") {
+                        <glossary::GlossaryPage {lang} />
                     } else if m.link.page.as_deref() == Some("host") {
                         <host::HostPage {lang} inputs={m.host_inputs.clone()} dispatch={dispatch.clone()} />
                     } else if let Some(page) = m.link.page.as_deref().and_then(crate::pages::page) {
-                        <reading::ReadingPage {page} />
+                        <reading::ReadingPage {lang} {page} />
                     } else {
                         <title::LessonTitle {lang} name={m.link.scenario.clone().unwrap_or_default()}
                             lesson={m.player.as_ref().map(|p| title::Lesson::of(p, lang))} dispatch={dispatch.clone()} />
@@ -313,7 +315,7 @@ impl Component for App {
                             verdict={m.verdict.clone()}
                             score={m.scores.get(&m.lesson_key()).copied().unwrap_or_default()}
                             next={m.predict.then(|| m.player.as_ref().and_then(|p| p.upcoming())).flatten()
-                                .map(|(gva, access)| format!("{access} of {gva}"))}
+                                .map(|(gva, access)| ta(lang, "predict-access", &[("access", access.name(lang).into()), ("gva", gva.to_string().into())]))}
                             dispatch={dispatch.clone()} />
                         <editor::Diagnostics errors={m.errors.clone()} />
                         <div class="panes">
@@ -330,13 +332,13 @@ impl Component for App {
                                     <host_panel::HostPanel ..props />
                                 }
                                 if let Some(p) = &m.player {
-                                    <charts::Charts series={Rc::new(p.series())} from={p.base + 1} to={p.cursor} />
+                                    <charts::Charts {lang} series={Rc::new(p.series())} from={p.base + 1} to={p.cursor} />
                                 }
-                                if let Some(fields) = m.player.as_ref().and_then(|p| p.address()) {
-                                    <address::AddressBits {fields} />
+                                if let Some(fields) = m.player.as_ref().and_then(|p| p.address(m.lang)) {
+                                    <address::AddressBits {lang} {fields} />
                                 }
                                 if let Some(props) = m.player.as_ref()
-                                    .and_then(|p| tlb::Props::of(p, m.tlb_all, dispatch.clone())) {
+                                    .and_then(|p| tlb::Props::of(p, m.tlb_all, lang, dispatch.clone())) {
                                     <tlb::TlbPanel ..props />
                                 }
                             </section>
@@ -344,7 +346,7 @@ impl Component for App {
                         <editor::Editor {lang} text={m.text.clone()}
                             has_errors={!m.errors.is_empty()} editing={m.editing}
                             dispatch={dispatch.clone()} />
-                        <kvm::KvmResults results={m.kvm.clone()} source={m.text.clone()} dispatch={dispatch.clone()} />
+                        <kvm::KvmResults {lang} results={m.kvm.clone()} source={m.text.clone()} dispatch={dispatch.clone()} />
                     }
                     </main>
                 </div>

@@ -89,6 +89,13 @@ pub const PAGES: [Page; 11] = [
     },
 ];
 
+impl Page {
+    /// Its title in `lang` (message `page-SLUG`).
+    pub fn title_in(&self, lang: crate::i18n::Lang) -> String {
+        crate::i18n::t(lang, &format!("page-{}", self.slug))
+    }
+}
+
 /// The page of a slug.
 pub fn page(slug: &str) -> Option<&'static Page> {
     PAGES.iter().find(|p| p.slug == slug)
@@ -102,8 +109,19 @@ fn scenario_of(code: &str, bundled: &dyn Fn(&str) -> bool) -> Option<String> {
     bundled(stem).then(|| stem.to_owned())
 }
 
-/// Renders a page's markdown to HTML; `bundled` says whether a scenario name exists.
+/// Renders a page's markdown to HTML; `bundled` says whether a scenario name exists. The links
+/// it makes to lessons say so in English; [`render_in`] says it in another language.
 pub fn render(markdown: &str, bundled: &dyn Fn(&str) -> bool) -> String {
+    render_in(crate::i18n::Lang::En, markdown, bundled)
+}
+
+/// [`render`], with the hover text of the links it makes to lessons in `lang`.
+pub fn render_in(
+    lang: crate::i18n::Lang,
+    markdown: &str,
+    bundled: &dyn Fn(&str) -> bool,
+) -> String {
+    let open_lesson = crate::i18n::t(lang, "reading-open-lesson");
     let mut opts = Options::empty();
     opts.insert(Options::ENABLE_TABLES);
     let mut skip_link_end = 0usize;
@@ -153,7 +171,7 @@ pub fn render(markdown: &str, bundled: &dyn Fn(&str) -> bool) -> String {
                         Event::Start(Tag::Link {
                             link_type: LinkType::Inline,
                             dest_url: CowStr::from(format!("#scenario={stem}&step=0")),
-                            title: CowStr::from("open this lesson"),
+                            title: CowStr::from(open_lesson.clone()),
                             id: CowStr::from(""),
                         }),
                         Event::Code(code),
@@ -177,6 +195,18 @@ mod tests {
     use super::*;
 
     /// Notes of an edited scenario come from a link anyone can make: no script gets through.
+    #[test]
+    fn every_page_has_its_title_in_both_languages() {
+        use crate::i18n::Lang;
+        for p in PAGES {
+            assert_eq!(p.title_in(Lang::En), p.title, "{}", p.slug);
+            assert_ne!(p.title_in(Lang::ZhTw), p.title, "{}", p.slug);
+        }
+        let html = render_in(Lang::ZhTw, "`vpid-on.toml`", &|s| s == "vpid-on");
+        assert!(html.contains("title=\"開啟這一課\""), "{html}");
+        assert!(render("`vpid-on.toml`", &|s| s == "vpid-on").contains("open this lesson"));
+    }
+
     #[test]
     fn script_links_and_raw_html_become_text() {
         let html = render(

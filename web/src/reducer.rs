@@ -4,8 +4,8 @@
 //! So the app's behaviour is tested natively (`cargo test`), and the component only renders.
 
 use crate::state::{
-    bundled, parse_kvm_json, parse_link, FaultClass, KvmResult, Link, Player, Prediction, Score,
-    Verdict,
+    bundled, parse_kvm_json, parse_link, FaultClass, KvmJsonError, KvmResult, Link, Player,
+    Prediction, Score, Verdict,
 };
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -39,11 +39,11 @@ pub struct State {
     /// The reference-count guess as typed.
     pub refs_input: String,
     /// Loaded `pagewalk kvm run --json` results, or why they could not be read.
-    pub kvm: Option<Result<Vec<KvmResult>, String>>,
+    pub kvm: Option<Result<Vec<KvmResult>, KvmJsonError>>,
     /// The learner has typed in the editor since the last load: it stays open.
     pub editing: bool,
     /// Something the learner asked for that could not be shown (an unknown lesson name).
-    pub notice: Option<String>,
+    pub notice: Option<Notice>,
     /// The TLB panel lists every entry, not the first [`TLB_SHOWN`](crate::state::TLB_SHOWN).
     pub tlb_all: bool,
     /// The practice page's seed.
@@ -60,6 +60,40 @@ pub struct State {
     pub lang: crate::i18n::Lang,
     /// What the learner typed on the host page's calculators.
     pub host_inputs: crate::host::Inputs,
+}
+
+/// Something the learner asked for that could not be done, said in the language spoken when
+/// it is shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Notice {
+    /// A link named a lesson that does not exist (its name, printable); `start` when the
+    /// start page is shown instead.
+    NoLesson {
+        /// The name asked for.
+        name: String,
+        /// The start page is shown instead.
+        start: bool,
+    },
+    /// A reveal was asked for after the last access.
+    TraceOver,
+}
+
+impl Notice {
+    /// In words, in `lang`.
+    pub fn text(&self, lang: crate::i18n::Lang) -> String {
+        match self {
+            Notice::NoLesson { name, start } => crate::i18n::ta(
+                lang,
+                if *start {
+                    "notice-no-lesson-start"
+                } else {
+                    "notice-no-lesson"
+                },
+                &[("name", name.as_str().into())],
+            ),
+            Notice::TraceOver => crate::i18n::t(lang, "notice-trace-over"),
+        }
+    }
 }
 
 /// What can happen.
@@ -215,10 +249,10 @@ impl State {
         };
         if let Some(n) = link.scenario.as_deref().filter(|n| bundled(n).is_none()) {
             // A link to a lesson that does not exist: say so, rather than open another one.
-            model.notice = Some(format!(
-                "There is no lesson named \"{}\". Here is the start page; the lessons are listed on the left.",
-                pagewalk_scenario::diag::printable(n)
-            ));
+            model.notice = Some(Notice::NoLesson {
+                name: pagewalk_scenario::diag::printable(n),
+                start: true,
+            });
             model.link.page = Some("start".into());
         }
         let (name, text) = match (&link.text, &link.scenario) {
@@ -331,6 +365,9 @@ impl State {
             }
             Msg::SetLang(l) => {
                 m.lang = l;
+                if let Some(v) = m.verdict.as_mut() {
+                    v.speak(l);
+                }
                 m.link.lang = Some(l.tag().to_owned());
                 fx.sync_url = true;
             }
@@ -362,10 +399,10 @@ impl State {
                     (None, None) => None,
                 };
                 if let Some(n) = link.scenario.as_deref().filter(|n| bundled(n).is_none()) {
-                    m.notice = Some(format!(
-                        "There is no lesson named \"{}\".",
-                        pagewalk_scenario::diag::printable(n)
-                    ));
+                    m.notice = Some(Notice::NoLesson {
+                        name: pagewalk_scenario::diag::printable(n),
+                        start: false,
+                    });
                     return fx;
                 }
                 m.notice = None;
@@ -489,9 +526,9 @@ impl State {
                 if let Some(p) = m.player.as_mut() {
                     m.sub = None;
                     let score = Rc::make_mut(&mut m.scores).entry(lesson).or_default();
-                    m.verdict = score.judge(p, m.prediction);
+                    m.verdict = score.judge(p, m.prediction, m.lang);
                     if m.verdict.is_none() {
-                        m.notice = Some("No access left: the trace is over.".to_owned());
+                        m.notice = Some(Notice::TraceOver);
                     }
                     m.prediction = Prediction::default();
                     m.refs_input.clear();
@@ -543,7 +580,10 @@ mod tests {
         assert_eq!(s.notice, None);
         let s = at("#scenario=no-such-lesson&step=0");
         assert_eq!(s.link.page.as_deref(), Some("start"));
-        assert!(s.notice.as_deref().unwrap_or("").contains("no-such-lesson"));
+        let notice = s.notice.as_ref().map(|n| n.text(crate::i18n::Lang::En));
+        assert!(notice.unwrap_or_default().contains("no-such-lesson"));
+        let notice = s.notice.as_ref().map(|n| n.text(crate::i18n::Lang::ZhTw));
+        assert!(notice.unwrap_or_default().contains("「no-such-lesson」"));
         let s = at("#scenario=vpid-off&step=40");
         assert_eq!(cursor(&s), 40, "a link opens at its step");
     }

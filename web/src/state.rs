@@ -1,6 +1,7 @@
 //! The app's state and view models, pure and tested natively: a scenario loaded into a
 //! player that records each action's events so stepping back is free, and the URL contract.
 
+use crate::i18n::Lang;
 use pagewalk_core::view::{address_fields, walk_grid, AddressField, WalkGrid};
 use pagewalk_core::{CostModel, Counters, Event, Recorder, TlbSlot};
 pub use pagewalk_scenario::run::HostReport;
@@ -205,9 +206,9 @@ impl Player {
     }
 
     /// Steps until an access has run and returns what it did (`None` at the end).
-    pub fn step_to_access(&mut self) -> Option<Reveal> {
+    pub fn step_to_access(&mut self, lang: Lang) -> Option<Reveal> {
         while self.step() {
-            if let Some(r) = self.current().and_then(Reveal::of) {
+            if let Some(r) = self.current().and_then(|f| Reveal::of(f, lang)) {
                 return Some(r);
             }
         }
@@ -446,7 +447,7 @@ impl Player {
     }
 
     /// The bit fields of the current access's address.
-    pub fn address(&self) -> Option<Vec<AddressField>> {
+    pub fn address(&self, lang: Lang) -> Option<Vec<AddressField>> {
         let f = self.current()?;
         let Action::Access { gva, .. } = f.action else {
             return None;
@@ -456,16 +457,18 @@ impl Player {
             gva,
             self.scenario.machine.guest_levels,
             size,
+            lang,
         ))
     }
 
     /// The 2D grid of the current access, under EPT or NPT.
-    pub fn grid(&self) -> Option<WalkGrid> {
+    pub fn grid(&self, lang: Lang) -> Option<WalkGrid> {
         let f = self.current()?;
         walk_grid(
             &f.events,
             self.scenario.machine.guest_levels,
             self.scenario.machine.stage2_levels,
+            lang,
         )
     }
 }
@@ -634,13 +637,13 @@ impl FaultClass {
         }
     }
 
-    /// Its button label.
-    pub const fn label(self) -> &'static str {
+    /// Its button label, in `lang`.
+    pub fn label(self, lang: crate::i18n::Lang) -> String {
         match self {
-            FaultClass::NoFault => "no fault",
-            FaultClass::PageFault => "#PF",
-            FaultClass::Stage2 => "EPT violation / NPF (VM exit)",
-            FaultClass::GeneralProtection => "#GP",
+            FaultClass::NoFault => crate::i18n::t(lang, "fault-none"),
+            FaultClass::PageFault => "#PF".to_owned(),
+            FaultClass::Stage2 => crate::i18n::t(lang, "fault-stage2"),
+            FaultClass::GeneralProtection => "#GP".to_owned(),
         }
     }
 }
@@ -682,7 +685,7 @@ pub struct Reveal {
 
 impl Reveal {
     /// The reveal of a frame, if the frame is an access.
-    pub fn of(frame: &Frame) -> Option<Reveal> {
+    pub fn of(frame: &Frame, lang: Lang) -> Option<Reveal> {
         let Action::Access { outcome, .. } = &frame.action else {
             return None;
         };
@@ -696,40 +699,46 @@ impl Reveal {
             refs,
             fault: FaultClass::of(&outcome.result),
             fault_detail: outcome.result.as_ref().err().map(ToString::to_string),
-            why: pagewalk_core::view::narrate(&frame.events),
+            why: pagewalk_core::view::narrate(&frame.events, lang),
         })
     }
 
-    /// The answers, each judged against the prediction: (right, wrong, or not asked, text).
-    pub fn judge(&self, p: Prediction) -> Vec<(Option<bool>, String)> {
-        let refs = |n: u32| match n {
-            1 => "1 page-table reference".to_owned(),
-            n => format!("{n} page-table references"),
+    /// The answers, each judged against the prediction: (right, wrong, or not asked, text in
+    /// `lang`).
+    pub fn judge(&self, p: Prediction, lang: crate::i18n::Lang) -> Vec<(Option<bool>, String)> {
+        use crate::i18n::{t, ta};
+        let refs = |n: u32| ta(lang, "verdict-refs", &[("count", n.into())]);
+        let hit = |h: bool| t(lang, if h { "verdict-hit" } else { "verdict-miss" });
+        let said = |answer: String, said: String| {
+            ta(
+                lang,
+                "verdict-you-said",
+                &[("answer", answer.into()), ("said", said.into())],
+            )
         };
-        let hit = |h: bool| if h { "a TLB hit" } else { "a TLB miss" };
         let fault = self
             .fault_detail
             .clone()
-            .unwrap_or_else(|| "no fault".to_owned());
+            .unwrap_or_else(|| t(lang, "fault-none"));
         vec![
             (
                 p.hit.map(|h| h == self.hit),
                 match p.hit {
-                    Some(h) if h != self.hit => format!("{} (you said {})", hit(self.hit), hit(h)),
-                    _ => hit(self.hit).to_owned(),
+                    Some(h) if h != self.hit => said(hit(self.hit), hit(h)),
+                    _ => hit(self.hit),
                 },
             ),
             (
                 p.refs.map(|n| n == self.refs),
                 match p.refs {
-                    Some(n) if n != self.refs => format!("{} (you said {n})", refs(self.refs)),
+                    Some(n) if n != self.refs => said(refs(self.refs), n.to_string()),
                     _ => refs(self.refs),
                 },
             ),
             (
                 p.fault.map(|f| f == self.fault),
                 match p.fault {
-                    Some(f) if f != self.fault => format!("{fault} (you said {})", f.label()),
+                    Some(f) if f != self.fault => said(fault, f.label(lang)),
                     _ => fault,
                 },
             ),
@@ -744,6 +753,16 @@ pub struct Verdict {
     pub answers: Vec<(Option<bool>, String)>,
     /// Why it happened.
     pub why: String,
+    /// What the access did and what was predicted, to say the answers again in another
+    /// language.
+    pub judged: (Reveal, Prediction),
+}
+
+impl Verdict {
+    /// Says the answers again in `lang` (the learner switched languages).
+    pub fn speak(&mut self, lang: crate::i18n::Lang) {
+        self.answers = self.judged.0.judge(self.judged.1, lang);
+    }
 }
 
 /// The score of predict-then-reveal mode: every answered question counts.
@@ -758,9 +777,14 @@ pub struct Score {
 impl Score {
     /// Steps `player` to its next access, judges `prediction` against it and returns the
     /// verdict (`None` when no access is left).
-    pub fn judge(&mut self, player: &mut Player, prediction: Prediction) -> Option<Verdict> {
-        let r = player.step_to_access()?;
-        let answers = r.judge(prediction);
+    pub fn judge(
+        &mut self,
+        player: &mut Player,
+        prediction: Prediction,
+        lang: crate::i18n::Lang,
+    ) -> Option<Verdict> {
+        let r = player.step_to_access(lang)?;
+        let answers = r.judge(prediction, lang);
         for (right, _) in &answers {
             if let Some(right) = right {
                 self.total += 1;
@@ -769,7 +793,8 @@ impl Score {
         }
         Some(Verdict {
             answers,
-            why: r.why,
+            why: r.why.clone(),
+            judged: (r, prediction),
         })
     }
 }
@@ -826,21 +851,57 @@ pub struct KvmResult {
     pub not_observable: Vec<String>,
 }
 
+/// Why a text is not the JSON of `pagewalk kvm run --json`: which element is not a result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KvmJsonError {
+    /// Not JSON at all (serde's words).
+    NotJson(String),
+    /// JSON, but not an array.
+    NotArray,
+    /// An empty array.
+    Empty,
+    /// Element N (from 1) has no file name.
+    NoFile(usize),
+    /// A counter of this file lacks a field.
+    BadCounter(String),
+    /// The element for this file has neither counters nor a reason it did not run.
+    NoCounters(String),
+}
+
+impl KvmJsonError {
+    /// In words, in `lang`.
+    pub fn text(&self, lang: crate::i18n::Lang) -> String {
+        use crate::i18n::{t, ta};
+        match self {
+            KvmJsonError::NotJson(e) => {
+                ta(lang, "kvm-json-not-json", &[("error", e.as_str().into())])
+            }
+            KvmJsonError::NotArray => t(lang, "kvm-json-want"),
+            KvmJsonError::Empty => t(lang, "kvm-json-empty"),
+            KvmJsonError::NoFile(n) => ta(lang, "kvm-json-no-file", &[("n", (*n as u64).into())]),
+            KvmJsonError::BadCounter(f) => {
+                ta(lang, "kvm-json-bad-counter", &[("file", f.as_str().into())])
+            }
+            KvmJsonError::NoCounters(f) => {
+                ta(lang, "kvm-json-no-counters", &[("file", f.as_str().into())])
+            }
+        }
+    }
+}
+
 /// Reads the JSON printed by `pagewalk kvm run --json`. Anything else is refused with a message
 /// that says which element is not a result, so a wrong file never shows as an empty card.
-pub fn parse_kvm_json(text: &str) -> Result<Vec<KvmResult>, String> {
-    const WANT: &str = "expected the array that `pagewalk kvm run --json` prints";
-    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
-    let arr = v.as_array().ok_or(WANT)?;
+pub fn parse_kvm_json(text: &str) -> Result<Vec<KvmResult>, KvmJsonError> {
+    let v: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| KvmJsonError::NotJson(e.to_string()))?;
+    let arr = v.as_array().ok_or(KvmJsonError::NotArray)?;
     if arr.is_empty() {
-        return Err(format!("{WANT}; this array is empty"));
+        return Err(KvmJsonError::Empty);
     }
     arr.iter()
         .enumerate()
         .map(|(i, o)| {
-            let file = o["file"]
-                .as_str()
-                .ok_or_else(|| format!("{WANT}; element {} has no \"file\"", i + 1))?;
+            let file = o["file"].as_str().ok_or(KvmJsonError::NoFile(i + 1))?;
             // A scenario that did not run says why under one of these keys.
             let skipped = ["skipped", "unavailable", "guest_failed", "error"]
                 .iter()
@@ -872,19 +933,17 @@ pub fn parse_kvm_json(text: &str) -> Result<Vec<KvmResult>, String> {
                         })
                     })
                     .collect::<Option<Vec<_>>>()
-                    .ok_or_else(|| {
-                        format!("{WANT}; a counter of {file} lacks name, simulated, real or match")
-                    })?,
+                    .ok_or_else(|| KvmJsonError::BadCounter(file.to_owned()))?,
                 (None, Some(_)) => Vec::new(),
-                (None, None) => {
-                    return Err(format!(
-                        "{WANT}; the element for {file} has neither counters nor a reason it did not run"
-                    ))
-                }
+                (None, None) => return Err(KvmJsonError::NoCounters(file.to_owned())),
             };
             let not_observable = o["not_observable"]
                 .as_array()
-                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
                 .unwrap_or_default();
             Ok(KvmResult {
                 name: o["name"].as_str().unwrap_or(file).to_owned(),
@@ -1359,6 +1418,7 @@ pub fn zero_counters() -> Counters {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Lang;
 
     #[test]
     fn predictions_are_judged_together_and_say_why() {
@@ -1372,6 +1432,7 @@ mod tests {
                     refs: Some(24),
                     fault: Some(FaultClass::NoFault),
                 },
+                Lang::En,
             )
             .unwrap();
         assert_eq!(score, Score { right: 3, total: 3 }, "{v:?}");
@@ -1386,13 +1447,14 @@ mod tests {
         assert!(f.marks.contains(&TlbMark::Fill), "{:?}", f.marks);
         assert!(!f.marks.contains(&TlbMark::Hit));
         // Only the hit/miss question answered (wrongly): one answer counted.
-        let v = score
+        let mut v = score
             .judge(
                 &mut p,
                 Prediction {
                     hit: Some(false),
                     ..Prediction::default()
                 },
+                Lang::En,
             )
             .unwrap();
         assert_eq!(score, Score { right: 3, total: 4 }, "{v:?}");
@@ -1400,6 +1462,13 @@ mod tests {
             v.answers[0],
             (Some(false), "a TLB hit (you said a TLB miss)".to_owned())
         );
+        // Switching languages says the answers again, not the score.
+        v.speak(Lang::ZhTw);
+        assert_eq!(
+            v.answers[0],
+            (Some(false), "TLB 命中（你答的是「TLB 未命中」）".to_owned())
+        );
+        assert_eq!(score, Score { right: 3, total: 4 });
         assert_eq!(v.answers[1].0, None, "not asked, not scored");
         let f = p.current().unwrap();
         // The L1 served it: only the L1 copy is marked, not the L2's.
@@ -1435,7 +1504,7 @@ mod tests {
                     p.back();
                 }
                 let said = p.upcoming();
-                let Some(_) = p.step_to_access() else {
+                let Some(_) = p.step_to_access(Lang::En) else {
                     assert_eq!(said, None, "{name}: announced an access after the end");
                     break;
                 };
@@ -1454,7 +1523,7 @@ mod tests {
             ("page-fault-error-codes", FaultClass::PageFault, "#PF at"),
         ] {
             let mut p = Player::load(name, bundled(name).unwrap()).unwrap();
-            let r = std::iter::from_fn(|| p.step_to_access())
+            let r = std::iter::from_fn(|| p.step_to_access(Lang::En))
                 .find(|r| r.fault != FaultClass::NoFault)
                 .unwrap_or_else(|| panic!("{name} has a faulting access"));
             let detail = r.fault_detail.clone().unwrap_or_default();
@@ -1464,8 +1533,8 @@ mod tests {
                 fault: Some(f),
                 ..Prediction::default()
             };
-            assert_eq!(r.judge(said(class))[2].0, Some(true));
-            let wrong = r.judge(said(FaultClass::NoFault));
+            assert_eq!(r.judge(said(class), Lang::En)[2].0, Some(true));
+            let wrong = r.judge(said(FaultClass::NoFault), Lang::En);
             assert_eq!(wrong[2].0, Some(false));
             assert!(wrong[2].1.contains("you said no fault"), "{}", wrong[2].1);
         }
@@ -1484,7 +1553,7 @@ mod tests {
         let mut p = Player::load("ept", bundled("ept-24-references").unwrap()).unwrap();
         assert!(p.step());
         assert_eq!(p.counters().memory_refs(), 24);
-        let grid = p.grid().expect("a nested walk has a grid");
+        let grid = p.grid(Lang::En).expect("a nested walk has a grid");
         assert_eq!(grid.cells.len(), 24);
         assert!(p.step());
         assert_eq!(p.counters().tlb_hits, 1);
@@ -1523,10 +1592,15 @@ mod tests {
         p.step();
         let f = p.current().unwrap();
         assert_eq!(f.tlb[0].entry.size, pagewalk_core::PageSize::Size4K);
-        let names: Vec<String> = p.address().unwrap().into_iter().map(|f| f.name).collect();
+        let names: Vec<String> = p
+            .address(Lang::En)
+            .unwrap()
+            .into_iter()
+            .map(|f| f.name)
+            .collect();
         assert!(!names.iter().any(|n| n == "PT index"), "{names:?}");
         assert!(names.iter().any(|n| n.contains("PD index")), "{names:?}");
-        let offset = p.address().unwrap().into_iter().last().unwrap();
+        let offset = p.address(Lang::En).unwrap().into_iter().last().unwrap();
         assert_eq!(
             (offset.hi, offset.lo),
             (20, 0),
@@ -1848,15 +1922,22 @@ mod tests {
 
     #[test]
     fn wrong_kvm_json_says_what_is_wrong_instead_of_an_empty_card() {
-        let e = parse_kvm_json("[]").unwrap_err();
+        let err = |j: &str| parse_kvm_json(j).unwrap_err().text(Lang::En);
+        let e = err("[]");
         assert!(e.contains("empty"), "{e}");
-        let e = parse_kvm_json(r#"[{"a": 1}]"#).unwrap_err();
+        let e = err(r#"[{"a": 1}]"#);
         assert!(e.contains("element 1 has no \"file\""), "{e}");
-        let e = parse_kvm_json(r#"[{"file": "x.toml"}]"#).unwrap_err();
+        let e = err(r#"[{"file": "x.toml"}]"#);
         assert!(e.contains("neither counters nor a reason"), "{e}");
-        let e = parse_kvm_json(r#"[{"file": "x.toml", "counters": [{"name": "pf_fixed"}]}]"#)
-            .unwrap_err();
+        let e = err(r#"[{"file": "x.toml", "counters": [{"name": "pf_fixed"}]}]"#);
         assert!(e.contains("lacks name, simulated, real or match"), "{e}");
+        let e = parse_kvm_json("{").unwrap_err().text(Lang::ZhTw);
+        assert!(e.starts_with("這不是 JSON"), "{e}");
+        let e = parse_kvm_json("[]").unwrap_err().text(Lang::ZhTw);
+        assert!(
+            e.contains("`pagewalk kvm run --json`") && e.contains("空的"),
+            "{e}"
+        );
         // The CLI's own error shapes are results that did not run, with their reason.
         let r = parse_kvm_json(
             r#"[{"file": "x.toml", "errors": [{"line": 3, "column": 7, "message": "bad key"}]},

@@ -60,7 +60,7 @@ pub fn predict_panel(p: &Props) -> Html {
                 <div class="ask" role="group" aria-label={t(l, "predict-fault-label")}>{ t(l, "predict-fault") }{" "}
                     { for FaultClass::ALL.iter().map(|&c| html! {
                         <button class={pick(p.prediction.fault == Some(c))} aria-pressed={(p.prediction.fault == Some(c)).to_string()}
-                            onclick={p.dispatch.reform(move |_| Msg::PickFault(c))}>{ c.label() }</button>
+                            onclick={p.dispatch.reform(move |_| Msg::PickFault(c))}>{ c.label(l) }</button>
                     }) }
                 </div>
                 <button id="reveal" class="reveal" disabled={p.prediction.is_empty()}

@@ -1,6 +1,7 @@
 //! The TLB panel: its entries after the step shown, the rows this step hit or filled, stale
 //! ones, the step's flushes, and "see all".
 
+use crate::i18n::{t, ta, Lang};
 use crate::reducer::Msg;
 use crate::state::{Player, TlbMark, TLB_SHOWN};
 use pagewalk_core::{Event, TlbSlot};
@@ -11,6 +12,8 @@ use yew::prelude::*;
 /// What the panel shows.
 #[derive(Properties, PartialEq)]
 pub struct Props {
+    /// The language spoken.
+    pub lang: Lang,
     /// The entries listed, each with whether it is stale and what the step did to it.
     pub rows: Rc<Vec<(TlbSlot, bool, TlbMark)>>,
     /// How many entries the TLB holds.
@@ -30,7 +33,7 @@ pub struct Props {
 impl Props {
     /// The panel for the step the player shows (every entry read from the machine when `all`),
     /// or `None` before the first action.
-    pub fn of(p: &Player, all: bool, dispatch: Callback<Msg>) -> Option<Props> {
+    pub fn of(p: &Player, all: bool, lang: Lang, dispatch: Callback<Msg>) -> Option<Props> {
         let frame = p.current()?;
         let rows: Vec<(TlbSlot, bool, TlbMark)> = if all {
             p.full_tlb()
@@ -44,6 +47,7 @@ impl Props {
                 .collect()
         };
         Some(Props {
+            lang,
             rows: Rc::new(rows),
             len: frame.tlb_len,
             missed: matches!(&frame.action, Action::Access { outcome, .. } if outcome.tlb_hit.is_none()),
@@ -51,7 +55,7 @@ impl Props {
                 .events
                 .iter()
                 .filter(|e| matches!(e, Event::Flush { .. }))
-                .map(Event::describe)
+                .map(|e| e.describe(lang))
                 .collect(),
             step: p.cursor,
             all,
@@ -65,38 +69,40 @@ impl Props {
 pub fn tlb_panel(p: &Props) -> Html {
     let cursor = p.step;
     let missed = p.missed;
+    let l = p.lang;
+    let count = |n: usize| -> pagewalk_text::FluentValue<'static> { (n as u64).into() };
     html! {
         <div class="tlb">
             <h3 key={format!("h{cursor}")} class={classes!(missed.then_some("miss"))}>
-                { format!("TLB: {} entries", p.len) }
-                if missed { <span class="missed" title="this access was not in the TLB: the hardware walked the page tables">{" miss"}</span> }
+                { ta(l, "tlb-heading", &[("count", count(p.len))]) }
+                if missed { <span class="missed" title={t(l, "tlb-missed-title")}>{" "}{ t(l, "tlb-missed") }</span> }
             </h3>
             { for p.flushes.iter().map(|f| html! { <p class="flush">{ f }</p> }) }
             if p.len > TLB_SHOWN {
                 <p class="tlb-count">
                     { if p.all {
-                        format!("all {} entries, in array order ", p.len)
+                        ta(l, "tlb-count-all", &[("count", count(p.len))])
                     } else {
-                        format!("the first {TLB_SHOWN} of {} entries, in array order ", p.len)
-                    } }
+                        ta(l, "tlb-count-first", &[("shown", count(TLB_SHOWN)), ("count", count(p.len))])
+                    } }{" "}
                     <button class="tlb-all" onclick={p.dispatch.reform(|_| Msg::ToggleTlbAll)}>
-                        { if p.all { "show the first few" } else { "see all" } }
+                        { t(l, if p.all { "tlb-show-few" } else { "tlb-see-all" }) }
                     </button>
                 </p>
             }
-            <div class={classes!("tlb-rows", p.all.then_some("all"))} tabindex="0" aria-label="TLB entries, scrollable">
-            <table aria-label="TLB entries">
+            <div class={classes!("tlb-rows", p.all.then_some("all"))} tabindex="0" aria-label={t(l, "tlb-rows-label")}>
+            <table aria-label={t(l, "tlb-table-label")}>
                 <thead><tr>
-                    <th title="which TLB array holds the entry">{"array"}</th>
-                    <th title="set and way in that array">{"slot"}</th>
-                    <th title="guest virtual page → host-physical page, and the page size">{"GVA → HPA"}</th>
-                    <th title="tags: VPID (virtual CPU), PCID (process), G (global: survives CR3 writes)">{"tags"}</th>
+                    <th title={t(l, "tlb-col-array-title")}>{ t(l, "tlb-col-array") }</th>
+                    <th title={t(l, "tlb-col-slot-title")}>{ t(l, "tlb-col-slot") }</th>
+                    <th title={t(l, "tlb-col-map-title")}>{"GVA → HPA"}</th>
+                    <th title={t(l, "tlb-col-tags-title")}>{ t(l, "tlb-col-tags") }</th>
                 </tr></thead>
                 <tbody>
                 { for p.rows.iter().enumerate().map(|(i, (s, stale, mark))| html! {
                     <tr key={format!("{cursor}.{i}")}
                         class={classes!(stale.then_some("stale"), match mark { TlbMark::Hit => Some("hit"), TlbMark::Fill => Some("fill"), TlbMark::Untouched => None })}
-                        title={if *stale { "stale: the page tables now say otherwise" } else { match mark { TlbMark::Hit => "hit by this access", TlbMark::Fill => "filled by this walk", TlbMark::Untouched => "" } }}>
+                        title={if *stale { t(l, "tlb-row-stale") } else { match mark { TlbMark::Hit => t(l, "tlb-row-hit"), TlbMark::Fill => t(l, "tlb-row-fill"), TlbMark::Untouched => String::new() } }}>
                         <td>{ s.array.name() }</td>
                         <td>{ format!("{}.{}", s.set, s.way) }</td>
                         <td class="map">{ format!("{} → {}", s.entry.gva(), s.entry.hpa) }<small>{ format!(" {}", s.entry.size.name()) }</small></td>
