@@ -303,91 +303,126 @@ pub enum Op {
 }
 
 impl Op {
-    /// A title for a trace entry that has no label: what it does, in words.
-    pub fn describe(&self) -> String {
-        let user = |u: bool| if u { "" } else { " (supervisor)" };
+    /// A title for a trace entry that has no label: what it does, in words, in `lang` (the
+    /// catalogue's `op-*` messages).
+    pub fn describe(&self, lang: pagewalk_core::Lang) -> String {
+        use pagewalk_text::{ta, FluentValue};
+        let hex = |v: u64| FluentValue::from(format!("{v:#x}"));
+        let n = |v: u64| FluentValue::from(v);
+        let s = |id: &str, args: &[(&str, FluentValue<'_>)]| ta(lang, id, args);
         match *self {
-            Op::Access { gva, kind, user: u } => format!(
-                "{} of {gva:#x}{}",
-                match kind {
-                    AccessKind::Read => "a read",
-                    AccessKind::Write => "a write",
-                    AccessKind::Fetch => "an instruction fetch",
+            Op::Access { gva, kind, user } => s(
+                match (kind, user) {
+                    (AccessKind::Read, true) => "op-read",
+                    (AccessKind::Write, true) => "op-write",
+                    (AccessKind::Fetch, true) => "op-fetch",
+                    (AccessKind::Read, false) => "op-read-supervisor",
+                    (AccessKind::Write, false) => "op-write-supervisor",
+                    (AccessKind::Fetch, false) => "op-fetch-supervisor",
                 },
-                user(u)
+                &[("gva", hex(gva))],
             ),
             Op::Sequential {
                 start,
                 length,
                 repeat,
                 ..
-            } => {
-                format!(
-                    "sequential accesses over {length} bytes from {start:#x}, {repeat} pass(es)"
-                )
-            }
+            } => s(
+                "op-sequential",
+                &[
+                    ("length", n(length)),
+                    ("start", hex(start)),
+                    ("repeat", n(repeat)),
+                ],
+            ),
             Op::Strided {
                 start,
                 stride,
                 count,
                 repeat,
                 ..
-            } => format!("{count} accesses {stride:#x} apart from {start:#x}, {repeat} pass(es)"),
+            } => s(
+                "op-strided",
+                &[
+                    ("count", n(count)),
+                    ("stride", hex(stride)),
+                    ("start", hex(start)),
+                    ("repeat", n(repeat)),
+                ],
+            ),
             Op::Random {
                 start, span, count, ..
-            } => {
-                format!("{count} random accesses in {span:#x} bytes from {start:#x}")
-            }
+            } => s(
+                "op-random",
+                &[
+                    ("count", n(count)),
+                    ("span", hex(span)),
+                    ("start", hex(start)),
+                ],
+            ),
             Op::WorkingSet {
                 start,
                 pages,
                 rounds,
                 ..
-            } => {
-                format!("a working set of {pages} pages from {start:#x}, {rounds} round(s)")
-            }
-            Op::VmExit { count: 1 } => "a VM exit and the entry back".to_owned(),
-            Op::VmExit { count } => format!("{count} VM exits and entries"),
+            } => s(
+                "op-working-set",
+                &[
+                    ("pages", n(pages)),
+                    ("start", hex(start)),
+                    ("rounds", n(rounds)),
+                ],
+            ),
+            Op::VmExit { count } => s("op-vm-exit", &[("count", n(count))]),
             Op::Cr3 {
                 space,
                 noflush,
                 from_guest,
-            } => format!(
-                "{} loads CR3 of address space {}{}",
-                if from_guest {
-                    "MOV to CR3"
-                } else {
-                    "the host (KVM_SET_SREGS)"
+            } => s(
+                match (from_guest, noflush) {
+                    (true, false) => "op-cr3-guest",
+                    (true, true) => "op-cr3-guest-noflush",
+                    (false, false) => "op-cr3-host",
+                    (false, true) => "op-cr3-host-noflush",
                 },
-                space + 1,
-                if noflush { " with bit 63 set" } else { "" }
+                &[("space", n(space as u64 + 1))],
             ),
-            Op::Invlpg { gva } => format!("INVLPG {gva:#x}"),
-            Op::Invpcid { kind, pcid, .. } => format!("INVPCID type {kind} (PCID {pcid})"),
-            Op::Invvpid { kind, vpid, .. } => format!("INVVPID type {kind} (VPID {vpid})"),
-            Op::Invept { kind } => format!("INVEPT type {kind}"),
-            Op::PteWrite { gva, level, .. } => {
-                format!("a write to the level-{level} page-table entry for {gva:#x}")
-            }
-            Op::SetAc { value } => format!("RFLAGS.AC = {}", u8::from(value)),
+            Op::Invlpg { gva } => s("op-invlpg", &[("gva", hex(gva))]),
+            Op::Invpcid { kind, pcid, .. } => s(
+                "op-invpcid",
+                &[("kind", n(kind.into())), ("pcid", n(pcid.into()))],
+            ),
+            Op::Invvpid { kind, vpid, .. } => s(
+                "op-invvpid",
+                &[("kind", n(kind.into())), ("vpid", n(vpid.into()))],
+            ),
+            Op::Invept { kind } => s("op-invept", &[("kind", n(kind.into()))]),
+            Op::PteWrite { gva, level, .. } => s(
+                "op-pte-write",
+                &[("level", n(level.into())), ("gva", hex(gva))],
+            ),
+            Op::SetAc { value } => s("op-set-ac", &[("value", n(value.into()))]),
             Op::Fill {
                 gva,
                 pages,
                 pattern,
             } => match pattern {
-                Some(p) => format!("the guest fills {pages} page(s) from {gva:#x} with {p:#x}"),
-                None => format!("the guest fills {pages} page(s) from {gva:#x}, each with data of its own"),
+                Some(p) => s(
+                    "op-fill-pattern",
+                    &[("pages", n(pages)), ("gva", hex(gva)), ("pattern", hex(p))],
+                ),
+                None => s("op-fill", &[("pages", n(pages)), ("gva", hex(gva))]),
             },
-            Op::SwapOut { gpa, size } => {
-                format!("the host swaps out guest RAM {gpa:#x}..{:#x} (MADV_PAGEOUT)", gpa + size)
-            }
-            Op::BalloonInflate { gpa, pages } => format!(
-                "the balloon takes {pages} guest page(s) from GPA {gpa:#x}; the host discards them (MADV_DONTNEED)"
+            Op::SwapOut { gpa, size } => s(
+                "op-swap-out",
+                &[("from", hex(gpa)), ("to", hex(gpa + size))],
             ),
-            Op::BalloonDeflate { pages } => {
-                format!("the balloon gives {pages} page(s) back to the guest")
-            }
-            Op::KsmScan { passes } => format!("KSM scans all mergeable memory {passes} time(s)"),
+            Op::BalloonInflate { gpa, pages } => s(
+                "op-balloon-inflate",
+                &[("pages", n(pages)), ("gpa", hex(gpa))],
+            ),
+            Op::BalloonDeflate { pages } => s("op-balloon-deflate", &[("pages", n(pages))]),
+            Op::KsmScan { passes } => s("op-ksm-scan", &[("passes", n(passes))]),
         }
     }
 

@@ -80,7 +80,7 @@ macro_rules! areas {
     };
 }
 
-areas!["app", "core", "glossary", "host", "practice", "compare", "panels"];
+areas!["app", "core", "scenario", "glossary", "host", "practice", "compare", "panels"];
 
 fn bundle(lang: Lang) -> FluentBundle<FluentResource> {
     let id: unic_langid::LanguageIdentifier = lang.tag().parse().unwrap_or_default();

@@ -45,11 +45,18 @@ pub fn glossary_page(p: &Props) -> Html {
 }
 
 /// The hover text of a term: its name, the English one if different, and what it means.
-fn hover(term: &Term) -> String {
+fn hover(lang: Lang, term: &Term) -> String {
+    let (open, close, colon) = match lang {
+        Lang::En => (" (", ")", ": "),
+        Lang::ZhTw => ("（", "）", "："),
+    };
     if term.name.contains(&term.english) {
-        format!("{}: {}", term.name, term.what)
+        format!("{}{colon}{}", term.name, term.what)
     } else {
-        format!("{} ({}): {}", term.name, term.english, term.what)
+        format!(
+            "{}{open}{}{close}{colon}{}",
+            term.name, term.english, term.what
+        )
     }
 }
 
@@ -100,7 +107,9 @@ pub fn glossed(lang: Lang, text: &str) -> Html {
     let mut at = 0;
     for (s, e, i) in spans(text, &terms) {
         out.push(html! { { &text[at..s] } });
-        out.push(html! { <abbr class="term" title={hover(&terms[i])}>{ &text[s..e] }</abbr> });
+        out.push(
+            html! { <abbr class="term" title={hover(lang, &terms[i])}>{ &text[s..e] }</abbr> },
+        );
         at = e;
     }
     out.push(html! { { &text[at..] } });

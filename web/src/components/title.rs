@@ -66,10 +66,11 @@ pub fn lesson_title(p: &Props) -> Html {
         })
     };
     let (prev, next) = (nav(false), nav(true));
-    let compare = crate::state::comparison_of(name).map(|(l, r, what)| {
+    let compare = crate::state::comparison_of(name).map(|(left, right, _)| {
+        let what = crate::components::compare::comparison_label(l, left, right);
         let onclick = p
             .dispatch
-            .reform(move |_| Msg::Compare(l.to_owned(), r.to_owned()));
+            .reform(move |_| Msg::Compare(left.to_owned(), right.to_owned()));
         (what, onclick)
     });
     match &p.lesson {
@@ -81,7 +82,7 @@ pub fn lesson_title(p: &Props) -> Html {
                     <details class="notes" open=true>
                         <summary>{ t(l, "lesson-about") }</summary>
                         // Notes are Markdown: code spans, and lesson names linked to their lessons.
-                        { Html::from_html_unchecked(AttrValue::from(crate::pages::render(notes, &|s| bundled(s).is_some()))) }
+                        { Html::from_html_unchecked(AttrValue::from(crate::pages::render_in(l, notes, &|s| bundled(s).is_some()))) }
                     </details>
                 }
                 if s.pvm {
@@ -93,7 +94,7 @@ pub fn lesson_title(p: &Props) -> Html {
                 <nav class="lesson-nav" aria-label={t(l, "lesson-nav")}>
                     if let Some((t, onclick)) = prev { <button {onclick} title={t.clone()}>{ format!("← {t}") }</button> }
                     if let Some((t, onclick)) = next { <button {onclick} title={t.clone()}>{ ta(l, "lesson-next", &[("title", t.clone().into())]) }</button> }
-                    if let Some((what, onclick)) = compare { <button class="compare-btn" {onclick}>{ ta(l, "lesson-compare", &[("what", what.to_string().into())]) }</button> }
+                    if let Some((what, onclick)) = compare { <button class="compare-btn" {onclick}>{ ta(l, "lesson-compare", &[("what", what.into())]) }</button> }
                 </nav>
                 if let Some(e) = &s.error { <p class="error">{ e }</p> }
             </div>

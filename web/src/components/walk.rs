@@ -36,12 +36,14 @@ impl StepView {
                 .or_else(|| s.label.clone())
         };
         let head = match frame.action {
-            Action::Access { gva, access, .. } => format!("{access} of {gva}"),
+            Action::Access { gva, access, .. } => {
+                pagewalk_core::Event::AccessBegin { gva, access }.describe(lang)
+            }
             Action::Event { step, .. } => p
                 .scenario
                 .trace
                 .get(step)
-                .map(|s| label_of(s).unwrap_or_else(|| s.op.describe()))
+                .map(|s| label_of(s).unwrap_or_else(|| s.op.describe(lang)))
                 .unwrap_or_default(),
         };
         let label = match frame.action {
@@ -133,9 +135,14 @@ pub fn walk(p: &Props) -> Html {
             </table>
             <p class="formula">{
                 if g.walks > 1 {
-                    format!("{} references in {} walks ({} ended in a stage-2 fault and a VM exit); one walk with no cache makes (g+1)(h+1)-1 = {}", g.cells.len(), g.walks, g.violation_rows.len(), g.full_walk)
+                    crate::i18n::ta(l, "walk-formula-retries", &[
+                        ("refs", g.cells.len().into()),
+                        ("walks", g.walks.into()),
+                        ("faulted", g.violation_rows.len().into()),
+                        ("full", g.full_walk.into()),
+                    ])
                 } else {
-                    format!("{} references; a walk with no cache makes (g+1)(h+1)-1 = {}", g.cells.len(), g.full_walk)
+                    crate::i18n::ta(l, "walk-formula", &[("refs", g.cells.len().into()), ("full", g.full_walk.into())])
                 }
             }</p>
         }

@@ -176,3 +176,7 @@ editor-load = Load
 glossary-title = Glossary
 glossary-intro = Every term pagewalk uses, as the Intel SDM, the AMD APM and KVM name it. Hover a term in a lesson's text or narration to see its entry.
 gallery-glossary = Glossary: every term, with its meaning
+
+## The walk grid
+walk-formula = { $refs } references; a walk with no cache makes (g+1)(h+1)-1 = { $full }
+walk-formula-retries = { $refs } references in { $walks } walks ({ $faulted } ended in a stage-2 fault and a VM exit); one walk with no cache makes (g+1)(h+1)-1 = { $full }

@@ -2,7 +2,7 @@
 # Every message has its twin in ../zh-TW/core.ftl (checked by a test). Addresses, register,
 # instruction and flag names, counter keys and numbers are variables or stay as they are.
 
-## Table and address names (Intel SDM vol. 3, "Hierarchical Paging Structures")
+## Table and address names (Intel SDM vol. 3, "Hierarchical Paging Structures: an Overview")
 table-guest = { $level }
 table-ept = EPT { $level }
 table-npt = NPT { $level }
@@ -55,7 +55,7 @@ outcome-emulated = emulated: the hypervisor did the write itself
 outcome-injected = injected into the guest: its own tables say fault
 outcome-retry = retried: the host page changed, nothing was mapped
 
-## Cached mappings (Intel SDM vol. 3, "Caching Translation Information"; "Information That May Be Cached When EPT Is in Use")
+## Cached mappings (Intel SDM vol. 3, "Caching Translation Information"; "Information That May Be Cached")
 mapping-linear = linear mapping
 mapping-guest-physical = guest-physical mapping
 mapping-combined = combined mapping: no stage-2 walk for that table

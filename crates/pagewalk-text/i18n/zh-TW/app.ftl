@@ -67,7 +67,7 @@ topic-ept = EPT 與 NPT：二維走訪
 topic-vpid = VPID：VM exit 之後仍保留的 TLB 項目
 topic-pcid = PCID：切換行程之後仍保留的 TLB 項目
 topic-huge = 大分頁（Huge Page）與主機記憶體
-topic-overcommit = 記憶體超用（Memory Overcommit）：swap、ballooning、KSM
+topic-overcommit = 記憶體超用（Memory Overcommit）：swap、記憶體氣球、KSM
 topic-kvm-prefetch = 深入 KVM 的 MMU：第一次存取與預先抓取
 topic-kvm-huge = 深入 KVM 的 MMU：主機上的大分頁
 
@@ -174,3 +174,7 @@ editor-load = 載入
 glossary-title = 術語表
 glossary-intro = pagewalk 用到的每一個術語，附上 Intel SDM、AMD APM 與 KVM 的英文名稱。在課程說明或旁白裡把滑鼠移到術語上，就會看到它的解釋。
 gallery-glossary = 術語表：每個術語與它的意思
+
+## 走訪格子圖
+walk-formula = 共 { $refs } 次參照；完全沒有快取時，一次走訪要 (g+1)(h+1)-1 = { $full } 次
+walk-formula-retries = { $walks } 次走訪共 { $refs } 次參照（其中 { $faulted } 次以第二階段錯誤與 VM exit 結束）；完全沒有快取時，一次走訪要 (g+1)(h+1)-1 = { $full } 次

@@ -2,7 +2,7 @@
 # 每則訊息都對應 ../en/core.ftl 的同名訊息（有測試檢查）。位址、暫存器、指令與旗標名稱、
 # 計數器名稱和數字是變數，或照原樣保留。
 
-## 表與位址欄位的名稱（Intel SDM 第 3 卷，"Hierarchical Paging Structures"）
+## 表與位址欄位的名稱（Intel SDM 第 3 卷，"Hierarchical Paging Structures: an Overview"）
 table-guest = { $level }
 table-ept = EPT { $level }
 table-npt = NPT { $level }
@@ -55,7 +55,7 @@ outcome-emulated = 已模擬：hypervisor 自己代為完成這次寫入
 outcome-injected = 注入客體：客體自己的分頁表就說這是錯誤
 outcome-retry = 重試：主機分頁變了，什麼都沒有對應
 
-## 快取的對應（Intel SDM 第 3 卷 "Caching Translation Information"、"Information That May Be Cached When EPT Is in Use"）
+## 快取的對應（Intel SDM 第 3 卷 "Caching Translation Information"、"Information That May Be Cached"）
 mapping-linear = 線性對應（linear mapping）
 mapping-guest-physical = 客體實體對應（guest-physical mapping）
 mapping-combined = 組合對應（combined mapping）：那張表不必走訪第二階段
