@@ -197,6 +197,18 @@ pub struct Term {
     pub forms: Vec<String>,
 }
 
+impl Term {
+    /// Whether to show the English name beside the name: not when the name already has every
+    /// word of it ("TLB（轉譯後備緩衝區）", "分頁框號（GFN、PFN）", or the English entry itself).
+    pub fn english_beside(&self) -> bool {
+        !self
+            .english
+            .split(|c: char| !c.is_ascii_alphanumeric() && c != '-')
+            .filter(|w| !w.is_empty())
+            .all(|w| self.name.contains(w))
+    }
+}
+
 /// A section of the glossary.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Section {

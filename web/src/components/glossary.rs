@@ -30,7 +30,7 @@ pub fn glossary_page(p: &Props) -> Html {
                         <>
                         <dt id={format!("term-{}", term.id)}>
                             <dfn>{ &term.name }</dfn>
-                            if !term.name.contains(&term.english) {
+                            if term.english_beside() {
                                 <span class="english" lang="en">{ format!(" {}", term.english) }</span>
                             }
                         </dt>
@@ -50,7 +50,7 @@ fn hover(lang: Lang, term: &Term) -> String {
         Lang::En => (" (", ")", ": "),
         Lang::ZhTw => ("（", "）", "："),
     };
-    if term.name.contains(&term.english) {
+    if !term.english_beside() {
         format!("{}{colon}{}", term.name, term.what)
     } else {
         format!(
