@@ -845,8 +845,11 @@ pub struct KvmResult {
     pub file: String,
     /// Compared counters (empty when skipped).
     pub rows: Vec<KvmRow>,
-    /// Why it did not run, if it did not.
+    /// Why it did not run, if it did not (in English, as the CLI and the server say it).
     pub skipped: Option<String>,
+    /// The same reason as a catalogue message, when the server sent one: said in the
+    /// learner's language.
+    pub skipped_text: Option<pagewalk_text::Text>,
     /// What real KVM cannot show on that host (no PMU, no view of the TLB).
     pub not_observable: Vec<String>,
 }
@@ -921,6 +924,7 @@ pub fn parse_kvm_json(text: &str) -> Result<Vec<KvmResult>, KvmJsonError> {
                             .join("; ")
                     })
                 });
+            let skipped_text = serde_json::from_value(o["skipped_text"].clone()).ok();
             let rows = match (o["counters"].as_array(), &skipped) {
                 (Some(rows), _) => rows
                     .iter()
@@ -950,6 +954,7 @@ pub fn parse_kvm_json(text: &str) -> Result<Vec<KvmResult>, KvmJsonError> {
                 file: file.to_owned(),
                 rows,
                 skipped,
+                skipped_text,
                 not_observable,
             })
         })
@@ -1918,6 +1923,12 @@ mod tests {
         assert!(r[0].rows[0].matches);
         assert_eq!(r[1].skipped.as_deref(), Some("5-level"));
         assert!(parse_kvm_json("{}").is_err());
+        // The server's reason as a message: said in the learner's language.
+        let j = r#"[{"file":"c.toml","name":"C","skipped":"RFLAGS.AC changes need CPL 0","skipped_text":{"id":"kvm-set-ac","args":[]}}]"#;
+        let r = parse_kvm_json(j).unwrap();
+        let t = r[0].skipped_text.as_ref().expect("a message");
+        assert_eq!(t.say(Lang::ZhTw), "改變 RFLAGS.AC 需要 CPL 0");
+        assert_eq!(t.to_string(), r[0].skipped.clone().unwrap());
     }
 
     #[test]

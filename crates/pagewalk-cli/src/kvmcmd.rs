@@ -113,7 +113,7 @@ pub fn run(files: &[PathBuf], as_json: bool) -> Result<u8> {
             }
             Err(KvmError::NotRunnable(why)) => {
                 if as_json {
-                    out.push(json!({"file": file, "name": sc.name, "skipped": why}));
+                    out.push(json!({"file": file, "name": sc.name, "skipped": why.to_string(), "skipped_text": why}));
                 } else {
                     println!(
                         "{} {} {}",

@@ -216,9 +216,11 @@ async fn run_scenario(State(app): State<Arc<App>>, headers: HeaderMap, body: Byt
         .iter()
         .any(|s| matches!(s.op, Op::SwapOut { .. } | Op::KsmScan { .. }))
     {
+        let why = pagewalk_text::Text::new("kvm-host-settings");
         return Json(json!({
             "name": sc.name,
-            "skipped": "this scenario swaps or drives KSM, which changes host settings (a swap file, /sys/kernel/mm/ksm) that a page may not change: run `pagewalk kvm run FILE` as root in a terminal",
+            "skipped": why.to_string(),
+            "skipped_text": why,
         }))
         .into_response();
     }
@@ -250,7 +252,10 @@ async fn run_scenario(State(app): State<Arc<App>>, headers: HeaderMap, body: Byt
         ))
         .into_response(),
         Ok(Ok(Err(KvmError::NotRunnable(why)))) => {
-            Json(json!({ "name": name, "skipped": why })).into_response()
+            // The English sentence, and the message for the app to say in the learner's
+            // language.
+            Json(json!({ "name": name, "skipped": why.to_string(), "skipped_text": why }))
+                .into_response()
         }
         Ok(Ok(Err(e @ (KvmError::HugePool(_) | KvmError::Unavailable(_))))) => {
             Json(json!({ "name": name, "unavailable": e.to_string() })).into_response()

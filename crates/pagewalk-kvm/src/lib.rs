@@ -46,7 +46,7 @@ pub enum KvmError {
     HugePool(String),
     /// The scenario uses something the KVM runtime cannot do yet, or that this host lacks.
     #[error("not runnable on KVM: {0}")]
-    NotRunnable(String),
+    NotRunnable(pagewalk_text::Text),
     /// A KVM ioctl failed.
     #[error("{0}")]
     Kvm(String),
@@ -255,43 +255,42 @@ pub fn run_on_kvm(_: &pagewalk_scenario::Scenario) -> Result<Outcome, KvmError> 
 /// Whether the scenario can run on the KVM runtime, and why not.
 pub fn runnable(scenario: &pagewalk_scenario::Scenario) -> Result<(), KvmError> {
     use pagewalk_scenario::model::Op;
-    let no = |s: &str| Err(KvmError::NotRunnable(s.to_owned()));
+    use pagewalk_text::Text;
+    let no = |id: &'static str| Err(KvmError::NotRunnable(Text::new(id)));
     if scenario.machine.guest_levels != pagewalk_core::Levels::Four {
-        return no("5-level guest paging: the guest CPU offered by KVM here has no LA57");
+        return no("kvm-no-la57");
     }
     for s in &scenario.spaces {
         if s.maps
             .iter()
             .any(|m| m.page == pagewalk_core::PageSize::Size1G)
         {
-            return no("1 GiB guest pages: the guest CPU offered here has no GBPAGES");
+            return no("kvm-no-gbpages");
         }
         if s.maps.iter().any(|m| m.gpa < crate::RUNTIME_GPA_END) {
-            return no(
-                "a mapping uses guest-physical memory below 1 MiB, where the KVM runtime lives",
-            );
+            return no("kvm-low-gpa");
         }
     }
     if !scenario.host.edits.is_empty() || !scenario.host.maps.is_empty() {
-        return no("explicit stage-2 mappings: this host runs KVM with shadow paging");
+        return no("kvm-stage2-maps");
     }
     if scenario.host.vms > 4 {
-        return no("more than four VMs: the runner keeps every VM's guest RAM mapped at once");
+        return no("kvm-too-many-vms");
     }
     if let Some((gpa, size)) = scenario.host.mergeable {
         if gpa < RUNTIME_GPA_END || gpa % 4096 != 0 || size % 4096 != 0 {
-            return no("`[host] mergeable` must be whole 4 KiB pages above 1 MiB, where the KVM runtime does not live");
+            return no("kvm-mergeable");
         }
     }
     if scenario.spaces.len() > MAX_SPACES {
-        return no("more than 256 address spaces: the runtime names a space in one byte");
+        return no("kvm-too-many-spaces");
     }
     let in_runtime_slot = |gva: u64| pagewalk_core::Level::L4.index(gva) == RUNTIME_PML4_SLOT;
     for s in &scenario.spaces {
         if s.maps.iter().any(|m| in_runtime_slot(m.gva))
             || s.edits.iter().any(|e| in_runtime_slot(e.addr))
         {
-            return no("a mapping in the top 512 GiB of the address space (PML4 slot 511), where the KVM runtime lives");
+            return no("kvm-runtime-slot-map");
         }
     }
     // Every address an access can reach must be canonical: the runtime has no #GP handler, so
@@ -321,10 +320,9 @@ pub fn runnable(scenario: &pagewalk_scenario::Scenario) -> Result<(), KvmError> 
             Op::Random { start, span, .. } => (start, start.wrapping_add(span.saturating_sub(1))),
             Op::PteWrite { gva, .. } => {
                 if in_runtime_slot(gva) {
-                    return Err(KvmError::NotRunnable(format!(
-                        "trace entry at line {}, column {}: a guest page-table write on the path of the KVM runtime's own mappings (PML4 slot 511) would cut the guest off from its code",
-                        step.pos.line,
-                        step.pos.col
+                    return Err(KvmError::NotRunnable(at_step(
+                        step,
+                        Text::new("kvm-runtime-slot-write"),
                     )));
                 }
                 (gva, gva)
@@ -332,16 +330,17 @@ pub fn runnable(scenario: &pagewalk_scenario::Scenario) -> Result<(), KvmError> 
             _ => continue,
         };
         if !canonical(lo) || !canonical(hi) || hi < lo {
-            return Err(KvmError::NotRunnable(format!(
-                "trace entry at line {}, column {}: a non-canonical address ({:#x}..{:#x}): the runtime has no #GP handler",
-                step.pos.line, step.pos.col, lo, hi
+            return Err(KvmError::NotRunnable(at_step(
+                step,
+                Text::new("kvm-non-canonical")
+                    .arg("from", format!("{lo:#x}"))
+                    .arg("to", format!("{hi:#x}")),
             )));
         }
         if in_runtime_slot(lo) || in_runtime_slot(hi) {
-            return Err(KvmError::NotRunnable(format!(
-                "trace entry at line {}, column {}: an access in PML4 slot 511, where the KVM runtime lives",
-                step.pos.line,
-                step.pos.col
+            return Err(KvmError::NotRunnable(at_step(
+                step,
+                Text::new("kvm-runtime-slot-access"),
             )));
         }
     }
@@ -351,18 +350,29 @@ pub fn runnable(scenario: &pagewalk_scenario::Scenario) -> Result<(), KvmError> 
             | Op::Sequential { user: false, .. }
             | Op::Strided { user: false, .. }
             | Op::Random { user: false, .. }
-            | Op::WorkingSet { user: false, .. } => {
-                return no("supervisor-mode accesses: the measured guest code runs at CPL 3")
+            | Op::WorkingSet { user: false, .. } => return no("kvm-supervisor"),
+            Op::Access {
+                kind: pagewalk_core::AccessKind::Fetch,
+                ..
             }
-            Op::Access { kind: pagewalk_core::AccessKind::Fetch, .. }
-            | Op::Sequential { kind: pagewalk_core::AccessKind::Fetch, .. }
-            | Op::Strided { kind: pagewalk_core::AccessKind::Fetch, .. }
-            | Op::Random { kind: pagewalk_core::AccessKind::Fetch, .. }
-            | Op::WorkingSet { kind: pagewalk_core::AccessKind::Fetch, .. } => {
-                return no("instruction fetches from data pages (not in the runtime yet)")
+            | Op::Sequential {
+                kind: pagewalk_core::AccessKind::Fetch,
+                ..
             }
+            | Op::Strided {
+                kind: pagewalk_core::AccessKind::Fetch,
+                ..
+            }
+            | Op::Random {
+                kind: pagewalk_core::AccessKind::Fetch,
+                ..
+            }
+            | Op::WorkingSet {
+                kind: pagewalk_core::AccessKind::Fetch,
+                ..
+            } => return no("kvm-fetch"),
             Op::Random { count, .. } if *count > MAX_TABLE_ADDRESSES => {
-                return no("more random addresses than the runtime's address table holds")
+                return no("kvm-random-table")
             }
             Op::Access { .. }
             | Op::Sequential { .. }
@@ -373,21 +383,32 @@ pub fn runnable(scenario: &pagewalk_scenario::Scenario) -> Result<(), KvmError> 
             | Op::Cr3 { .. } => {}
             Op::Invlpg { .. } => {}
             Op::Invpcid { .. } | Op::Invvpid { .. } | Op::Invept { .. } => {
-                return no("INVPCID/INVVPID/INVEPT steps (the guest CPU here has no PCID; INVVPID/INVEPT are VMX-root instructions)")
+                return no("kvm-invalidations")
             }
             Op::PteWrite { .. } => {}
-            Op::SetAc { .. } => return no("RFLAGS.AC changes need CPL 0"),
+            Op::SetAc { .. } => return no("kvm-set-ac"),
             Op::Fill { .. }
             | Op::SwapOut { .. }
             | Op::BalloonInflate { .. }
             | Op::BalloonDeflate { .. } => {}
             Op::KsmScan { .. } if scenario.host.mergeable.is_none() => {
-                return no("a ksm_scan step needs `[host] mergeable = { gpa = ..., size = ... }`: on KVM only that range is marked MADV_MERGEABLE (before the guest runs), so that KSM sees the scenario's pages and not the runtime's")
+                return no("kvm-ksm-needs-mergeable")
             }
             Op::KsmScan { .. } => {}
         }
     }
     Ok(())
+}
+
+/// `why` said of a trace entry: "trace entry at line L, column C: why".
+pub(crate) fn at_step(
+    step: &pagewalk_scenario::model::Step,
+    why: pagewalk_text::Text,
+) -> pagewalk_text::Text {
+    pagewalk_text::Text::new("kvm-at-step")
+        .arg("line", step.pos.line as u64)
+        .arg("column", step.pos.col as u64)
+        .arg("why", why)
 }
 
 /// The runtime's PML4 slot (its linear addresses start at `0xffff_ff80_0000_0000`).
@@ -410,7 +431,7 @@ mod tests {
     fn not_runnable(src: &str) -> String {
         let sc = pagewalk_scenario::parse("t.toml", src).expect("a valid scenario");
         match runnable(&sc) {
-            Err(KvmError::NotRunnable(why)) => why,
+            Err(KvmError::NotRunnable(why)) => why.to_string(),
             other => panic!("expected not runnable, got {other:?}"),
         }
     }

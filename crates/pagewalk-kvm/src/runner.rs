@@ -3,7 +3,7 @@
 use crate::codegen::{port, Code};
 use crate::sys::{Backing, CpuSetup, Guest, GuestMem};
 use crate::Outcome;
-use crate::{runnable, KvmError, RealCounters, MAX_TABLE_ADDRESSES};
+use crate::{at_step, runnable, KvmError, RealCounters, MAX_TABLE_ADDRESSES};
 use pagewalk_core::{
     Access, Content, Counters, Gpa, Gva, Host, Machine, MachineError, Mode, PageSize, Platform,
     PteFlags, SpaceId, Stage2Fill,
@@ -11,6 +11,7 @@ use pagewalk_core::{
 use pagewalk_scenario::lower::build;
 use pagewalk_scenario::model::{Backing as ScBacking, EntryValue, Op};
 use pagewalk_scenario::{Action, Scenario, Session};
+use pagewalk_text::Text;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -80,12 +81,6 @@ fn tss_bytes() -> Vec<u8> {
 }
 
 /// Where a trace entry is written, for messages: `line L, column C`.
-fn at_step(step: &pagewalk_scenario::model::Step) -> String {
-    format!(
-        "trace entry at line {}, column {}",
-        step.pos.line, step.pos.col
-    )
-}
 
 /// How long the model's two replays of a guest program may take together.
 const MODEL_LIMIT: Duration = Duration::from_secs(20);
@@ -277,10 +272,9 @@ fn predict(
             });
         }
         if late {
-            return Err(KvmError::NotRunnable(format!(
-                "the model's replay of this guest program took longer than {} s; shorten the trace",
-                MODEL_LIMIT.as_secs()
-            )));
+            return Err(KvmError::NotRunnable(
+                Text::new("kvm-model-slow").arg("seconds", MODEL_LIMIT.as_secs()),
+            ));
         }
         if let Some(e) = err {
             return Err(fail(e));
@@ -561,9 +555,9 @@ fn host_step(
     measured: &mut Vec<(usize, Block)>,
 ) -> Result<(), KvmError> {
     let Ok(n) = u8::try_from(host_ops.len()) else {
-        return Err(KvmError::NotRunnable(format!(
-            "{}: more than 256 host operations",
-            at_step(step)
+        return Err(KvmError::NotRunnable(at_step(
+            step,
+            Text::new("kvm-host-ops"),
         )));
     };
     host_ops.push(hop);
@@ -601,9 +595,7 @@ fn program(
     let randoms = random_addresses(sc)?;
     let table_len: u64 = randoms.iter().map(|v| v.len() as u64).sum();
     if table_len > MAX_TABLE_ADDRESSES {
-        return Err(KvmError::NotRunnable(
-            "more random addresses than the runtime's address table holds".into(),
-        ));
+        return Err(KvmError::NotRunnable(Text::new("kvm-random-table")));
     }
     let table_pages = (table_len * 8).div_ceil(4096);
     for p in 0..table_pages {
@@ -713,10 +705,11 @@ fn program(
                 // the runtime has room for, not after.
                 let room = (CODE_END - CODE) as usize;
                 if count > 100_000 || body.bytes.len() + 2 * count as usize > room {
-                    return Err(KvmError::NotRunnable(format!(
-                        "{}: {count} VM exits make more guest code than the runtime has room for ({} KiB)",
-                        at_step(step),
-                        room >> 10
+                    return Err(KvmError::NotRunnable(at_step(
+                        step,
+                        Text::new("kvm-exits-room")
+                            .arg("count", count)
+                            .arg("kib", (room >> 10) as u64),
                     )));
                 }
                 for _ in 0..count {
@@ -735,7 +728,12 @@ fn program(
                     pagewalk_core::Level::from_number(level).unwrap_or(pagewalk_core::Level::L1);
                 let entry = m
                     .guest_entry_gpa(id, Gva::new(gva), lvl)
-                    .map_err(|e| KvmError::NotRunnable(format!("{}: {e}", at_step(step))))?
+                    .map_err(|e| {
+                        KvmError::NotRunnable(at_step(
+                            step,
+                            Text::new("kvm-guest-entry").arg("why", e.to_string()),
+                        ))
+                    })?
                     .raw();
                 let frame = entry & !0xfff;
                 if !alias_frames.contains(&frame) {
@@ -826,9 +824,9 @@ fn program(
             }
             // `runnable` rejects these first, with the reason.
             Op::Invpcid { .. } | Op::Invvpid { .. } | Op::Invept { .. } | Op::SetAc { .. } => {
-                return Err(KvmError::NotRunnable(format!(
-                    "{}: cannot run on the KVM runtime",
-                    at_step(step)
+                return Err(KvmError::NotRunnable(at_step(
+                    step,
+                    Text::new("kvm-cannot-run"),
                 )))
             }
         }
@@ -837,9 +835,9 @@ fn program(
             body.out(port::YIELD, 0);
         }
         if body.bytes.len() as u64 > CODE_END - CODE {
-            return Err(KvmError::NotRunnable(format!(
-                "{}: the trace makes more guest code than the runtime has room for",
-                at_step(step)
+            return Err(KvmError::NotRunnable(at_step(
+                step,
+                Text::new("kvm-code-room"),
             )));
         }
     }
@@ -850,9 +848,7 @@ fn program(
     let warm_len = 13 * (table_pages as usize + alias_frames.len() + 1) + 13 * 64 + 40;
     let code_pages = ((warm_len + body.bytes.len()) as u64).div_ceil(4096);
     if CODE + code_pages * 4096 > CODE_END {
-        return Err(KvmError::NotRunnable(
-            "the trace makes more guest code than the runtime has room for".into(),
-        ));
+        return Err(KvmError::NotRunnable(Text::new("kvm-code-room")));
     }
     let mut code = Code::default();
     let mut warm = vec![GuestOp::Read(RT_GVA + CODE)];
@@ -883,9 +879,7 @@ fn program(
     code.out(port::PHASE, 0);
     warm.push(GuestOp::Stop);
     if code.bytes.len() > 4000 {
-        return Err(KvmError::NotRunnable(
-            "the warm-up code does not fit in one page".into(),
-        ));
+        return Err(KvmError::NotRunnable(Text::new("kvm-warmup-room")));
     }
     let body_base = code.bytes.len() as u64;
     code.bytes.extend_from_slice(&body.bytes);
@@ -967,11 +961,11 @@ pub fn run(sc: &Scenario, watchdog: Duration) -> Result<Outcome, KvmError> {
     // first (-mem-prealloc), within what the host has free.
     let ram = ram_size(sc);
     if ram > sc.machine.layout.guest_ram {
-        return Err(KvmError::NotRunnable(format!(
-            "the guest needs {} MiB of RAM (a mapping or a page-table write points there), more than its `guest_ram` of {} MiB",
-            ram >> 20,
-            sc.machine.layout.guest_ram >> 20
-        )));
+        return Err(KvmError::NotRunnable(
+            Text::new("kvm-guest-ram")
+                .arg("need", ram >> 20)
+                .arg("have", sc.machine.layout.guest_ram >> 20),
+        ));
     }
     if sc.host.prealloc {
         if let Some(avail) = mem_available() {

@@ -80,7 +80,7 @@ macro_rules! areas {
     };
 }
 
-areas!["app", "core", "scenario", "glossary", "host", "practice", "compare", "panels"];
+areas!["app", "core", "scenario", "kvm", "glossary", "host", "practice", "compare", "panels"];
 
 fn bundle(lang: Lang) -> FluentBundle<FluentResource> {
     let id: unic_langid::LanguageIdentifier = lang.tag().parse().unwrap_or_default();
@@ -135,6 +135,95 @@ pub fn t(lang: Lang, id: &str) -> String {
 /// Whether the catalogue has message `id` (in English, and so, by the tests, in every language).
 pub fn has(id: &str) -> bool {
     BUNDLES.with(|b| b[Lang::En as usize].has_message(id))
+}
+
+/// A variable of a [`Text`]: a number (plurals choose by it) or text said as it is.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum Arg {
+    /// A number.
+    Num(u64),
+    /// Text: an address, a name, a value the user wrote.
+    Str(String),
+    /// Another message, said in the same language.
+    Text(Box<Text>),
+}
+
+impl From<Text> for Arg {
+    fn from(t: Text) -> Self {
+        Arg::Text(Box::new(t))
+    }
+}
+
+impl From<u64> for Arg {
+    fn from(n: u64) -> Self {
+        Arg::Num(n)
+    }
+}
+
+impl From<String> for Arg {
+    fn from(s: String) -> Self {
+        Arg::Str(s)
+    }
+}
+
+impl From<&str> for Arg {
+    fn from(s: &str) -> Self {
+        Arg::Str(s.to_owned())
+    }
+}
+
+/// A message kept to be said later, in whatever language the reader has: its id and its
+/// variables. Its `Display` is the English one (the CLI's); the web app says it in the
+/// learner's language, also when it came from the local server as JSON.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Text {
+    /// The message id.
+    pub id: std::borrow::Cow<'static, str>,
+    /// Its variables.
+    #[serde(default)]
+    pub args: Vec<(std::borrow::Cow<'static, str>, Arg)>,
+}
+
+impl Text {
+    /// Message `id` with no variables yet.
+    pub fn new(id: &'static str) -> Self {
+        Self {
+            id: id.into(),
+            args: Vec::new(),
+        }
+    }
+
+    /// The message with variable `name` set to `value`.
+    pub fn arg(mut self, name: &'static str, value: impl Into<Arg>) -> Self {
+        self.args.push((name.into(), value.into()));
+        self
+    }
+
+    /// The message in `lang`.
+    pub fn say(&self, lang: Lang) -> String {
+        let args: Vec<(&str, FluentValue<'_>)> = self
+            .args
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_ref(),
+                    match v {
+                        Arg::Num(n) => FluentValue::from(*n),
+                        Arg::Str(s) => FluentValue::from(s.as_str()),
+                        Arg::Text(t) => FluentValue::from(t.say(lang)),
+                    },
+                )
+            })
+            .collect();
+        ta(lang, &self.id, &args)
+    }
+}
+
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.say(Lang::En))
+    }
 }
 
 /// Items joined as a list is written in `lang`: "a, b" in English, "a、b" in Chinese.
@@ -459,6 +548,30 @@ mod tests {
         );
         assert_eq!(t(Lang::ZhTw, "no-such-message"), "no-such-message");
         assert!(!has("no-such-message"));
+    }
+
+    #[test]
+    fn a_text_is_said_in_either_language_and_travels_as_json() {
+        let t = Text::new("ctl-position")
+            .arg("step", 2u64)
+            .arg("total", 9u64);
+        assert_eq!(t.say(Lang::ZhTw), "第 2 步，共 9 步");
+        let back: Text = serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
+        assert_eq!(back, t);
+        assert_eq!(back.to_string(), t.say(Lang::En));
+        let nested = Text::new("kvm-at-step")
+            .arg("line", 3u64)
+            .arg("column", 1u64)
+            .arg("why", Text::new("kvm-set-ac"));
+        assert_eq!(
+            nested.say(Lang::ZhTw),
+            "第 3 行第 1 欄的 trace 項目：改變 RFLAGS.AC 需要 CPL 0"
+        );
+        let back: Text = serde_json::from_str(&serde_json::to_string(&nested).unwrap()).unwrap();
+        assert_eq!(back, nested);
+        assert!(Text::new("kvm-ksm-needs-mergeable")
+            .to_string()
+            .contains("`[host] mergeable = { gpa = ..., size = ... }`"));
     }
 
     #[test]

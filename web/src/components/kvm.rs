@@ -158,7 +158,7 @@ fn results_view(lang: Lang, results: Option<Result<&Vec<KvmResult>, String>>) ->
             { for results.iter().map(|r| html! {
                 <div class="kvm-result">
                     <h4>{ lesson_title(&r.name, &r.file, l) }{" "}<span class="hint">{ file_name(&r.file, l) }</span></h4>
-                    if let Some(w) = &r.skipped { <p class="hint">{ ta(l, "kvm-not-run", &[("why", w.as_str().into())]) }</p> }
+                    if let Some(w) = r.skipped_text.as_ref().map(|t| t.say(l)).or_else(|| r.skipped.clone()) { <p class="hint">{ ta(l, "kvm-not-run", &[("why", w.into())]) }</p> }
                     if !r.rows.is_empty() {
                         <table><thead><tr><th>{ t(l, "kvm-col-counter") }</th><th>{ t(l, "kvm-col-simulated") }</th><th>{ t(l, "kvm-col-real") }</th><th>{ t(l, "kvm-col-agree") }</th></tr></thead>
                         <tbody>{ for r.rows.iter().map(|row| html! {
