@@ -317,7 +317,7 @@ impl Component for App {
                             next={m.predict.then(|| m.player.as_ref().and_then(|p| p.upcoming())).flatten()
                                 .map(|(gva, access)| ta(lang, "predict-access", &[("access", access.name(lang).into()), ("gva", gva.to_string().into())]))}
                             dispatch={dispatch.clone()} />
-                        <editor::Diagnostics errors={m.errors.clone()} />
+                        <editor::Diagnostics errors={m.errors.clone()} {lang} />
                         <div class="panes">
                             <section class="pane walk" aria-label={t(lang, "pane-walk")}>
                                 if let Some(p) = &m.player {

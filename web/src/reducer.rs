@@ -18,8 +18,9 @@ pub struct State {
     pub text: String,
     /// The scenario being played, if the text loads.
     pub player: Option<Player>,
-    /// The text's errors: line, column, message, hint.
-    pub errors: Vec<(u32, u32, String, Option<String>)>,
+    /// The text's errors, each at its line and column with its hint (said in the learner's
+    /// language when shown).
+    pub errors: Vec<pagewalk_scenario::Diagnostic>,
     /// Playback is running.
     pub playing: bool,
     /// Predict-then-reveal mode is on.
@@ -188,11 +189,7 @@ impl State {
             }
             Err(d) => {
                 self.player = None;
-                self.errors = d
-                    .items
-                    .iter()
-                    .map(|i| (i.pos.line, i.pos.col, i.message.clone(), i.hint.clone()))
-                    .collect();
+                self.errors = d.items;
             }
         }
     }
@@ -426,11 +423,7 @@ impl State {
                 // Check as the user types: errors appear at their line and column.
                 m.errors = match pagewalk_scenario::parse("edited.toml", &m.text) {
                     Ok(_) => Vec::new(),
-                    Err(d) => d
-                        .items
-                        .iter()
-                        .map(|i| (i.pos.line, i.pos.col, i.message.clone(), i.hint.clone()))
-                        .collect(),
+                    Err(d) => d.items,
                 };
                 return fx;
             }
@@ -673,7 +666,10 @@ mod tests {
             "schema = 1\nname = \"x\"\nlesson = \"y\"\n[machine]\nmode = \"eptt\"\n".into(),
         ));
         assert!(s.editing);
-        assert_eq!(s.errors.first().map(|e| (e.0, e.1)), Some((5, 8)));
+        assert_eq!(
+            s.errors.first().map(|e| (e.pos.line, e.pos.col)),
+            Some((5, 8))
+        );
         s.reduce(Msg::Edit("schema = 1\nname = \"x\"\nlesson = \"y\"\n[[space]]\n[[space.map]]\ngva = \"0x1000000\"\ngpa = \"0x2000000\"\n[[trace]]\nop = \"read\"\ngva = \"0x1000000\"\n".into()));
         assert!(s.errors.is_empty() && s.editing, "fixed, and still open");
         s.reduce(Msg::Apply);

@@ -78,8 +78,9 @@ pub struct Player {
     pub cursor: usize,
     /// Total actions of the trace.
     pub total: u64,
-    /// An error the run hit (a limit, an entry that cannot run).
-    pub error: Option<String>,
+    /// An error the run hit (a limit, an entry that cannot run), said in the learner's
+    /// language when shown.
+    pub error: Option<pagewalk_scenario::Diagnostic>,
 }
 
 impl Player {
@@ -184,7 +185,7 @@ impl Player {
             }
             Ok(None) => false,
             Err(d) => {
-                self.error = Some(d.to_string());
+                self.error = Some(d);
                 false
             }
         }
@@ -244,7 +245,7 @@ impl Player {
             match Session::new(self.scenario.clone()) {
                 Ok(s) => self.session = s,
                 Err(d) => {
-                    self.error = Some(d.to_string());
+                    self.error = Some(d);
                     return;
                 }
             }
@@ -264,7 +265,7 @@ impl Player {
                     Ok(Some(_)) => done += 1,
                     Ok(None) => break,
                     Err(d) => {
-                        self.error = Some(d.to_string());
+                        self.error = Some(d);
                         break;
                     }
                 }
@@ -1263,8 +1264,9 @@ pub struct Side {
     pub lesson: String,
     /// Counters at the end.
     pub counters: Counters,
-    /// Why it could not run to the end, if it could not.
-    pub error: Option<String>,
+    /// Why it could not run to the end, if it could not (said in the learner's language when
+    /// shown).
+    pub error: Option<pagewalk_scenario::Diagnostic>,
 }
 
 thread_local! {
@@ -1294,12 +1296,12 @@ fn run_side_now(name: &str) -> Option<Side> {
                 Ok(Some(_)) => {}
                 Ok(None) => break,
                 Err(d) => {
-                    error = Some(d.to_string());
+                    error = Some(d);
                     break;
                 }
             }
         },
-        Err(d) => error = Some(d.to_string()),
+        Err(d) => error = Some(d),
     }
     Some(Side {
         name: name.to_owned(),

@@ -1,5 +1,6 @@
 //! Diagnostics: every problem of a file, each at its line and column, with a hint.
 
+use pagewalk_text::Lang;
 use serde::Serialize;
 use std::fmt;
 use std::ops::Range;
@@ -13,31 +14,178 @@ pub struct Pos {
     pub col: u32,
 }
 
+/// A value given to a message of the catalogue.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Arg {
+    /// Shown as it is in every language: a key, a value the file has, a number, a file name.
+    Text(String),
+    /// A number that chooses a plural form.
+    Count(u64),
+    /// A message of its own, said in the same language.
+    Msg(Msg),
+    /// Items joined as a list is written in the language ("a, b" in English, "a、b" in
+    /// Chinese).
+    List(Vec<Arg>),
+}
+
+impl From<&str> for Arg {
+    fn from(s: &str) -> Self {
+        Arg::Text(s.to_owned())
+    }
+}
+
+impl From<String> for Arg {
+    fn from(s: String) -> Self {
+        Arg::Text(s)
+    }
+}
+
+impl From<u64> for Arg {
+    fn from(n: u64) -> Self {
+        Arg::Text(n.to_string())
+    }
+}
+
+impl From<Msg> for Arg {
+    fn from(m: Msg) -> Self {
+        Arg::Msg(m)
+    }
+}
+
+impl Arg {
+    /// Words as a list, each shown as it is.
+    pub fn list<S: AsRef<str>>(items: &[S]) -> Arg {
+        Arg::List(items.iter().map(|s| Arg::from(s.as_ref())).collect())
+    }
+
+    fn value(&self, lang: Lang) -> pagewalk_text::FluentValue<'static> {
+        match self {
+            Arg::Count(n) => pagewalk_text::FluentValue::from(*n),
+            _ => pagewalk_text::FluentValue::from(self.text(lang)),
+        }
+    }
+
+    fn text(&self, lang: Lang) -> String {
+        match self {
+            Arg::Text(s) => s.clone(),
+            Arg::Count(n) => n.to_string(),
+            Arg::Msg(m) => m.render(lang),
+            Arg::List(items) => {
+                let items: Vec<String> = items.iter().map(|a| a.text(lang)).collect();
+                pagewalk_text::list(lang, &items)
+            }
+        }
+    }
+}
+
+/// A message of the catalogue (area `diag`) and the values it is given: what a diagnostic
+/// says, in any language pagewalk speaks. Its English is in `i18n/en/diag.ftl` alone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Msg {
+    /// The message's id.
+    pub id: &'static str,
+    /// Its variables.
+    pub args: Vec<(&'static str, Arg)>,
+}
+
+impl Msg {
+    /// Message `id`, without variables yet.
+    pub fn new(id: &'static str) -> Self {
+        Self {
+            id,
+            args: Vec::new(),
+        }
+    }
+
+    /// Gives variable `name` a value.
+    pub fn arg(mut self, name: &'static str, value: impl Into<Arg>) -> Self {
+        self.args.push((name, value.into()));
+        self
+    }
+
+    /// The message in `lang`, as given (see [`printable`] for what a terminal is shown).
+    pub fn render(&self, lang: Lang) -> String {
+        let args: Vec<(&str, pagewalk_text::FluentValue<'static>)> =
+            self.args.iter().map(|(k, v)| (*k, v.value(lang))).collect();
+        pagewalk_text::ta(lang, self.id, &args)
+    }
+}
+
+/// `msg!("id", name = value, ...)`: a [`Msg`] with its variables.
+macro_rules! msg {
+    ($id:literal $(, $k:ident = $v:expr)* $(,)?) => {
+        $crate::diag::Msg::new($id)$(.arg(stringify!($k), $v))*
+    };
+}
+pub(crate) use msg;
+
 /// One problem in a scenario file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
     /// Where.
     pub pos: Pos,
-    /// What is wrong (lowercase, no trailing period).
+    /// What is wrong (lowercase, no trailing period), in English.
     pub message: String,
-    /// What to do about it.
+    /// What to do about it, in English.
     pub hint: Option<String>,
+    /// What is wrong, as a message of the catalogue.
+    #[serde(skip)]
+    pub what: Box<Msg>,
+    /// What to do about it, as a message of the catalogue.
+    #[serde(skip)]
+    pub todo: Option<Box<Msg>>,
 }
 
 impl Diagnostic {
     /// A problem at `pos`.
-    pub fn new(pos: Pos, message: impl Into<String>) -> Self {
+    pub fn new(pos: Pos, what: Msg) -> Self {
         Self {
             pos,
-            message: printable(&message.into()),
+            message: printable(&what.render(Lang::En)),
             hint: None,
+            what: Box::new(what),
+            todo: None,
         }
     }
 
     /// Adds a hint.
-    pub fn hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(printable(&hint.into()));
+    pub fn hint(mut self, hint: Msg) -> Self {
+        self.hint = Some(printable(&hint.render(Lang::En)));
+        self.todo = Some(Box::new(hint));
         self
+    }
+
+    /// Adds a hint, if there is one.
+    pub fn maybe_hint(self, hint: Option<Msg>) -> Self {
+        match hint {
+            Some(h) => self.hint(h),
+            None => self,
+        }
+    }
+
+    /// What is wrong, in `lang`.
+    pub fn message_in(&self, lang: Lang) -> String {
+        printable(&self.what.render(lang))
+    }
+
+    /// What to do about it, in `lang`.
+    pub fn hint_in(&self, lang: Lang) -> Option<String> {
+        self.todo.as_ref().map(|h| printable(&h.render(lang)))
+    }
+
+    /// `line:column: message (hint: ...)` in `lang` (what [`fmt::Display`] writes in
+    /// English).
+    pub fn display_in(&self, lang: Lang) -> String {
+        let message = self.message_in(lang);
+        let text = match self.hint_in(lang) {
+            Some(hint) => pagewalk_text::ta(
+                lang,
+                "diag-with-hint",
+                &[("message", message.into()), ("hint", hint.into())],
+            ),
+            None => message,
+        };
+        format!("{}:{}: {text}", self.pos.line, self.pos.col)
     }
 
     /// `file:line:column: message`, and the hint on a second line.
@@ -50,8 +198,12 @@ impl Diagnostic {
             self.message
         );
         if let Some(h) = &self.hint {
-            s.push_str("\n  hint: ");
-            s.push_str(h);
+            s.push_str("\n  ");
+            s.push_str(&pagewalk_text::ta(
+                Lang::En,
+                "diag-hint",
+                &[("hint", h.clone().into())],
+            ));
         }
         s
     }
@@ -59,11 +211,7 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.pos.line, self.pos.col, self.message)?;
-        if let Some(h) = &self.hint {
-            write!(f, " (hint: {h})")?;
-        }
-        Ok(())
+        f.write_str(&self.display_in(Lang::En))
     }
 }
 
@@ -200,12 +348,15 @@ mod printable_tests {
 
     #[test]
     fn control_characters_are_escaped_and_words_kept() {
-        let d = Diagnostic::new(Pos { line: 1, col: 2 }, "cannot be \"\x1b[2Jx\ny\u{202e}\"")
-            .hint("影子頁表\x07");
+        let d = Diagnostic::new(
+            Pos { line: 1, col: 2 },
+            msg!("diag-cannot-be", key = "k", value = "\x1b[2Jx\ny\u{202e}"),
+        )
+        .hint(msg!("diag-machine-error", error = "影子頁表\x07"));
         let r = d.render("a\x1b.toml");
         assert_eq!(
             r,
-            "a\\u{1b}.toml:1:2: cannot be \"\\u{1b}[2Jx\\ny\\u{202e}\"\n  hint: 影子頁表\\u{7}"
+            "a\\u{1b}.toml:1:2: `k` cannot be \"\\u{1b}[2Jx\\ny\\u{202e}\"\n  hint: 影子頁表\\u{7}"
         );
         assert!(!r.contains('\x1b'));
         assert_eq!(r.lines().count(), 2);

@@ -55,15 +55,13 @@ pub use run::{run, run_with_progress, Action, Failure, Report, Session, StepRepo
 pub fn load(path: &std::path::Path) -> Result<Scenario, Diagnostics> {
     use std::io::Read;
     let file = path.display().to_string();
-    let fail = |message: String, hint: &str| Diagnostics {
+    use diag::{msg, Msg};
+    let fail = |message: Msg, hint: &'static str| Diagnostics {
         file: file.clone(),
-        items: vec![Diagnostic::new(Pos { line: 1, col: 1 }, message).hint(hint)],
+        items: vec![Diagnostic::new(Pos { line: 1, col: 1 }, message).hint(Msg::new(hint))],
     };
     if path.is_dir() {
-        return Err(fail(
-            "this is a directory, not a scenario file".into(),
-            "name a .toml file",
-        ));
+        return Err(fail(Msg::new("diag-directory"), "diag-hint-directory"));
     }
     let mut src = Vec::new();
     std::fs::File::open(path)
@@ -71,23 +69,26 @@ pub fn load(path: &std::path::Path) -> Result<Scenario, Diagnostics> {
             f.take(parse::MAX_FILE_BYTES as u64 + 1)
                 .read_to_end(&mut src)
         })
-        .map_err(|e| fail(format!("cannot read the file: {e}"), "check the path"))?;
+        .map_err(|e| {
+            // The system's own words.
+            fail(
+                msg!("diag-cannot-read", error = e.to_string()),
+                "diag-hint-cannot-read",
+            )
+        })?;
     if src.len() > parse::MAX_FILE_BYTES {
         return Err(fail(
-            format!(
-                "the file is larger than the limit of {} bytes",
-                parse::MAX_FILE_BYTES
-            ),
-            "a scenario file describes a machine and a trace; patterns (`strided`, `random`, `working_set`) keep long traces short",
+            msg!("diag-file-over-limit", limit = parse::MAX_FILE_BYTES as u64),
+            "diag-hint-file-over-limit",
         ));
     }
     let src = String::from_utf8(src).map_err(|e| {
         fail(
-            format!(
-                "the file is not UTF-8 text (bad byte at offset {})",
-                e.utf8_error().valid_up_to()
+            msg!(
+                "diag-not-utf8",
+                offset = e.utf8_error().valid_up_to() as u64
             ),
-            "scenario files are TOML text",
+            "diag-hint-not-utf8",
         )
     })?;
     parse(&file, &src)

@@ -1,6 +1,6 @@
 //! Lowering a scenario to a machine: the same tables at the same addresses every time.
 
-use crate::diag::Diagnostic;
+use crate::diag::{msg, Diagnostic, Msg};
 use crate::model::{Edit, Scenario};
 use pagewalk_core::{Gpa, Gva, Hpa, Level, Machine, MachineError, SpaceId};
 
@@ -14,21 +14,14 @@ pub struct Built {
 
 fn at(pos: crate::diag::Pos, e: MachineError) -> Diagnostic {
     let hint = match &e {
-        MachineError::Build(pagewalk_core::BuildError::Memory(_)) => {
-            "raise `machine.max_frames`, or map less"
-        }
-        MachineError::Build(pagewalk_core::BuildError::Overlap { .. }) => {
-            "two mappings cover the same address; move or shrink one"
-        }
-        MachineError::Build(pagewalk_core::BuildError::PoolFull { .. }) => {
-            "the guest page-table area (GPA 1-16 MiB) is full: map less"
-        }
-        MachineError::NoEntry { .. } => {
-            "map the address first, so the tables above the entry exist"
-        }
-        _ => "check the addresses of this item",
+        MachineError::Build(pagewalk_core::BuildError::Memory(_)) => "diag-hint-max-frames",
+        MachineError::Build(pagewalk_core::BuildError::Overlap { .. }) => "diag-hint-overlap",
+        MachineError::Build(pagewalk_core::BuildError::PoolFull { .. }) => "diag-hint-pool-full",
+        MachineError::NoEntry { .. } => "diag-hint-no-entry",
+        _ => "diag-hint-check-addresses",
     };
-    Diagnostic::new(pos, e.to_string()).hint(hint)
+    // The machine's own words (pagewalk-core's errors are English).
+    Diagnostic::new(pos, msg!("diag-machine-error", error = e.to_string())).hint(Msg::new(hint))
 }
 
 fn level(edit: &Edit) -> Level {
@@ -64,15 +57,17 @@ fn check_work(sc: &Scenario, m: &Machine) -> Result<(), Diagnostic> {
         let pos = worst.unwrap_or(crate::diag::Pos { line: 1, col: 1 });
         return Err(Diagnostic::new(
             pos,
-            format!(
-                "this run would do about {work} units of work (about a nanosecond each here), more than `machine.max_work` = {}",
-                sc.limits.max_work
+            msg!(
+                "diag-too-much-work",
+                work = work,
+                limit = sc.limits.max_work
             ),
         )
-        .hint(format!(
-            "every action costs up to {} (walks and paging-structure-cache lookups) and every flush {slots} (the TLB's slots): shorten the trace, shrink the TLB or the caches, or raise `machine.max_work` (at most {})",
-            m.work_per_access(),
-            crate::model::Limits::MAX_WORK_CEILING
+        .hint(msg!(
+            "diag-hint-too-much-work",
+            per_access = m.work_per_access(),
+            slots = slots,
+            max = crate::model::Limits::MAX_WORK_CEILING
         )));
     }
     Ok(())

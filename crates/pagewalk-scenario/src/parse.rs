@@ -1,9 +1,9 @@
 //! Reading a scenario file: TOML text to a validated [`Scenario`], or every problem at once.
 
-use crate::diag::{Diagnostic, Diagnostics};
+use crate::diag::{did_you_mean, msg, Arg, Diagnostic, Diagnostics, Msg};
 use crate::model::*;
 use crate::reader::{Obj, Reader};
-use crate::units::{parse_ept_flags, parse_pte_flags};
+use crate::units::{read_ept_flags as parse_ept_flags, read_pte_flags as parse_pte_flags};
 use pagewalk_core::presets::stage2_flags;
 use pagewalk_core::{
     AccessKind, CostModel, Counters, Gva, Levels, MachineConfig, Mode, PageSize, PteFlags,
@@ -130,14 +130,13 @@ pub fn parse(file: &str, src: &str) -> Result<Scenario, Diagnostics> {
     if src.len() > MAX_FILE_BYTES {
         return Err(fail(vec![Diagnostic::new(
             Default::default(),
-            format!(
-                "the file is {} bytes; scenario files may be at most {MAX_FILE_BYTES}",
-                src.len()
+            msg!(
+                "diag-file-too-big",
+                size = src.len() as u64,
+                max = MAX_FILE_BYTES as u64
             ),
         )
-        .hint(
-            "describe long traces with patterns (sequential, strided, random, working_set)",
-        )]));
+        .hint(Msg::new("diag-hint-patterns"))]));
     }
     let r = Reader::new(src);
     let (doc, errors) = DeTable::parse_recoverable(src);
@@ -145,14 +144,14 @@ pub fn parse(file: &str, src: &str) -> Result<Scenario, Diagnostics> {
         let span = e.span().unwrap_or(0..0);
         r.error(
             &span,
-            e.message().trim().to_owned(),
-            Some("this is not valid TOML".into()),
+            toml_message(e.message().trim()),
+            Some(Msg::new("diag-hint-toml")),
         );
     }
     if !errors.is_empty() {
         return Err(fail(r.into_diagnostics()));
     }
-    let top = Obj::new(&r, doc.get_ref(), doc.span(), "the file");
+    let top = Obj::new(&r, doc.get_ref(), doc.span(), Msg::new("diag-what-file"));
     let scenario = read_scenario(&top);
     top.finish(TOP_KEYS);
     match scenario {
@@ -165,25 +164,19 @@ fn read_scenario(top: &Obj<'_, '_, '_>) -> Option<Scenario> {
     match top.int("schema", 0, u64::from(u32::MAX)) {
         Some(SCHEMA) => {}
         Some(v) => top.reader().error_at(
-            Diagnostic::new(top.pos(), format!("schema {v} is not supported"))
-                .hint(format!("this pagewalk reads schema = {SCHEMA}")),
+            Diagnostic::new(top.pos(), msg!("diag-schema-unsupported", version = v))
+                .hint(msg!("diag-hint-schema", schema = SCHEMA)),
         ),
-        None if !top.has("schema") => top.missing("schema", "start the file with `schema = 1`"),
+        None if !top.has("schema") => top.missing("schema", Msg::new("diag-hint-schema-missing")),
         None => {}
     }
     let name = top.str("name").map(|(s, _)| s.to_owned());
     if name.is_none() && !top.has("name") {
-        top.missing(
-            "name",
-            "add `name = \"...\"`: the title shown in the gallery",
-        );
+        top.missing("name", Msg::new("diag-hint-name"));
     }
     let lesson = top.str("lesson").map(|(s, _)| s.to_owned());
     if lesson.is_none() && !top.has("lesson") {
-        top.missing(
-            "lesson",
-            "add `lesson = \"...\"`: the one idea this scenario teaches",
-        );
+        top.missing("lesson", Msg::new("diag-hint-lesson"));
     }
     let topic = top
         .str("topic")
@@ -220,9 +213,9 @@ fn read_scenario(top: &Obj<'_, '_, '_>) -> Option<Scenario> {
             top.reader().error_at(
                 Diagnostic::new(
                     s.maps.first().map_or(top.pos(), |m| m.pos),
-                    format!("two address spaces are named \"{}\"", s.name),
+                    msg!("diag-space-twice", name = s.name.as_str()),
                 )
-                .hint("give each [[space]] its own name"),
+                .hint(Msg::new("diag-hint-space-twice")),
             );
         }
     }
@@ -235,12 +228,13 @@ fn read_scenario(top: &Obj<'_, '_, '_>) -> Option<Scenario> {
         top.reader().error_at(
             Diagnostic::new(
                 top.pos(),
-                format!(
-                    "the mappings make {pages} pages; the limit is {}",
-                    limits.max_mapped_pages
+                msg!(
+                    "diag-too-many-pages",
+                    pages = pages,
+                    limit = limits.max_mapped_pages
                 ),
             )
-            .hint("map less, or use larger pages"),
+            .hint(Msg::new("diag-hint-map-less")),
         );
     }
     let space_index: std::collections::HashMap<&str, usize> = spaces
@@ -283,14 +277,15 @@ fn read_scenario(top: &Obj<'_, '_, '_>) -> Option<Scenario> {
         top.reader().error_at(
             Diagnostic::new(
                 trace.first().map_or(top.pos(), |s| s.pos),
-                format!(
-                    "the trace has {total} actions; the limit is {}",
-                    limits.max_actions
+                msg!(
+                    "diag-too-many-actions",
+                    total = total,
+                    limit = limits.max_actions
                 ),
             )
-            .hint(format!(
-                "shorten the trace, or raise `machine.max_actions` (at most {})",
-                Limits::MAX_ACTIONS_CEILING
+            .hint(msg!(
+                "diag-hint-max-actions",
+                max = Limits::MAX_ACTIONS_CEILING
             )),
         );
     }
@@ -339,10 +334,8 @@ fn array_geometry(o: &Obj<'_, '_, '_>, key: &str) -> Option<TlbArrayConfig> {
     if parsed.is_none() {
         o.reader().error(
             &span,
-            format!(
-                "`{key}` must be \"SETSxWAYS\", like \"16x4\", with 1..4096 sets and 1..32 ways"
-            ),
-            Some("\"0x0\" removes the array; an array of 0 sets or 0 ways holds nothing".into()),
+            msg!("diag-tlb-geometry", key = key),
+            Some(Msg::new("diag-hint-tlb-geometry")),
         );
     }
     parsed
@@ -478,11 +471,8 @@ fn read_machine(m: &Obj<'_, '_, '_>) -> (MachineConfig, Limits) {
     if let Some(v) = m.size("guest_ram") {
         if !((64 << 20)..=(64 << 30)).contains(&v) || v % (2 << 20) != 0 {
             m.reader().error_at(
-                Diagnostic::new(
-                    m.pos(),
-                    "`guest_ram` must be 64 MiB to 64 GiB, in 2 MiB steps",
-                )
-                .hint("for example guest_ram = \"4G\""),
+                Diagnostic::new(m.pos(), Msg::new("diag-guest-ram"))
+                    .hint(Msg::new("diag-hint-guest-ram")),
             );
         } else {
             c.layout.guest_ram = v;
@@ -518,12 +508,15 @@ fn stage2_leaf_flags(o: &Obj<'_, '_, '_>, key: &str, mode: Mode) -> Option<u64> 
     };
     r.map_err(|e| {
         let hint = if mode == Mode::Npt {
-            "NPT entries use the IA-32e names: PRESENT | WRITABLE | USER | ACCESSED | DIRTY"
+            "diag-hint-npt-flags"
         } else {
-            "EPT entries use READ | WRITE | EXECUTE | MEMTYPE0..2 | IGNORE_PAT | ACCESSED | DIRTY"
+            "diag-hint-ept-flags"
         };
-        o.reader()
-            .error(&span, format!("`{key}`: {e}"), Some(hint.into()))
+        o.reader().error(
+            &span,
+            msg!("diag-key-problem", key = key, problem = e),
+            Some(Msg::new(hint)),
+        )
     })
     .ok()
 }
@@ -575,13 +568,13 @@ fn read_host(h: &Obj<'_, '_, '_>, machine: &MachineConfig) -> Host {
     for m in h.tables("map") {
         if !nested {
             m.reader().error_at(
-                Diagnostic::new(m.pos(), "[[host.map]] needs an `ept` or `npt` machine")
-                    .hint("stage-2 tables exist only under EPT and NPT"),
+                Diagnostic::new(m.pos(), msg!("diag-needs-nested", table = "host.map"))
+                    .hint(Msg::new("diag-hint-needs-nested")),
             );
         }
         let gpa = m.addr("gpa");
         if gpa.is_none() && !m.has("gpa") {
-            m.missing("gpa", "the first guest-physical address to map");
+            m.missing("gpa", Msg::new("diag-hint-host-map-gpa"));
         }
         let page = m.choice("page", PAGE_SIZES).unwrap_or(host.stage2_page);
         let size = m.size("size").unwrap_or(page.bytes());
@@ -606,8 +599,8 @@ fn read_host(h: &Obj<'_, '_, '_>, machine: &MachineConfig) -> Host {
     for e in h.tables("edit") {
         if !nested {
             e.reader().error_at(
-                Diagnostic::new(e.pos(), "[[host.edit]] needs an `ept` or `npt` machine")
-                    .hint("stage-2 tables exist only under EPT and NPT"),
+                Diagnostic::new(e.pos(), msg!("diag-needs-nested", table = "host.edit"))
+                    .hint(Msg::new("diag-hint-needs-nested")),
             );
         }
         if let Some(edit) = read_edit(&e, "gpa", machine.mode == Mode::Npt || !nested) {
@@ -627,12 +620,8 @@ fn read_host(h: &Obj<'_, '_, '_>, machine: &MachineConfig) -> Host {
         host.vms = n as usize;
     }
     if let Some(m) = h.table("mergeable") {
-        let gpa = req_addr(
-            &m,
-            "gpa",
-            "the first guest-physical address marked MADV_MERGEABLE",
-        );
-        let size = req_size(&m, "size", "how many bytes, like \"256K\"");
+        let gpa = req_addr(&m, "gpa", Msg::new("diag-hint-mergeable-gpa"));
+        let size = req_size(&m, "size", Msg::new("diag-hint-bytes"));
         m.finish(&["gpa", "size"]);
         if let (Some(g), Some(sz)) = (gpa, size) {
             host.mergeable = Some((g, sz));
@@ -641,8 +630,8 @@ fn read_host(h: &Obj<'_, '_, '_>, machine: &MachineConfig) -> Host {
     let virtualized = machine.mode.is_virtualized();
     if !virtualized && (h.has("swap") || h.has("vms") || h.has("mergeable")) {
         h.reader().error_at(
-            Diagnostic::new(h.pos(), "a native machine has no VMs and no host side")
-                .hint("use mode = \"ept\", \"npt\" or \"shadow\""),
+            Diagnostic::new(h.pos(), Msg::new("diag-native-no-host-side"))
+                .hint(Msg::new("diag-hint-use-virtual")),
         );
     }
     h.finish(HOST_KEYS);
@@ -657,9 +646,17 @@ fn check_range(o: &Obj<'_, '_, '_>, what: &str, addr: u64, size: u64, page: Page
         o.reader().error_at(
             Diagnostic::new(
                 o.key_pos(what),
-                format!("`{what}` {addr:#x} is not aligned to its {page} pages"),
+                msg!(
+                    "diag-unaligned",
+                    key = what,
+                    addr = format!("{addr:#x}"),
+                    page = page.to_string()
+                ),
             )
-            .hint(format!("use a multiple of {:#x}", page.bytes())),
+            .hint(msg!(
+                "diag-hint-multiple",
+                size = format!("{:#x}", page.bytes())
+            )),
         );
     }
     // A size of 0 asks for the alignment check alone (the size was checked with the other
@@ -668,15 +665,22 @@ fn check_range(o: &Obj<'_, '_, '_>, what: &str, addr: u64, size: u64, page: Page
         o.reader().error_at(
             Diagnostic::new(
                 o.key_pos("size"),
-                format!("`size` {size:#x} is not a whole number of {page} pages"),
+                msg!(
+                    "diag-size-not-pages",
+                    size = format!("{size:#x}"),
+                    page = page.to_string()
+                ),
             )
-            .hint(format!("use a multiple of {:#x}", page.bytes())),
+            .hint(msg!(
+                "diag-hint-multiple",
+                size = format!("{:#x}", page.bytes())
+            )),
         );
     }
     if addr.checked_add(size).is_none() {
         o.reader().error_at(Diagnostic::new(
             o.pos(),
-            format!("`{what}` + `size` overflows 64 bits"),
+            msg!("diag-range-overflows", key = what),
         ));
     }
 }
@@ -697,23 +701,27 @@ fn read_space(s: &Obj<'_, '_, '_>, i: usize, machine: &MachineConfig) -> Space {
     for m in s.tables("map") {
         let gva = m.addr("gva");
         if gva.is_none() && !m.has("gva") {
-            m.missing("gva", "the first linear address to map");
+            m.missing("gva", Msg::new("diag-hint-map-gva"));
         }
         let gpa = m.addr("gpa");
         if gpa.is_none() && !m.has("gpa") {
-            m.missing("gpa", "the first guest-physical address it maps to");
+            m.missing("gpa", Msg::new("diag-hint-map-gpa"));
         }
         let page = m.choice("page", PAGE_SIZES).unwrap_or(PageSize::Size4K);
         let size = m.size("size").unwrap_or(page.bytes());
         if size == 0 {
             m.reader()
-                .error_at(Diagnostic::new(m.pos(), "`size` must not be 0"));
+                .error_at(Diagnostic::new(m.pos(), msg!("diag-zero", key = "size")));
         }
         let mut flags = match m.str("flags") {
             Some((f, span)) => match parse_pte_flags(f) {
                 Ok(f) => f,
                 Err(e) => {
-                    m.reader().error(&span, format!("`flags`: {e}"), None);
+                    m.reader().error(
+                        &span,
+                        msg!("diag-key-problem", key = "flags", problem = e),
+                        None,
+                    );
                     PteFlags::PRESENT
                 }
             },
@@ -742,25 +750,28 @@ fn read_space(s: &Obj<'_, '_, '_>, i: usize, machine: &MachineConfig) -> Space {
             m.reader().error_at(
                 Diagnostic::new(
                     m.pos(),
-                    format!(
-                        "{gva:#x}..{last:#x} is not canonical for {}-level paging",
-                        machine.guest_levels.count()
+                    msg!(
+                        "diag-not-canonical",
+                        from = format!("{gva:#x}"),
+                        to = format!("{last:#x}"),
+                        levels = machine.guest_levels.count().to_string()
                     ),
                 )
-                .hint("the upper bits must copy bit 47 (4-level) or bit 56 (5-level)"),
+                .hint(Msg::new("diag-hint-canonical")),
             );
         }
         if gpa.saturating_add(size) > machine.layout.guest_ram {
             m.reader().error_at(
                 Diagnostic::new(
                     m.pos(),
-                    format!(
-                        "guest-physical {gpa:#x}..{:#x} is beyond guest RAM ({:#x} bytes)",
-                        gpa.saturating_add(size),
-                        machine.layout.guest_ram
+                    msg!(
+                        "diag-beyond-ram",
+                        from = format!("{gpa:#x}"),
+                        to = format!("{:#x}", gpa.saturating_add(size)),
+                        ram = format!("{:#x}", machine.layout.guest_ram)
                     ),
                 )
-                .hint("use a smaller gpa, or raise `machine.guest_ram`"),
+                .hint(Msg::new("diag-hint-beyond-ram")),
             );
         }
         maps.push(Mapping {
@@ -790,11 +801,11 @@ fn read_space(s: &Obj<'_, '_, '_>, i: usize, machine: &MachineConfig) -> Space {
 fn read_edit(e: &Obj<'_, '_, '_>, addr_key: &str, ia32e: bool) -> Option<Edit> {
     let addr = e.addr(addr_key);
     if addr.is_none() && !e.has(addr_key) {
-        e.missing(addr_key, "the address whose path holds the entry to edit");
+        e.missing(addr_key, Msg::new("diag-hint-edit-addr"));
     }
     let level = e.int("level", 1, 5);
     if level.is_none() && !e.has("level") {
-        e.missing("level", "1 = PTE, 2 = PDE, 3 = PDPTE, 4 = PML4E, 5 = PML5E");
+        e.missing("level", Msg::new("diag-hint-level"));
     }
     let flags = |key: &str| -> Option<u64> {
         let (s, span) = e.str(key)?;
@@ -803,8 +814,14 @@ fn read_edit(e: &Obj<'_, '_, '_>, addr_key: &str, ia32e: bool) -> Option<Edit> {
         } else {
             parse_ept_flags(s).map(|f| f.bits())
         };
-        r.map_err(|m| e.reader().error(&span, format!("`{key}`: {m}"), None))
-            .ok()
+        r.map_err(|m| {
+            e.reader().error(
+                &span,
+                msg!("diag-key-problem", key = key, problem = m),
+                None,
+            )
+        })
+        .ok()
     };
     let value = if e.has("raw") {
         e.addr("raw").map(|value| EntryValue::Raw { value })
@@ -822,11 +839,8 @@ fn read_edit(e: &Obj<'_, '_, '_>, addr_key: &str, ia32e: bool) -> Option<Edit> {
         })
     } else {
         e.reader().error_at(
-            Diagnostic::new(
-                e.pos(),
-                "an edit needs `raw`, `addr` (with `flags`), or `set`/`clear`",
-            )
-            .hint("for example set = \"NO_EXECUTE\" or clear = \"PRESENT\""),
+            Diagnostic::new(e.pos(), Msg::new("diag-edit-needs-value"))
+                .hint(Msg::new("diag-hint-edit-value")),
         );
         None
     };
@@ -858,7 +872,7 @@ fn space_ref(
 ) -> Option<usize> {
     let Some((name, span)) = o.str("space") else {
         if required && !o.has("space") {
-            o.missing("space", "the name of the [[space]] to load");
+            o.missing("space", Msg::new("diag-hint-space-name"));
         }
         return if required { None } else { Some(0) };
     };
@@ -872,11 +886,15 @@ fn space_ref(
             names.truncate(8);
             o.reader().error(
                 &span,
-                format!("there is no address space named \"{name}\""),
+                msg!("diag-no-space", name = name),
                 Some(if more > 0 {
-                    format!("spaces: {} and {more} more", names.join(", "))
+                    msg!(
+                        "diag-hint-spaces-more",
+                        spaces = Arg::list(&names),
+                        more = Arg::Count(more as u64)
+                    )
                 } else {
-                    format!("spaces: {}", names.join(", "))
+                    msg!("diag-hint-spaces", spaces = Arg::list(&names))
                 }),
             );
             None
@@ -884,7 +902,7 @@ fn space_ref(
     }
 }
 
-fn req_addr(o: &Obj<'_, '_, '_>, key: &str, hint: &str) -> Option<u64> {
+fn req_addr(o: &Obj<'_, '_, '_>, key: &str, hint: Msg) -> Option<u64> {
     let v = o.addr(key);
     if v.is_none() && !o.has(key) {
         o.missing(key, hint);
@@ -892,7 +910,7 @@ fn req_addr(o: &Obj<'_, '_, '_>, key: &str, hint: &str) -> Option<u64> {
     v
 }
 
-fn req_int(o: &Obj<'_, '_, '_>, key: &str, min: u64, max: u64, hint: &str) -> Option<u64> {
+fn req_int(o: &Obj<'_, '_, '_>, key: &str, min: u64, max: u64, hint: Msg) -> Option<u64> {
     let v = o.int(key, min, max);
     if v.is_none() && !o.has(key) {
         o.missing(key, hint);
@@ -900,7 +918,7 @@ fn req_int(o: &Obj<'_, '_, '_>, key: &str, min: u64, max: u64, hint: &str) -> Op
     v
 }
 
-fn req_size(o: &Obj<'_, '_, '_>, key: &str, hint: &str) -> Option<u64> {
+fn req_size(o: &Obj<'_, '_, '_>, key: &str, hint: Msg) -> Option<u64> {
     let v = o.size(key);
     if v.is_none() && !o.has(key) {
         o.missing(key, hint);
@@ -916,7 +934,7 @@ fn read_step(
 ) -> Option<Step> {
     let Some((op, span)) = t.str("op") else {
         if !t.has("op") {
-            t.missing("op", &format!("one of: {}", OPS.join(", ")));
+            t.missing("op", msg!("diag-hint-one-of", options = Arg::list(OPS)));
         }
         return None;
     };
@@ -937,8 +955,8 @@ fn read_step(
     let host_op = |t: &Obj<'_, '_, '_>| {
         if !machine.mode.is_virtualized() {
             t.reader().error_at(
-                Diagnostic::new(t.pos(), "a native machine has no host below it")
-                    .hint("use mode = \"ept\", \"npt\" or \"shadow\""),
+                Diagnostic::new(t.pos(), Msg::new("diag-native-no-host"))
+                    .hint(Msg::new("diag-hint-use-virtual")),
             );
         }
     };
@@ -950,7 +968,7 @@ fn read_step(
                 "write" => AccessKind::Write,
                 _ => AccessKind::Fetch,
             };
-            req_addr(t, "gva", "the linear address to access").map(|gva| Op::Access {
+            req_addr(t, "gva", Msg::new("diag-hint-access-gva")).map(|gva| Op::Access {
                 gva,
                 kind,
                 user,
@@ -958,8 +976,8 @@ fn read_step(
         }
         "sequential" => {
             keys.extend(["start", "length", "kind", "user", "repeat"]);
-            let start = req_addr(t, "start", "the first address");
-            let length = req_size(t, "length", "how many bytes to cover, like \"28MiB\"");
+            let start = req_addr(t, "start", Msg::new("diag-hint-start"));
+            let length = req_size(t, "length", Msg::new("diag-hint-length"));
             let repeat = t.int("repeat", 1, MAX).unwrap_or(1);
             Some(Op::Sequential {
                 start: start?,
@@ -971,9 +989,9 @@ fn read_step(
         }
         "strided" => {
             keys.extend(["start", "stride", "count", "kind", "user", "repeat"]);
-            let start = req_addr(t, "start", "the first address");
-            let stride = req_size(t, "stride", "the distance between accesses, like \"4K\"");
-            let count = req_int(t, "count", 1, MAX, "how many accesses per pass");
+            let start = req_addr(t, "start", Msg::new("diag-hint-start"));
+            let stride = req_size(t, "stride", Msg::new("diag-hint-stride"));
+            let count = req_int(t, "count", 1, MAX, Msg::new("diag-hint-count-pass"));
             let repeat = t.int("repeat", 1, MAX).unwrap_or(1);
             Some(Op::Strided {
                 start: start?,
@@ -986,13 +1004,13 @@ fn read_step(
         }
         "random" => {
             keys.extend(["start", "span", "count", "seed", "kind", "user"]);
-            let start = req_addr(t, "start", "the first address of the region");
-            let span_ = req_size(t, "span", "the size of the region, like \"28MiB\"");
-            let count = req_int(t, "count", 1, MAX, "how many accesses");
+            let start = req_addr(t, "start", Msg::new("diag-hint-region-start"));
+            let span_ = req_size(t, "span", Msg::new("diag-hint-region-span"));
+            let count = req_int(t, "count", 1, MAX, Msg::new("diag-hint-count"));
             let seed = t.int("seed", 0, u64::MAX).unwrap_or(0);
             if span_ == Some(0) {
                 t.reader()
-                    .error_at(Diagnostic::new(t.pos(), "`span` must not be 0"));
+                    .error_at(Diagnostic::new(t.pos(), msg!("diag-zero", key = "span")));
             }
             Some(Op::Random {
                 start: start?,
@@ -1005,8 +1023,8 @@ fn read_step(
         }
         "working_set" => {
             keys.extend(["start", "pages", "stride", "rounds", "kind", "user"]);
-            let start = req_addr(t, "start", "the first address");
-            let pages = req_int(t, "pages", 1, MAX, "how many addresses in the set");
+            let start = req_addr(t, "start", Msg::new("diag-hint-start"));
+            let pages = req_int(t, "pages", 1, MAX, Msg::new("diag-hint-set-pages"));
             let stride = t.size("stride").unwrap_or(4096);
             let rounds = t.int("rounds", 1, MAX).unwrap_or(1);
             Some(Op::WorkingSet {
@@ -1023,8 +1041,8 @@ fn read_step(
             if !machine.mode.is_virtualized() {
                 t.reader().error(
                     &span,
-                    "a native machine has no VM exits",
-                    Some("use mode = \"ept\", \"npt\" or \"shadow\"".into()),
+                    Msg::new("diag-native-no-exits"),
+                    Some(Msg::new("diag-hint-use-virtual")),
                 );
             }
             Some(Op::VmExit {
@@ -1045,17 +1063,11 @@ fn read_step(
         }
         "invlpg" => {
             keys.push("gva");
-            req_addr(t, "gva", "the address to invalidate").map(|gva| Op::Invlpg { gva })
+            req_addr(t, "gva", Msg::new("diag-hint-invlpg")).map(|gva| Op::Invlpg { gva })
         }
         "invpcid" => {
             keys.extend(["type", "pcid", "gva"]);
-            let kind = req_int(
-                t,
-                "type",
-                0,
-                3,
-                "0 one address, 1 one PCID, 2 all with globals, 3 all but globals",
-            );
+            let kind = req_int(t, "type", 0, 3, Msg::new("diag-hint-invpcid-type"));
             Some(Op::Invpcid {
                 kind: kind? as u8,
                 pcid: t.int("pcid", 0, 4095).unwrap_or(0) as u16,
@@ -1064,13 +1076,7 @@ fn read_step(
         }
         "invvpid" => {
             keys.extend(["type", "vpid", "gva"]);
-            let kind = req_int(
-                t,
-                "type",
-                0,
-                3,
-                "0 one address, 1 one VPID, 2 all VPIDs, 3 one VPID but globals",
-            );
+            let kind = req_int(t, "type", 0, 3, Msg::new("diag-hint-invvpid-type"));
             Some(Op::Invvpid {
                 kind: kind? as u8,
                 vpid: t.int("vpid", 0, 65535).unwrap_or(1) as u16,
@@ -1081,9 +1087,9 @@ fn read_step(
             keys.push("type");
             if machine.mode != Mode::Ept {
                 t.reader()
-                    .error(&span, "INVEPT needs an `ept` machine", None);
+                    .error(&span, Msg::new("diag-invept-needs-ept"), None);
             }
-            let kind = req_int(t, "type", 1, 2, "1 single-context, 2 global");
+            let kind = req_int(t, "type", 1, 2, Msg::new("diag-hint-invept-type"));
             kind.map(|k| Op::Invept { kind: k as u8 })
         }
         "pte_write" => {
@@ -1103,20 +1109,20 @@ fn read_step(
             keys.push("value");
             let v = t.bool("value");
             if v.is_none() && !t.has("value") {
-                t.missing("value", "true or false");
+                t.missing("value", Msg::new("diag-want-bool"));
             }
             v.map(|value| Op::SetAc { value })
         }
         "fill" => {
             keys.extend(["gva", "pages", "pattern"]);
-            let gva = req_addr(t, "gva", "the first page to fill");
+            let gva = req_addr(t, "gva", Msg::new("diag-hint-fill-gva"));
             let pages = t.int("pages", 1, MAX).unwrap_or(1);
             let is_text = t
                 .raw("pattern")
                 .is_some_and(|v| matches!(v.get_ref(), toml::de::DeValue::String(_)));
             let pattern = match t.raw("pattern") {
                 None => {
-                    t.missing("pattern", "a number written to every word, or \"distinct\"");
+                    t.missing("pattern", Msg::new("diag-hint-fill-pattern"));
                     None
                 }
                 Some(_) if is_text && t.str("pattern").is_some_and(|(s, _)| s == "distinct") => {
@@ -1127,8 +1133,8 @@ fn read_step(
             if let Some(g) = gva {
                 if g % 4096 != 0 {
                     t.reader().error_at(
-                        Diagnostic::new(t.key_pos("gva"), "`gva` of a fill must be 4 KiB aligned")
-                            .hint("a fill writes whole pages"),
+                        Diagnostic::new(t.key_pos("gva"), Msg::new("diag-fill-unaligned"))
+                            .hint(Msg::new("diag-hint-fill-unaligned")),
                     );
                 }
             }
@@ -1141,8 +1147,8 @@ fn read_step(
         "swap_out" => {
             keys.extend(["gpa", "size"]);
             host_op(t);
-            let gpa = req_addr(t, "gpa", "the first guest-physical address to swap out");
-            let size = req_size(t, "size", "how many bytes, like \"256K\"");
+            let gpa = req_addr(t, "gpa", Msg::new("diag-hint-swap-gpa"));
+            let size = req_size(t, "size", Msg::new("diag-hint-bytes"));
             Some(Op::SwapOut {
                 gpa: gpa?,
                 size: size?,
@@ -1151,8 +1157,8 @@ fn read_step(
         "balloon_inflate" => {
             keys.extend(["gpa", "pages"]);
             host_op(t);
-            let gpa = req_addr(t, "gpa", "the first guest-physical page the balloon takes");
-            let pages = req_int(t, "pages", 1, MAX, "how many 4 KiB pages");
+            let gpa = req_addr(t, "gpa", Msg::new("diag-hint-balloon-gpa"));
+            let pages = req_int(t, "pages", 1, MAX, Msg::new("diag-hint-pages"));
             Some(Op::BalloonInflate {
                 gpa: gpa?,
                 pages: pages?,
@@ -1161,7 +1167,7 @@ fn read_step(
         "balloon_deflate" => {
             keys.push("pages");
             host_op(t);
-            req_int(t, "pages", 1, MAX, "how many 4 KiB pages")
+            req_int(t, "pages", 1, MAX, Msg::new("diag-hint-pages"))
                 .map(|pages| Op::BalloonDeflate { pages })
         }
         "ksm_scan" => {
@@ -1172,12 +1178,12 @@ fn read_step(
             })
         }
         other => {
-            let hint = match crate::diag::did_you_mean(other, OPS) {
-                Some(m) => format!("did you mean \"{m}\"?"),
-                None => format!("ops are: {}", OPS.join(", ")),
+            let hint = match did_you_mean(other, OPS) {
+                Some(m) => msg!("diag-did-you-mean-value", value = m),
+                None => msg!("diag-hint-ops", ops = Arg::list(OPS)),
             };
             t.reader()
-                .error(&span, format!("unknown op \"{other}\""), Some(hint));
+                .error(&span, msg!("diag-unknown-op", op = other), Some(hint));
             return None;
         }
     };
@@ -1194,19 +1200,19 @@ fn read_step(
 }
 
 fn read_edit_inline(t: &Obj<'_, '_, '_>) -> (Option<u64>, Option<u8>, Option<EntryValue>) {
-    let gva = req_addr(t, "gva", "the address whose path holds the entry");
-    let level = req_int(
-        t,
-        "level",
-        1,
-        5,
-        "1 = PTE, 2 = PDE, 3 = PDPTE, 4 = PML4E, 5 = PML5E",
-    );
+    let gva = req_addr(t, "gva", Msg::new("diag-hint-pte-write-gva"));
+    let level = req_int(t, "level", 1, 5, Msg::new("diag-hint-level"));
     let flags = |key: &str| -> Option<u64> {
         let (s, span) = t.str(key)?;
         parse_pte_flags(s)
             .map(|f| f.bits())
-            .map_err(|m| t.reader().error(&span, format!("`{key}`: {m}"), None))
+            .map_err(|m| {
+                t.reader().error(
+                    &span,
+                    msg!("diag-key-problem", key = key, problem = m),
+                    None,
+                )
+            })
             .ok()
     };
     let value = if t.has("raw") {
@@ -1223,11 +1229,8 @@ fn read_edit_inline(t: &Obj<'_, '_, '_>) -> (Option<u64>, Option<u8>, Option<Ent
         })
     } else {
         t.reader().error_at(
-            Diagnostic::new(
-                t.pos(),
-                "a pte_write needs `raw`, `addr` (with `flags`), or `set`/`clear`",
-            )
-            .hint("for example addr = \"0x4000_5000\" with flags = \"PRESENT | WRITABLE | USER\""),
+            Diagnostic::new(t.pos(), Msg::new("diag-pte-write-needs-value"))
+                .hint(Msg::new("diag-hint-pte-write-value")),
         );
         None
     };
@@ -1282,18 +1285,18 @@ fn read_expect(e: &Obj<'_, '_, '_>, keys: &[&str], steps: usize) -> Option<Expec
             if keys.contains(&c) {
                 Some(c.to_owned())
             } else {
-                let hint = match crate::diag::did_you_mean(c, keys) {
-                    Some(m) => format!("did you mean \"{m}\"?"),
-                    None => format!("counters: {}", keys.join(", ")),
+                let hint = match did_you_mean(c, keys) {
+                    Some(m) => msg!("diag-did-you-mean-value", value = m),
+                    None => msg!("diag-hint-counters", counters = Arg::list(keys)),
                 };
                 e.reader()
-                    .error(&span, format!("there is no counter \"{c}\""), Some(hint));
+                    .error(&span, msg!("diag-no-counter", counter = c), Some(hint));
                 None
             }
         }
         None => {
             if !e.has("counter") {
-                e.missing("counter", "the counter to check, like \"memory_refs\"");
+                e.missing("counter", Msg::new("diag-hint-counter"));
             }
             None
         }
@@ -1308,26 +1311,23 @@ fn read_expect(e: &Obj<'_, '_, '_>, keys: &[&str], steps: usize) -> Option<Expec
             if lo > hi {
                 e.reader().error_at(Diagnostic::new(
                     e.pos(),
-                    format!("`min` {lo} is above `max` {hi}"),
+                    msg!("diag-min-above-max", min = lo, max = hi),
                 ));
             }
             Some(Compare::Range { min: lo, max: hi })
         }
         (Some(_), _, _) => {
             e.reader().error_at(
-                Diagnostic::new(e.pos(), "use either `equals` or `min`/`max`, not both")
-                    .hint("equals = 24, or min = 20 and max = 30"),
+                Diagnostic::new(e.pos(), Msg::new("diag-equals-and-range"))
+                    .hint(Msg::new("diag-hint-equals-and-range")),
             );
             None
         }
         (None, None, None) => {
             if !e.has("equals") && !e.has("min") && !e.has("max") {
                 e.reader().error_at(
-                    Diagnostic::new(
-                        e.pos(),
-                        "an expectation needs `equals`, or `min` and/or `max`",
-                    )
-                    .hint("for example equals = 24"),
+                    Diagnostic::new(e.pos(), Msg::new("diag-expect-needs-value"))
+                        .hint(Msg::new("diag-hint-expect-value")),
                 );
             }
             None
@@ -1341,4 +1341,124 @@ fn read_expect(e: &Obj<'_, '_, '_>, keys: &[&str], steps: usize) -> Option<Expec
         after: after.map(|a| a as usize),
         pos: e.pos(),
     })
+}
+
+/// The TOML parser's descriptions of a problem and of what it expected that the catalogue
+/// has (its English message is the parser's own words); any other is shown as the parser
+/// wrote it.
+const TOML_WORDS: &[&str] = &[
+    "diag-toml-duplicate-key",
+    "diag-toml-invalid-basic-string",
+    "diag-toml-invalid-binary-number",
+    "diag-toml-invalid-boolean",
+    "diag-toml-invalid-comment-character",
+    "diag-toml-invalid-date-time",
+    "diag-toml-invalid-exponent",
+    "diag-toml-invalid-float",
+    "diag-toml-invalid-fraction",
+    "diag-toml-invalid-hexadecimal-number",
+    "diag-toml-invalid-inline-table-element",
+    "diag-toml-invalid-integer-number",
+    "diag-toml-invalid-key",
+    "diag-toml-invalid-key-value-pair",
+    "diag-toml-invalid-literal-string",
+    "diag-toml-invalid-mantissa",
+    "diag-toml-invalid-multi-line-basic-string",
+    "diag-toml-invalid-multi-line-literal-string",
+    "diag-toml-invalid-octal-number",
+    "diag-toml-invalid-string",
+    "diag-toml-invalid-table",
+    "diag-toml-invalid-unquoted-key",
+    "diag-toml-invalid-value",
+    "diag-toml-missing-array-opening",
+    "diag-toml-missing-assignment",
+    "diag-toml-missing-comma-array",
+    "diag-toml-missing-comma-pairs",
+    "diag-toml-missing-comment-start",
+    "diag-toml-missing-escaped-value",
+    "diag-toml-missing-inline-table-opening",
+    "diag-toml-missing-inline-key",
+    "diag-toml-missing-opening-quote",
+    "diag-toml-missing-table-open",
+    "diag-toml-missing-value-for-key",
+    "diag-toml-missing-value",
+    "diag-toml-unclosed-array-table",
+    "diag-toml-unclosed-array",
+    "diag-toml-unclosed-inline-table",
+    "diag-toml-unclosed-table",
+    "diag-toml-unexpected-equals-in-array",
+    "diag-toml-unexpected-content-after-comment",
+    "diag-toml-unexpected-content",
+    "diag-toml-unexpected-key-or-value",
+    "diag-toml-unexpected-leading-zero",
+    "diag-toml-unexpected-sign",
+    "diag-toml-key-with-no-value",
+    "diag-toml-extra-equals",
+    "diag-toml-extra-comma-array",
+    "diag-toml-extra-comma-inline-table",
+    "diag-toml-extra-assignment",
+    "diag-toml-string-values-quoted",
+    "diag-toml-underscore",
+    "diag-toml-radix-signed",
+    "diag-toml-radix-lowercase",
+    "diag-toml-carriage-return",
+    "diag-toml-empty-unquoted-key",
+    "diag-toml-redundant-sign",
+    "diag-toml-redundant-prefix",
+    "diag-toml-too-few-unicode-digits",
+    "diag-toml-recursion",
+    "diag-toml-key",
+    "diag-toml-value",
+    "diag-toml-newline",
+    "diag-toml-nothing",
+    "diag-toml-literal-string",
+    "diag-toml-basic-string",
+    "diag-toml-multi-line-basic-string",
+    "diag-toml-letters",
+    "diag-toml-numbers",
+    "diag-toml-digits",
+    "diag-toml-characters",
+    "diag-toml-printable-characters",
+    "diag-toml-unicode-hex-value",
+    "diag-toml-non-double-quote-visible",
+    "diag-toml-non-single-quote-visible",
+    "diag-toml-non-single-quote",
+];
+
+/// A TOML parser's message ("invalid basic string, expected `\"`") as a message of the
+/// catalogue, where each of its words has one; as the parser wrote it otherwise.
+fn toml_message(text: &str) -> Msg {
+    let word = |w: &str| -> Option<Arg> {
+        TOML_WORDS
+            .iter()
+            .find(|id| pagewalk_text::t(pagewalk_text::Lang::En, id) == w)
+            .map(|id| Arg::Msg(Msg::new(id)))
+    };
+    // What it expected may be a character, shown in backticks as it is.
+    let expected_word = |w: &str| -> Option<Arg> {
+        if w.starts_with('`') || w.starts_with("'`") {
+            Some(Arg::from(w))
+        } else {
+            word(w)
+        }
+    };
+    let (problem, expected) = match text.split_once(", expected ") {
+        Some((p, e)) => (p, Some(e)),
+        None => (text, None),
+    };
+    let known = word(problem).and_then(|p| match expected {
+        None => Some(msg!("diag-toml", problem = p)),
+        Some(e) => e
+            .split(", ")
+            .map(expected_word)
+            .collect::<Option<Vec<_>>>()
+            .map(|items| {
+                msg!(
+                    "diag-toml-expected",
+                    problem = p,
+                    expected = Arg::List(items)
+                )
+            }),
+    });
+    known.unwrap_or_else(|| msg!("diag-toml", problem = text))
 }

@@ -2,7 +2,7 @@
 //! the first: each getter records a diagnostic and returns `None`, and [`Obj::finish`]
 //! reports the keys nobody asked for (unknown keys are errors).
 
-use crate::diag::{did_you_mean, Diagnostic, LineIndex, Pos};
+use crate::diag::{did_you_mean, msg, Arg, Diagnostic, LineIndex, Msg, Pos};
 use crate::units;
 use std::cell::RefCell;
 use std::ops::Range;
@@ -30,9 +30,8 @@ impl<'s> Reader<'s> {
     }
 
     /// Records a problem.
-    pub fn error(&self, span: &Range<usize>, message: impl Into<String>, hint: Option<String>) {
-        let mut d = Diagnostic::new(self.pos(span), message);
-        d.hint = hint;
+    pub fn error(&self, span: &Range<usize>, message: Msg, hint: Option<Msg>) {
+        let d = Diagnostic::new(self.pos(span), message).maybe_hint(hint);
         self.diags.borrow_mut().push(d);
     }
 
@@ -60,21 +59,21 @@ pub struct Obj<'r, 's, 't> {
     r: &'r Reader<'s>,
     table: &'t DeTable<'t>,
     span: Range<usize>,
-    what: String,
+    what: Arg,
     path: String,
     used: RefCell<Vec<String>>,
 }
 
-fn type_name(v: &DeValue<'_>) -> &'static str {
-    match v {
-        DeValue::String(_) => "a string",
-        DeValue::Integer(_) => "an integer",
-        DeValue::Float(_) => "a float",
-        DeValue::Boolean(_) => "a boolean",
-        DeValue::Datetime(_) => "a date",
-        DeValue::Array(_) => "an array",
-        DeValue::Table(_) => "a table",
-    }
+fn type_name(v: &DeValue<'_>) -> Msg {
+    Msg::new(match v {
+        DeValue::String(_) => "diag-type-string",
+        DeValue::Integer(_) => "diag-type-integer",
+        DeValue::Float(_) => "diag-type-float",
+        DeValue::Boolean(_) => "diag-type-boolean",
+        DeValue::Datetime(_) => "diag-type-date",
+        DeValue::Array(_) => "diag-type-array",
+        DeValue::Table(_) => "diag-type-table",
+    })
 }
 
 /// An integer literal's value (TOML integers may be negative or hex).
@@ -96,28 +95,39 @@ fn int_value(v: &DeValue<'_>) -> Option<i128> {
 
 impl<'r, 's, 't> Obj<'r, 's, 't> {
     /// Starts reading `table` (named `what` in messages).
-    pub fn new(r: &'r Reader<'s>, table: &'t DeTable<'t>, span: Range<usize>, what: &str) -> Self {
+    pub fn new(r: &'r Reader<'s>, table: &'t DeTable<'t>, span: Range<usize>, what: Msg) -> Self {
         Self {
             r,
             table,
             span,
-            what: what.to_owned(),
+            what: what.into(),
             path: String::new(),
             used: RefCell::new(Vec::new()),
         }
     }
 
-    fn child(&self, table: &'t DeTable<'t>, span: Range<usize>, key: &str, what: String) -> Self {
+    /// A sub-table: `[path]`, or entry `n` (from 1) of `[[path]]`.
+    fn child(
+        &self,
+        table: &'t DeTable<'t>,
+        span: Range<usize>,
+        key: &str,
+        n: Option<usize>,
+    ) -> Self {
         let path = if self.path.is_empty() {
             key.to_owned()
         } else {
             format!("{}.{key}", self.path)
         };
+        let what = match n {
+            None => msg!("diag-what-table", table = path.as_str()),
+            Some(n) => msg!("diag-what-entry", table = path.as_str(), n = n as u64),
+        };
         Self {
             r: self.r,
             table,
             span,
-            what: what.replace("{}", &path),
+            what: what.into(),
             path,
             used: RefCell::new(Vec::new()),
         }
@@ -151,24 +161,26 @@ impl<'r, 's, 't> Obj<'r, 's, 't> {
         self.raw(key).is_some()
     }
 
-    fn wrong(&self, key: &str, v: &Spanned<DeValue<'_>>, want: &str) {
+    fn wrong(&self, key: &str, v: &Spanned<DeValue<'_>>, want: &'static str) {
         self.r.error(
             &v.span(),
-            format!(
-                "`{key}` in {} must be {want}, not {}",
-                self.what,
-                type_name(v.get_ref())
+            msg!(
+                "diag-wrong-type",
+                key = key,
+                what = self.what.clone(),
+                want = Msg::new(want),
+                got = type_name(v.get_ref()),
             ),
             None,
         );
     }
 
-    /// A required key is missing.
-    pub fn missing(&self, key: &str, hint: &str) {
+    /// A required key is missing; `hint` says what it is.
+    pub fn missing(&self, key: &str, hint: Msg) {
         self.r.error(
             &self.span,
-            format!("{} needs `{key}`", self.what),
-            Some(hint.to_owned()),
+            msg!("diag-missing", what = self.what.clone(), key = key),
+            Some(hint),
         );
     }
 
@@ -178,7 +190,7 @@ impl<'r, 's, 't> Obj<'r, 's, 't> {
         match v.get_ref() {
             DeValue::String(s) => Some((s.as_ref(), v.span())),
             _ => {
-                self.wrong(key, v, "a string");
+                self.wrong(key, v, "diag-type-string");
                 None
             }
         }
@@ -190,7 +202,7 @@ impl<'r, 's, 't> Obj<'r, 's, 't> {
         match v.get_ref() {
             DeValue::Boolean(b) => Some(*b),
             _ => {
-                self.wrong(key, v, "true or false");
+                self.wrong(key, v, "diag-want-bool");
                 None
             }
         }
@@ -203,7 +215,7 @@ impl<'r, 's, 't> Obj<'r, 's, 't> {
             DeValue::Integer(_) => int_value(v.get_ref()),
             DeValue::String(s) => units::parse_u64(s).ok().map(i128::from),
             _ => {
-                self.wrong(key, v, "an integer");
+                self.wrong(key, v, "diag-type-integer");
                 return None;
             }
         };
@@ -212,7 +224,7 @@ impl<'r, 's, 't> Obj<'r, 's, 't> {
             _ => {
                 self.r.error(
                     &v.span(),
-                    format!("`{key}` must be between {min} and {max}"),
+                    msg!("diag-int-range", key = key, min = min, max = max),
                     None,
                 );
                 None
@@ -224,20 +236,20 @@ impl<'r, 's, 't> Obj<'r, 's, 't> {
     pub fn addr(&self, key: &str) -> Option<u64> {
         let v = self.raw(key)?;
         let r = match v.get_ref() {
-            DeValue::String(s) => units::parse_u64(s),
+            DeValue::String(s) => units::read_u64(s),
             DeValue::Integer(_) => int_value(v.get_ref())
                 .and_then(|n| u64::try_from(n).ok())
-                .ok_or_else(|| "an address cannot be negative".to_owned()),
+                .ok_or_else(|| Msg::new("diag-address-negative")),
             _ => {
-                self.wrong(key, v, "an address string like \"0x7fff_0000_1000\"");
+                self.wrong(key, v, "diag-want-address");
                 return None;
             }
         };
         r.map_err(|e| {
             self.r.error(
                 &v.span(),
-                format!("`{key}`: {e}"),
-                Some("write addresses as strings like \"0x7fff_0000_1000\"".into()),
+                msg!("diag-key-problem", key = key, problem = e),
+                Some(Msg::new("diag-hint-address")),
             )
         })
         .ok()
@@ -247,22 +259,20 @@ impl<'r, 's, 't> Obj<'r, 's, 't> {
     pub fn size(&self, key: &str) -> Option<u64> {
         let v = self.raw(key)?;
         let r = match v.get_ref() {
-            DeValue::String(s) => units::parse_size(s),
+            DeValue::String(s) => units::read_size(s),
             DeValue::Integer(_) => int_value(v.get_ref())
                 .and_then(|n| u64::try_from(n).ok())
-                .ok_or_else(|| "a size cannot be negative".to_owned()),
+                .ok_or_else(|| Msg::new("diag-size-negative")),
             _ => {
-                self.wrong(key, v, "a size like \"2M\"");
+                self.wrong(key, v, "diag-want-size");
                 return None;
             }
         };
         r.map_err(|e| {
             self.r.error(
                 &v.span(),
-                format!("`{key}`: {e}"),
-                Some(
-                    "sizes are written like \"4K\", \"2M\", \"28MiB\" or a number of bytes".into(),
-                ),
+                msg!("diag-key-problem", key = key, problem = e),
+                Some(Msg::new("diag-hint-size")),
             )
         })
         .ok()
@@ -276,11 +286,14 @@ impl<'r, 's, 't> Obj<'r, 's, 't> {
         }
         let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
         let hint = match did_you_mean(s, &names) {
-            Some(m) => format!("did you mean \"{m}\"?"),
-            None => format!("choose one of: {}", names.join(", ")),
+            Some(m) => msg!("diag-did-you-mean-value", value = m),
+            None => msg!("diag-choose-one", options = Arg::list(&names)),
         };
-        self.r
-            .error(&span, format!("`{key}` cannot be \"{s}\""), Some(hint));
+        self.r.error(
+            &span,
+            msg!("diag-cannot-be", key = key, value = s),
+            Some(hint),
+        );
         None
     }
 
@@ -288,9 +301,9 @@ impl<'r, 's, 't> Obj<'r, 's, 't> {
     pub fn table(&self, key: &str) -> Option<Obj<'r, 's, 't>> {
         let v = self.raw(key)?;
         match v.get_ref() {
-            DeValue::Table(t) => Some(self.child(t, v.span(), key, "[{}]".to_owned())),
+            DeValue::Table(t) => Some(self.child(t, v.span(), key, None)),
             _ => {
-                self.wrong(key, v, "a table");
+                self.wrong(key, v, "diag-type-table");
                 None
             }
         }
@@ -306,21 +319,19 @@ impl<'r, 's, 't> Obj<'r, 's, 't> {
                 .iter()
                 .enumerate()
                 .filter_map(|(i, item)| match item.get_ref() {
-                    DeValue::Table(t) => {
-                        Some(self.child(t, item.span(), key, format!("[[{{}}]] #{}", i + 1)))
-                    }
+                    DeValue::Table(t) => Some(self.child(t, item.span(), key, Some(i + 1))),
                     _ => {
                         self.r.error(
                             &item.span(),
-                            format!("each `{key}` entry must be a table"),
-                            Some(format!("write entries as [[{key}]] sections")),
+                            msg!("diag-entry-not-table", key = key),
+                            Some(msg!("diag-hint-entries", key = key)),
                         );
                         None
                     }
                 })
                 .collect(),
             _ => {
-                self.wrong(key, v, "an array of tables ([[...]])");
+                self.wrong(key, v, "diag-want-tables");
                 Vec::new()
             }
         }
@@ -344,8 +355,8 @@ impl<'r, 's, 't> Obj<'r, 's, 't> {
                 continue;
             }
             let hint = match did_you_mean(name, known) {
-                Some(m) => format!("did you mean `{m}`?"),
-                None => format!("known keys here: {}", known.join(", ")),
+                Some(m) => msg!("diag-did-you-mean-key", key = m),
+                None => msg!("diag-known-keys", keys = Arg::list(known)),
             };
             let span = if k.span().is_empty() {
                 v.span()
@@ -354,7 +365,7 @@ impl<'r, 's, 't> Obj<'r, 's, 't> {
             };
             self.r.error(
                 &span,
-                format!("unknown key `{name}` in {}", self.what),
+                msg!("diag-unknown-key", key = name, what = self.what.clone()),
                 Some(hint),
             );
         }

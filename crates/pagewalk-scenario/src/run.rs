@@ -1,7 +1,7 @@
 //! Running a scenario: a [`Session`] steps through the trace one action at a time (what the web
 //! app drives), and [`run`] takes it to the end and checks every expectation.
 
-use crate::diag::{Diagnostic, Diagnostics, Pos};
+use crate::diag::{msg, Diagnostic, Diagnostics, Msg, Pos};
 use crate::lower::{build_vm, Built};
 use crate::model::*;
 use pagewalk_core::{
@@ -282,12 +282,13 @@ impl Session {
         if work > self.scenario.limits.max_work {
             return Err(Diagnostic::new(
                 pos,
-                format!(
-                    "the run used its work budget (`machine.max_work` = {}) after {} actions",
-                    self.scenario.limits.max_work, self.done
+                msg!(
+                    "diag-work-budget-used",
+                    limit = self.scenario.limits.max_work,
+                    done = self.done
                 ),
             )
-            .hint("TLB flushes of a large TLB cost its size each: shrink the TLB or the trace, or raise `machine.max_work`"));
+            .hint(Msg::new("diag-hint-work-budget-used")));
         }
         let total = entry.op.actions();
         if total == 0 {
@@ -296,7 +297,8 @@ impl Session {
             return Ok(Some(Action::Event { step, fault: None }));
         }
         let err = |e: pagewalk_core::MachineError| {
-            Diagnostic::new(pos, e.to_string()).hint("this trace entry cannot run on this machine")
+            Diagnostic::new(pos, msg!("diag-machine-error", error = e.to_string()))
+                .hint(Msg::new("diag-hint-cannot-run"))
         };
         let vm = entry.vm.min(self.machines.len() - 1);
         if vm != self.running && !entry.op.is_host() {

@@ -1,10 +1,33 @@
 //! Numbers as people write them: addresses ("0x7fff_0000_1000"), sizes ("2M", "28MiB"),
 //! and flags in the form `bitflags` prints ("PRESENT | WRITABLE | USER").
 
+use crate::diag::{msg, Arg, Msg};
 use pagewalk_core::{EptFlags, PteFlags};
 
-/// Parses an integer: decimal, `0x` hex, `0o` octal or `0b` binary, `_` allowed.
+/// Parses an integer: decimal, `0x` hex, `0o` octal or `0b` binary, `_` allowed; what is
+/// wrong in English.
 pub fn parse_u64(s: &str) -> Result<u64, String> {
+    read_u64(s).map_err(|m| m.render(pagewalk_text::Lang::En))
+}
+
+/// Parses a size (see [`read_size`]); what is wrong in English.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    read_size(s).map_err(|m| m.render(pagewalk_text::Lang::En))
+}
+
+/// Parses IA-32e entry flags, e.g. "PRESENT | WRITABLE | USER" (or raw numbers); what is
+/// wrong in English.
+pub fn parse_pte_flags(s: &str) -> Result<PteFlags, String> {
+    read_pte_flags(s).map_err(|m| m.render(pagewalk_text::Lang::En))
+}
+
+/// Parses EPT entry flags, e.g. "READ | WRITE | EXECUTE"; what is wrong in English.
+pub fn parse_ept_flags(s: &str) -> Result<EptFlags, String> {
+    read_ept_flags(s).map_err(|m| m.render(pagewalk_text::Lang::En))
+}
+
+/// Parses an integer: decimal, `0x` hex, `0o` octal or `0b` binary, `_` allowed.
+pub fn read_u64(s: &str) -> Result<u64, Msg> {
     let t: String = s.trim().chars().filter(|&c| c != '_').collect();
     let (digits, radix) = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
         (h, 16)
@@ -16,17 +39,17 @@ pub fn parse_u64(s: &str) -> Result<u64, String> {
         (t.as_str(), 10)
     };
     if digits.is_empty() {
-        return Err(format!("`{s}` is not a number"));
+        return Err(msg!("diag-not-a-number", text = s));
     }
     u64::from_str_radix(digits, radix).map_err(|e| match e.kind() {
-        std::num::IntErrorKind::PosOverflow => format!("`{s}` does not fit in 64 bits"),
-        _ => format!("`{s}` is not a number"),
+        std::num::IntErrorKind::PosOverflow => msg!("diag-too-big-64", text = s),
+        _ => msg!("diag-not-a-number", text = s),
     })
 }
 
 /// Parses a size: a number of bytes, or a number with K/M/G/T (KiB, MiB...; KB and MB are
 /// taken as binary too, as page sizes always are).
-pub fn parse_size(s: &str) -> Result<u64, String> {
+pub fn read_size(s: &str) -> Result<u64, Msg> {
     let t = s.trim();
     let upper = t.to_ascii_uppercase();
     let split = upper
@@ -41,17 +64,17 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         "M" | "MB" | "MIB" => 20,
         "G" | "GB" | "GIB" => 30,
         "T" | "TB" | "TIB" => 40,
-        other => return Err(format!("unknown size unit `{other}` in `{s}`")),
+        other => return Err(msg!("diag-unknown-unit", unit = other, text = s)),
     };
-    let n = parse_u64(num).map_err(|_| format!("`{s}` is not a size"))?;
+    let n = read_u64(num).map_err(|_| msg!("diag-not-a-size", text = s))?;
     n.checked_mul(1 << shift)
-        .ok_or_else(|| format!("`{s}` is too large"))
+        .ok_or_else(|| msg!("diag-size-too-large", text = s))
 }
 
-fn parse_flags<F: bitflags::Flags<Bits = u64> + Copy>(s: &str) -> Result<F, String> {
+fn parse_flags<F: bitflags::Flags<Bits = u64> + Copy>(s: &str) -> Result<F, Msg> {
     let mut out = F::empty();
     for part in s.split('|').map(str::trim).filter(|p| !p.is_empty()) {
-        if let Ok(bits) = parse_u64(part) {
+        if let Ok(bits) = read_u64(part) {
             out = out.union(F::from_bits_retain(bits));
             continue;
         }
@@ -60,8 +83,8 @@ fn parse_flags<F: bitflags::Flags<Bits = u64> + Copy>(s: &str) -> Result<F, Stri
             None => {
                 let names: Vec<&str> = F::FLAGS.iter().map(|f| f.name()).collect();
                 return Err(match crate::diag::did_you_mean(part, &names) {
-                    Some(m) => format!("unknown flag `{part}`; did you mean `{m}`?"),
-                    None => format!("unknown flag `{part}`; flags are {}", names.join(", ")),
+                    Some(m) => msg!("diag-unknown-flag-did-you-mean", flag = part, name = m),
+                    None => msg!("diag-unknown-flag", flag = part, flags = Arg::list(&names)),
                 });
             }
         }
@@ -70,12 +93,12 @@ fn parse_flags<F: bitflags::Flags<Bits = u64> + Copy>(s: &str) -> Result<F, Stri
 }
 
 /// Parses IA-32e entry flags, e.g. "PRESENT | WRITABLE | USER" (or raw numbers).
-pub fn parse_pte_flags(s: &str) -> Result<PteFlags, String> {
+pub fn read_pte_flags(s: &str) -> Result<PteFlags, Msg> {
     parse_flags(s)
 }
 
 /// Parses EPT entry flags, e.g. "READ | WRITE | EXECUTE".
-pub fn parse_ept_flags(s: &str) -> Result<EptFlags, String> {
+pub fn read_ept_flags(s: &str) -> Result<EptFlags, Msg> {
     parse_flags(s)
 }
 

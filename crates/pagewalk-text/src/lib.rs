@@ -80,7 +80,9 @@ macro_rules! areas {
     };
 }
 
-areas!["app", "core", "scenario", "kvm", "glossary", "host", "practice", "compare", "panels"];
+areas![
+    "app", "core", "scenario", "kvm", "glossary", "host", "practice", "compare", "panels", "diag"
+];
 
 fn bundle(lang: Lang) -> FluentBundle<FluentResource> {
     let id: unic_langid::LanguageIdentifier = lang.tag().parse().unwrap_or_default();

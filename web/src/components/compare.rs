@@ -132,9 +132,9 @@ pub fn compare(p: &Props) -> Html {
             <h2>{ ta(lang, "compare-heading", &[("what", what.as_str().into())]) }</h2>
             <div class="compare-cols">
                 <div><h3><a href={format!("#scenario={}&step=0", a.name)}>{ a_title }</a></h3><p>{ a_lesson }</p>
-                    if let Some(e) = &a.error { <p class="error">{ e }</p> }</div>
+                    if let Some(e) = &a.error { <p class="error">{ e.display_in(lang) }</p> }</div>
                 <div><h3><a href={format!("#scenario={}&step=0", b.name)}>{ b_title }</a></h3><p>{ b_lesson }</p>
-                    if let Some(e) = &b.error { <p class="error">{ e }</p> }</div>
+                    if let Some(e) = &b.error { <p class="error">{ e.display_in(lang) }</p> }</div>
             </div>
             <figure class="compare-chart">
                 <figcaption>{ t(lang, "compare-chart-caption") }</figcaption>

@@ -40,8 +40,10 @@ pub fn editor(p: &EditorProps) -> Html {
 /// What the error list shows.
 #[derive(Properties, PartialEq)]
 pub struct DiagnosticsProps {
-    /// Line, column, message and hint of each error.
-    pub errors: Vec<(u32, u32, String, Option<String>)>,
+    /// Each error, at its line and column, with its hint.
+    pub errors: Vec<pagewalk_scenario::Diagnostic>,
+    /// The language spoken.
+    pub lang: crate::i18n::Lang,
 }
 
 /// The text's errors.
@@ -52,11 +54,14 @@ pub fn diagnostics(p: &DiagnosticsProps) -> Html {
     }
     html! {
         <ul class="diagnostics" id="diagnostics" aria-live="polite">
-        { for p.errors.iter().map(|(l, c, msg, hint)| html! {
-            <li class="diagnostic" data-line={l.to_string()} data-column={c.to_string()}>
-                <span class="where">{ format!("{l}:{c}") }</span>{" "}{ msg }
-                if let Some(h) = hint { <div class="hint">{ h }</div> }
-            </li>
+        { for p.errors.iter().map(|d| {
+            let (l, c) = (d.pos.line, d.pos.col);
+            html! {
+                <li class="diagnostic" data-line={l.to_string()} data-column={c.to_string()}>
+                    <span class="where">{ format!("{l}:{c}") }</span>{" "}{ d.message_in(p.lang) }
+                    if let Some(h) = d.hint_in(p.lang) { <div class="hint">{ h }</div> }
+                </li>
+            }
         }) }
         </ul>
     }

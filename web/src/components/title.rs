@@ -31,7 +31,7 @@ impl Lesson {
             lesson: p.scenario.lesson_in(k).to_owned(),
             notes: p.scenario.notes_in(k).map(str::to_owned),
             pvm: p.scenario.host.platform == pagewalk_core::Platform::Pvm,
-            error: p.error.clone(),
+            error: p.error.as_ref().map(|d| d.display_in(lang)),
         }
     }
 }
