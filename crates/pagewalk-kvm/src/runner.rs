@@ -80,8 +80,6 @@ fn tss_bytes() -> Vec<u8> {
     t
 }
 
-/// Where a trace entry is written, for messages: `line L, column C`.
-
 /// How long the model's two replays of a guest program may take together.
 const MODEL_LIMIT: Duration = Duration::from_secs(20);
 

@@ -14,107 +14,14 @@ pub struct Pos {
     pub col: u32,
 }
 
-/// A value given to a message of the catalogue.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Arg {
-    /// Shown as it is in every language: a key, a value the file has, a number, a file name.
-    Text(String),
-    /// A number that chooses a plural form.
-    Count(u64),
-    /// A message of its own, said in the same language.
-    Msg(Msg),
-    /// Items joined as a list is written in the language ("a, b" in English, "a、b" in
-    /// Chinese).
-    List(Vec<Arg>),
-}
+/// What a diagnostic says, in any language pagewalk speaks: a message of the catalogue
+/// (area `diag`; its English is in `i18n/en/diag.ftl` alone) and its variables.
+pub use pagewalk_text::{Arg, Text};
 
-impl From<&str> for Arg {
-    fn from(s: &str) -> Self {
-        Arg::Text(s.to_owned())
-    }
-}
-
-impl From<String> for Arg {
-    fn from(s: String) -> Self {
-        Arg::Text(s)
-    }
-}
-
-impl From<u64> for Arg {
-    fn from(n: u64) -> Self {
-        Arg::Text(n.to_string())
-    }
-}
-
-impl From<Msg> for Arg {
-    fn from(m: Msg) -> Self {
-        Arg::Msg(m)
-    }
-}
-
-impl Arg {
-    /// Words as a list, each shown as it is.
-    pub fn list<S: AsRef<str>>(items: &[S]) -> Arg {
-        Arg::List(items.iter().map(|s| Arg::from(s.as_ref())).collect())
-    }
-
-    fn value(&self, lang: Lang) -> pagewalk_text::FluentValue<'static> {
-        match self {
-            Arg::Count(n) => pagewalk_text::FluentValue::from(*n),
-            _ => pagewalk_text::FluentValue::from(self.text(lang)),
-        }
-    }
-
-    fn text(&self, lang: Lang) -> String {
-        match self {
-            Arg::Text(s) => s.clone(),
-            Arg::Count(n) => n.to_string(),
-            Arg::Msg(m) => m.render(lang),
-            Arg::List(items) => {
-                let items: Vec<String> = items.iter().map(|a| a.text(lang)).collect();
-                pagewalk_text::list(lang, &items)
-            }
-        }
-    }
-}
-
-/// A message of the catalogue (area `diag`) and the values it is given: what a diagnostic
-/// says, in any language pagewalk speaks. Its English is in `i18n/en/diag.ftl` alone.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Msg {
-    /// The message's id.
-    pub id: &'static str,
-    /// Its variables.
-    pub args: Vec<(&'static str, Arg)>,
-}
-
-impl Msg {
-    /// Message `id`, without variables yet.
-    pub fn new(id: &'static str) -> Self {
-        Self {
-            id,
-            args: Vec::new(),
-        }
-    }
-
-    /// Gives variable `name` a value.
-    pub fn arg(mut self, name: &'static str, value: impl Into<Arg>) -> Self {
-        self.args.push((name, value.into()));
-        self
-    }
-
-    /// The message in `lang`, as given (see [`printable`] for what a terminal is shown).
-    pub fn render(&self, lang: Lang) -> String {
-        let args: Vec<(&str, pagewalk_text::FluentValue<'static>)> =
-            self.args.iter().map(|(k, v)| (*k, v.value(lang))).collect();
-        pagewalk_text::ta(lang, self.id, &args)
-    }
-}
-
-/// `msg!("id", name = value, ...)`: a [`Msg`] with its variables.
+/// `msg!("id", name = value, ...)`: a [`Text`] with its variables.
 macro_rules! msg {
     ($id:literal $(, $k:ident = $v:expr)* $(,)?) => {
-        $crate::diag::Msg::new($id)$(.arg(stringify!($k), $v))*
+        $crate::diag::Text::new($id)$(.arg(stringify!($k), $v))*
     };
 }
 pub(crate) use msg;
@@ -130,18 +37,18 @@ pub struct Diagnostic {
     pub hint: Option<String>,
     /// What is wrong, as a message of the catalogue.
     #[serde(skip)]
-    pub what: Box<Msg>,
+    pub what: Box<Text>,
     /// What to do about it, as a message of the catalogue.
     #[serde(skip)]
-    pub todo: Option<Box<Msg>>,
+    pub todo: Option<Box<Text>>,
 }
 
 impl Diagnostic {
     /// A problem at `pos`.
-    pub fn new(pos: Pos, what: Msg) -> Self {
+    pub fn new(pos: Pos, what: Text) -> Self {
         Self {
             pos,
-            message: printable(&what.render(Lang::En)),
+            message: printable(&what.say(Lang::En)),
             hint: None,
             what: Box::new(what),
             todo: None,
@@ -149,14 +56,14 @@ impl Diagnostic {
     }
 
     /// Adds a hint.
-    pub fn hint(mut self, hint: Msg) -> Self {
-        self.hint = Some(printable(&hint.render(Lang::En)));
+    pub fn hint(mut self, hint: Text) -> Self {
+        self.hint = Some(printable(&hint.say(Lang::En)));
         self.todo = Some(Box::new(hint));
         self
     }
 
     /// Adds a hint, if there is one.
-    pub fn maybe_hint(self, hint: Option<Msg>) -> Self {
+    pub fn maybe_hint(self, hint: Option<Text>) -> Self {
         match hint {
             Some(h) => self.hint(h),
             None => self,
@@ -165,12 +72,12 @@ impl Diagnostic {
 
     /// What is wrong, in `lang`.
     pub fn message_in(&self, lang: Lang) -> String {
-        printable(&self.what.render(lang))
+        printable(&self.what.say(lang))
     }
 
     /// What to do about it, in `lang`.
     pub fn hint_in(&self, lang: Lang) -> Option<String> {
-        self.todo.as_ref().map(|h| printable(&h.render(lang)))
+        self.todo.as_ref().map(|h| printable(&h.say(lang)))
     }
 
     /// `line:column: message (hint: ...)` in `lang` (what [`fmt::Display`] writes in

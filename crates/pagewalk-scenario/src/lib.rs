@@ -55,13 +55,13 @@ pub use run::{run, run_with_progress, Action, Failure, Report, Session, StepRepo
 pub fn load(path: &std::path::Path) -> Result<Scenario, Diagnostics> {
     use std::io::Read;
     let file = path.display().to_string();
-    use diag::{msg, Msg};
-    let fail = |message: Msg, hint: &'static str| Diagnostics {
+    use diag::{msg, Text};
+    let fail = |message: Text, hint: &'static str| Diagnostics {
         file: file.clone(),
-        items: vec![Diagnostic::new(Pos { line: 1, col: 1 }, message).hint(Msg::new(hint))],
+        items: vec![Diagnostic::new(Pos { line: 1, col: 1 }, message).hint(Text::new(hint))],
     };
     if path.is_dir() {
-        return Err(fail(Msg::new("diag-directory"), "diag-hint-directory"));
+        return Err(fail(Text::new("diag-directory"), "diag-hint-directory"));
     }
     let mut src = Vec::new();
     std::fs::File::open(path)

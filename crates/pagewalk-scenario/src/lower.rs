@@ -1,6 +1,6 @@
 //! Lowering a scenario to a machine: the same tables at the same addresses every time.
 
-use crate::diag::{msg, Diagnostic, Msg};
+use crate::diag::{msg, Diagnostic, Text};
 use crate::model::{Edit, Scenario};
 use pagewalk_core::{Gpa, Gva, Hpa, Level, Machine, MachineError, SpaceId};
 
@@ -21,7 +21,7 @@ fn at(pos: crate::diag::Pos, e: MachineError) -> Diagnostic {
         _ => "diag-hint-check-addresses",
     };
     // The machine's own words (pagewalk-core's errors are English).
-    Diagnostic::new(pos, msg!("diag-machine-error", error = e.to_string())).hint(Msg::new(hint))
+    Diagnostic::new(pos, msg!("diag-machine-error", error = e.to_string())).hint(Text::new(hint))
 }
 
 fn level(edit: &Edit) -> Level {

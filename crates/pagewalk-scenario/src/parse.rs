@@ -1,6 +1,6 @@
 //! Reading a scenario file: TOML text to a validated [`Scenario`], or every problem at once.
 
-use crate::diag::{did_you_mean, msg, Arg, Diagnostic, Diagnostics, Msg};
+use crate::diag::{did_you_mean, msg, Arg, Diagnostic, Diagnostics, Text};
 use crate::model::*;
 use crate::reader::{Obj, Reader};
 use crate::units::{read_ept_flags as parse_ept_flags, read_pte_flags as parse_pte_flags};
@@ -136,7 +136,7 @@ pub fn parse(file: &str, src: &str) -> Result<Scenario, Diagnostics> {
                 max = MAX_FILE_BYTES as u64
             ),
         )
-        .hint(Msg::new("diag-hint-patterns"))]));
+        .hint(Text::new("diag-hint-patterns"))]));
     }
     let r = Reader::new(src);
     let (doc, errors) = DeTable::parse_recoverable(src);
@@ -145,13 +145,13 @@ pub fn parse(file: &str, src: &str) -> Result<Scenario, Diagnostics> {
         r.error(
             &span,
             toml_message(e.message().trim()),
-            Some(Msg::new("diag-hint-toml")),
+            Some(Text::new("diag-hint-toml")),
         );
     }
     if !errors.is_empty() {
         return Err(fail(r.into_diagnostics()));
     }
-    let top = Obj::new(&r, doc.get_ref(), doc.span(), Msg::new("diag-what-file"));
+    let top = Obj::new(&r, doc.get_ref(), doc.span(), Text::new("diag-what-file"));
     let scenario = read_scenario(&top);
     top.finish(TOP_KEYS);
     match scenario {
@@ -167,16 +167,16 @@ fn read_scenario(top: &Obj<'_, '_, '_>) -> Option<Scenario> {
             Diagnostic::new(top.pos(), msg!("diag-schema-unsupported", version = v))
                 .hint(msg!("diag-hint-schema", schema = SCHEMA)),
         ),
-        None if !top.has("schema") => top.missing("schema", Msg::new("diag-hint-schema-missing")),
+        None if !top.has("schema") => top.missing("schema", Text::new("diag-hint-schema-missing")),
         None => {}
     }
     let name = top.str("name").map(|(s, _)| s.to_owned());
     if name.is_none() && !top.has("name") {
-        top.missing("name", Msg::new("diag-hint-name"));
+        top.missing("name", Text::new("diag-hint-name"));
     }
     let lesson = top.str("lesson").map(|(s, _)| s.to_owned());
     if lesson.is_none() && !top.has("lesson") {
-        top.missing("lesson", Msg::new("diag-hint-lesson"));
+        top.missing("lesson", Text::new("diag-hint-lesson"));
     }
     let topic = top
         .str("topic")
@@ -215,7 +215,7 @@ fn read_scenario(top: &Obj<'_, '_, '_>) -> Option<Scenario> {
                     s.maps.first().map_or(top.pos(), |m| m.pos),
                     msg!("diag-space-twice", name = s.name.as_str()),
                 )
-                .hint(Msg::new("diag-hint-space-twice")),
+                .hint(Text::new("diag-hint-space-twice")),
             );
         }
     }
@@ -234,7 +234,7 @@ fn read_scenario(top: &Obj<'_, '_, '_>) -> Option<Scenario> {
                     limit = limits.max_mapped_pages
                 ),
             )
-            .hint(Msg::new("diag-hint-map-less")),
+            .hint(Text::new("diag-hint-map-less")),
         );
     }
     let space_index: std::collections::HashMap<&str, usize> = spaces
@@ -335,7 +335,7 @@ fn array_geometry(o: &Obj<'_, '_, '_>, key: &str) -> Option<TlbArrayConfig> {
         o.reader().error(
             &span,
             msg!("diag-tlb-geometry", key = key),
-            Some(Msg::new("diag-hint-tlb-geometry")),
+            Some(Text::new("diag-hint-tlb-geometry")),
         );
     }
     parsed
@@ -471,8 +471,8 @@ fn read_machine(m: &Obj<'_, '_, '_>) -> (MachineConfig, Limits) {
     if let Some(v) = m.size("guest_ram") {
         if !((64 << 20)..=(64 << 30)).contains(&v) || v % (2 << 20) != 0 {
             m.reader().error_at(
-                Diagnostic::new(m.pos(), Msg::new("diag-guest-ram"))
-                    .hint(Msg::new("diag-hint-guest-ram")),
+                Diagnostic::new(m.pos(), Text::new("diag-guest-ram"))
+                    .hint(Text::new("diag-hint-guest-ram")),
             );
         } else {
             c.layout.guest_ram = v;
@@ -515,7 +515,7 @@ fn stage2_leaf_flags(o: &Obj<'_, '_, '_>, key: &str, mode: Mode) -> Option<u64> 
         o.reader().error(
             &span,
             msg!("diag-key-problem", key = key, problem = e),
-            Some(Msg::new(hint)),
+            Some(Text::new(hint)),
         )
     })
     .ok()
@@ -569,12 +569,12 @@ fn read_host(h: &Obj<'_, '_, '_>, machine: &MachineConfig) -> Host {
         if !nested {
             m.reader().error_at(
                 Diagnostic::new(m.pos(), msg!("diag-needs-nested", table = "host.map"))
-                    .hint(Msg::new("diag-hint-needs-nested")),
+                    .hint(Text::new("diag-hint-needs-nested")),
             );
         }
         let gpa = m.addr("gpa");
         if gpa.is_none() && !m.has("gpa") {
-            m.missing("gpa", Msg::new("diag-hint-host-map-gpa"));
+            m.missing("gpa", Text::new("diag-hint-host-map-gpa"));
         }
         let page = m.choice("page", PAGE_SIZES).unwrap_or(host.stage2_page);
         let size = m.size("size").unwrap_or(page.bytes());
@@ -600,7 +600,7 @@ fn read_host(h: &Obj<'_, '_, '_>, machine: &MachineConfig) -> Host {
         if !nested {
             e.reader().error_at(
                 Diagnostic::new(e.pos(), msg!("diag-needs-nested", table = "host.edit"))
-                    .hint(Msg::new("diag-hint-needs-nested")),
+                    .hint(Text::new("diag-hint-needs-nested")),
             );
         }
         if let Some(edit) = read_edit(&e, "gpa", machine.mode == Mode::Npt || !nested) {
@@ -620,8 +620,8 @@ fn read_host(h: &Obj<'_, '_, '_>, machine: &MachineConfig) -> Host {
         host.vms = n as usize;
     }
     if let Some(m) = h.table("mergeable") {
-        let gpa = req_addr(&m, "gpa", Msg::new("diag-hint-mergeable-gpa"));
-        let size = req_size(&m, "size", Msg::new("diag-hint-bytes"));
+        let gpa = req_addr(&m, "gpa", Text::new("diag-hint-mergeable-gpa"));
+        let size = req_size(&m, "size", Text::new("diag-hint-bytes"));
         m.finish(&["gpa", "size"]);
         if let (Some(g), Some(sz)) = (gpa, size) {
             host.mergeable = Some((g, sz));
@@ -630,8 +630,8 @@ fn read_host(h: &Obj<'_, '_, '_>, machine: &MachineConfig) -> Host {
     let virtualized = machine.mode.is_virtualized();
     if !virtualized && (h.has("swap") || h.has("vms") || h.has("mergeable")) {
         h.reader().error_at(
-            Diagnostic::new(h.pos(), Msg::new("diag-native-no-host-side"))
-                .hint(Msg::new("diag-hint-use-virtual")),
+            Diagnostic::new(h.pos(), Text::new("diag-native-no-host-side"))
+                .hint(Text::new("diag-hint-use-virtual")),
         );
     }
     h.finish(HOST_KEYS);
@@ -701,11 +701,11 @@ fn read_space(s: &Obj<'_, '_, '_>, i: usize, machine: &MachineConfig) -> Space {
     for m in s.tables("map") {
         let gva = m.addr("gva");
         if gva.is_none() && !m.has("gva") {
-            m.missing("gva", Msg::new("diag-hint-map-gva"));
+            m.missing("gva", Text::new("diag-hint-map-gva"));
         }
         let gpa = m.addr("gpa");
         if gpa.is_none() && !m.has("gpa") {
-            m.missing("gpa", Msg::new("diag-hint-map-gpa"));
+            m.missing("gpa", Text::new("diag-hint-map-gpa"));
         }
         let page = m.choice("page", PAGE_SIZES).unwrap_or(PageSize::Size4K);
         let size = m.size("size").unwrap_or(page.bytes());
@@ -757,7 +757,7 @@ fn read_space(s: &Obj<'_, '_, '_>, i: usize, machine: &MachineConfig) -> Space {
                         levels = machine.guest_levels.count().to_string()
                     ),
                 )
-                .hint(Msg::new("diag-hint-canonical")),
+                .hint(Text::new("diag-hint-canonical")),
             );
         }
         if gpa.saturating_add(size) > machine.layout.guest_ram {
@@ -771,7 +771,7 @@ fn read_space(s: &Obj<'_, '_, '_>, i: usize, machine: &MachineConfig) -> Space {
                         ram = format!("{:#x}", machine.layout.guest_ram)
                     ),
                 )
-                .hint(Msg::new("diag-hint-beyond-ram")),
+                .hint(Text::new("diag-hint-beyond-ram")),
             );
         }
         maps.push(Mapping {
@@ -801,11 +801,11 @@ fn read_space(s: &Obj<'_, '_, '_>, i: usize, machine: &MachineConfig) -> Space {
 fn read_edit(e: &Obj<'_, '_, '_>, addr_key: &str, ia32e: bool) -> Option<Edit> {
     let addr = e.addr(addr_key);
     if addr.is_none() && !e.has(addr_key) {
-        e.missing(addr_key, Msg::new("diag-hint-edit-addr"));
+        e.missing(addr_key, Text::new("diag-hint-edit-addr"));
     }
     let level = e.int("level", 1, 5);
     if level.is_none() && !e.has("level") {
-        e.missing("level", Msg::new("diag-hint-level"));
+        e.missing("level", Text::new("diag-hint-level"));
     }
     let flags = |key: &str| -> Option<u64> {
         let (s, span) = e.str(key)?;
@@ -839,8 +839,8 @@ fn read_edit(e: &Obj<'_, '_, '_>, addr_key: &str, ia32e: bool) -> Option<Edit> {
         })
     } else {
         e.reader().error_at(
-            Diagnostic::new(e.pos(), Msg::new("diag-edit-needs-value"))
-                .hint(Msg::new("diag-hint-edit-value")),
+            Diagnostic::new(e.pos(), Text::new("diag-edit-needs-value"))
+                .hint(Text::new("diag-hint-edit-value")),
         );
         None
     };
@@ -872,7 +872,7 @@ fn space_ref(
 ) -> Option<usize> {
     let Some((name, span)) = o.str("space") else {
         if required && !o.has("space") {
-            o.missing("space", Msg::new("diag-hint-space-name"));
+            o.missing("space", Text::new("diag-hint-space-name"));
         }
         return if required { None } else { Some(0) };
     };
@@ -891,7 +891,7 @@ fn space_ref(
                     msg!(
                         "diag-hint-spaces-more",
                         spaces = Arg::list(&names),
-                        more = Arg::Count(more as u64)
+                        more = Arg::Num(more as u64)
                     )
                 } else {
                     msg!("diag-hint-spaces", spaces = Arg::list(&names))
@@ -902,7 +902,7 @@ fn space_ref(
     }
 }
 
-fn req_addr(o: &Obj<'_, '_, '_>, key: &str, hint: Msg) -> Option<u64> {
+fn req_addr(o: &Obj<'_, '_, '_>, key: &str, hint: Text) -> Option<u64> {
     let v = o.addr(key);
     if v.is_none() && !o.has(key) {
         o.missing(key, hint);
@@ -910,7 +910,7 @@ fn req_addr(o: &Obj<'_, '_, '_>, key: &str, hint: Msg) -> Option<u64> {
     v
 }
 
-fn req_int(o: &Obj<'_, '_, '_>, key: &str, min: u64, max: u64, hint: Msg) -> Option<u64> {
+fn req_int(o: &Obj<'_, '_, '_>, key: &str, min: u64, max: u64, hint: Text) -> Option<u64> {
     let v = o.int(key, min, max);
     if v.is_none() && !o.has(key) {
         o.missing(key, hint);
@@ -918,7 +918,7 @@ fn req_int(o: &Obj<'_, '_, '_>, key: &str, min: u64, max: u64, hint: Msg) -> Opt
     v
 }
 
-fn req_size(o: &Obj<'_, '_, '_>, key: &str, hint: Msg) -> Option<u64> {
+fn req_size(o: &Obj<'_, '_, '_>, key: &str, hint: Text) -> Option<u64> {
     let v = o.size(key);
     if v.is_none() && !o.has(key) {
         o.missing(key, hint);
@@ -955,8 +955,8 @@ fn read_step(
     let host_op = |t: &Obj<'_, '_, '_>| {
         if !machine.mode.is_virtualized() {
             t.reader().error_at(
-                Diagnostic::new(t.pos(), Msg::new("diag-native-no-host"))
-                    .hint(Msg::new("diag-hint-use-virtual")),
+                Diagnostic::new(t.pos(), Text::new("diag-native-no-host"))
+                    .hint(Text::new("diag-hint-use-virtual")),
             );
         }
     };
@@ -968,7 +968,7 @@ fn read_step(
                 "write" => AccessKind::Write,
                 _ => AccessKind::Fetch,
             };
-            req_addr(t, "gva", Msg::new("diag-hint-access-gva")).map(|gva| Op::Access {
+            req_addr(t, "gva", Text::new("diag-hint-access-gva")).map(|gva| Op::Access {
                 gva,
                 kind,
                 user,
@@ -976,8 +976,8 @@ fn read_step(
         }
         "sequential" => {
             keys.extend(["start", "length", "kind", "user", "repeat"]);
-            let start = req_addr(t, "start", Msg::new("diag-hint-start"));
-            let length = req_size(t, "length", Msg::new("diag-hint-length"));
+            let start = req_addr(t, "start", Text::new("diag-hint-start"));
+            let length = req_size(t, "length", Text::new("diag-hint-length"));
             let repeat = t.int("repeat", 1, MAX).unwrap_or(1);
             Some(Op::Sequential {
                 start: start?,
@@ -989,9 +989,9 @@ fn read_step(
         }
         "strided" => {
             keys.extend(["start", "stride", "count", "kind", "user", "repeat"]);
-            let start = req_addr(t, "start", Msg::new("diag-hint-start"));
-            let stride = req_size(t, "stride", Msg::new("diag-hint-stride"));
-            let count = req_int(t, "count", 1, MAX, Msg::new("diag-hint-count-pass"));
+            let start = req_addr(t, "start", Text::new("diag-hint-start"));
+            let stride = req_size(t, "stride", Text::new("diag-hint-stride"));
+            let count = req_int(t, "count", 1, MAX, Text::new("diag-hint-count-pass"));
             let repeat = t.int("repeat", 1, MAX).unwrap_or(1);
             Some(Op::Strided {
                 start: start?,
@@ -1004,9 +1004,9 @@ fn read_step(
         }
         "random" => {
             keys.extend(["start", "span", "count", "seed", "kind", "user"]);
-            let start = req_addr(t, "start", Msg::new("diag-hint-region-start"));
-            let span_ = req_size(t, "span", Msg::new("diag-hint-region-span"));
-            let count = req_int(t, "count", 1, MAX, Msg::new("diag-hint-count"));
+            let start = req_addr(t, "start", Text::new("diag-hint-region-start"));
+            let span_ = req_size(t, "span", Text::new("diag-hint-region-span"));
+            let count = req_int(t, "count", 1, MAX, Text::new("diag-hint-count"));
             let seed = t.int("seed", 0, u64::MAX).unwrap_or(0);
             if span_ == Some(0) {
                 t.reader()
@@ -1023,8 +1023,8 @@ fn read_step(
         }
         "working_set" => {
             keys.extend(["start", "pages", "stride", "rounds", "kind", "user"]);
-            let start = req_addr(t, "start", Msg::new("diag-hint-start"));
-            let pages = req_int(t, "pages", 1, MAX, Msg::new("diag-hint-set-pages"));
+            let start = req_addr(t, "start", Text::new("diag-hint-start"));
+            let pages = req_int(t, "pages", 1, MAX, Text::new("diag-hint-set-pages"));
             let stride = t.size("stride").unwrap_or(4096);
             let rounds = t.int("rounds", 1, MAX).unwrap_or(1);
             Some(Op::WorkingSet {
@@ -1041,8 +1041,8 @@ fn read_step(
             if !machine.mode.is_virtualized() {
                 t.reader().error(
                     &span,
-                    Msg::new("diag-native-no-exits"),
-                    Some(Msg::new("diag-hint-use-virtual")),
+                    Text::new("diag-native-no-exits"),
+                    Some(Text::new("diag-hint-use-virtual")),
                 );
             }
             Some(Op::VmExit {
@@ -1063,11 +1063,11 @@ fn read_step(
         }
         "invlpg" => {
             keys.push("gva");
-            req_addr(t, "gva", Msg::new("diag-hint-invlpg")).map(|gva| Op::Invlpg { gva })
+            req_addr(t, "gva", Text::new("diag-hint-invlpg")).map(|gva| Op::Invlpg { gva })
         }
         "invpcid" => {
             keys.extend(["type", "pcid", "gva"]);
-            let kind = req_int(t, "type", 0, 3, Msg::new("diag-hint-invpcid-type"));
+            let kind = req_int(t, "type", 0, 3, Text::new("diag-hint-invpcid-type"));
             Some(Op::Invpcid {
                 kind: kind? as u8,
                 pcid: t.int("pcid", 0, 4095).unwrap_or(0) as u16,
@@ -1076,7 +1076,7 @@ fn read_step(
         }
         "invvpid" => {
             keys.extend(["type", "vpid", "gva"]);
-            let kind = req_int(t, "type", 0, 3, Msg::new("diag-hint-invvpid-type"));
+            let kind = req_int(t, "type", 0, 3, Text::new("diag-hint-invvpid-type"));
             Some(Op::Invvpid {
                 kind: kind? as u8,
                 vpid: t.int("vpid", 0, 65535).unwrap_or(1) as u16,
@@ -1087,9 +1087,9 @@ fn read_step(
             keys.push("type");
             if machine.mode != Mode::Ept {
                 t.reader()
-                    .error(&span, Msg::new("diag-invept-needs-ept"), None);
+                    .error(&span, Text::new("diag-invept-needs-ept"), None);
             }
-            let kind = req_int(t, "type", 1, 2, Msg::new("diag-hint-invept-type"));
+            let kind = req_int(t, "type", 1, 2, Text::new("diag-hint-invept-type"));
             kind.map(|k| Op::Invept { kind: k as u8 })
         }
         "pte_write" => {
@@ -1109,20 +1109,20 @@ fn read_step(
             keys.push("value");
             let v = t.bool("value");
             if v.is_none() && !t.has("value") {
-                t.missing("value", Msg::new("diag-want-bool"));
+                t.missing("value", Text::new("diag-want-bool"));
             }
             v.map(|value| Op::SetAc { value })
         }
         "fill" => {
             keys.extend(["gva", "pages", "pattern"]);
-            let gva = req_addr(t, "gva", Msg::new("diag-hint-fill-gva"));
+            let gva = req_addr(t, "gva", Text::new("diag-hint-fill-gva"));
             let pages = t.int("pages", 1, MAX).unwrap_or(1);
             let is_text = t
                 .raw("pattern")
                 .is_some_and(|v| matches!(v.get_ref(), toml::de::DeValue::String(_)));
             let pattern = match t.raw("pattern") {
                 None => {
-                    t.missing("pattern", Msg::new("diag-hint-fill-pattern"));
+                    t.missing("pattern", Text::new("diag-hint-fill-pattern"));
                     None
                 }
                 Some(_) if is_text && t.str("pattern").is_some_and(|(s, _)| s == "distinct") => {
@@ -1133,8 +1133,8 @@ fn read_step(
             if let Some(g) = gva {
                 if g % 4096 != 0 {
                     t.reader().error_at(
-                        Diagnostic::new(t.key_pos("gva"), Msg::new("diag-fill-unaligned"))
-                            .hint(Msg::new("diag-hint-fill-unaligned")),
+                        Diagnostic::new(t.key_pos("gva"), Text::new("diag-fill-unaligned"))
+                            .hint(Text::new("diag-hint-fill-unaligned")),
                     );
                 }
             }
@@ -1147,8 +1147,8 @@ fn read_step(
         "swap_out" => {
             keys.extend(["gpa", "size"]);
             host_op(t);
-            let gpa = req_addr(t, "gpa", Msg::new("diag-hint-swap-gpa"));
-            let size = req_size(t, "size", Msg::new("diag-hint-bytes"));
+            let gpa = req_addr(t, "gpa", Text::new("diag-hint-swap-gpa"));
+            let size = req_size(t, "size", Text::new("diag-hint-bytes"));
             Some(Op::SwapOut {
                 gpa: gpa?,
                 size: size?,
@@ -1157,8 +1157,8 @@ fn read_step(
         "balloon_inflate" => {
             keys.extend(["gpa", "pages"]);
             host_op(t);
-            let gpa = req_addr(t, "gpa", Msg::new("diag-hint-balloon-gpa"));
-            let pages = req_int(t, "pages", 1, MAX, Msg::new("diag-hint-pages"));
+            let gpa = req_addr(t, "gpa", Text::new("diag-hint-balloon-gpa"));
+            let pages = req_int(t, "pages", 1, MAX, Text::new("diag-hint-pages"));
             Some(Op::BalloonInflate {
                 gpa: gpa?,
                 pages: pages?,
@@ -1167,7 +1167,7 @@ fn read_step(
         "balloon_deflate" => {
             keys.push("pages");
             host_op(t);
-            req_int(t, "pages", 1, MAX, Msg::new("diag-hint-pages"))
+            req_int(t, "pages", 1, MAX, Text::new("diag-hint-pages"))
                 .map(|pages| Op::BalloonDeflate { pages })
         }
         "ksm_scan" => {
@@ -1200,8 +1200,8 @@ fn read_step(
 }
 
 fn read_edit_inline(t: &Obj<'_, '_, '_>) -> (Option<u64>, Option<u8>, Option<EntryValue>) {
-    let gva = req_addr(t, "gva", Msg::new("diag-hint-pte-write-gva"));
-    let level = req_int(t, "level", 1, 5, Msg::new("diag-hint-level"));
+    let gva = req_addr(t, "gva", Text::new("diag-hint-pte-write-gva"));
+    let level = req_int(t, "level", 1, 5, Text::new("diag-hint-level"));
     let flags = |key: &str| -> Option<u64> {
         let (s, span) = t.str(key)?;
         parse_pte_flags(s)
@@ -1229,8 +1229,8 @@ fn read_edit_inline(t: &Obj<'_, '_, '_>) -> (Option<u64>, Option<u8>, Option<Ent
         })
     } else {
         t.reader().error_at(
-            Diagnostic::new(t.pos(), Msg::new("diag-pte-write-needs-value"))
-                .hint(Msg::new("diag-hint-pte-write-value")),
+            Diagnostic::new(t.pos(), Text::new("diag-pte-write-needs-value"))
+                .hint(Text::new("diag-hint-pte-write-value")),
         );
         None
     };
@@ -1296,7 +1296,7 @@ fn read_expect(e: &Obj<'_, '_, '_>, keys: &[&str], steps: usize) -> Option<Expec
         }
         None => {
             if !e.has("counter") {
-                e.missing("counter", Msg::new("diag-hint-counter"));
+                e.missing("counter", Text::new("diag-hint-counter"));
             }
             None
         }
@@ -1318,16 +1318,16 @@ fn read_expect(e: &Obj<'_, '_, '_>, keys: &[&str], steps: usize) -> Option<Expec
         }
         (Some(_), _, _) => {
             e.reader().error_at(
-                Diagnostic::new(e.pos(), Msg::new("diag-equals-and-range"))
-                    .hint(Msg::new("diag-hint-equals-and-range")),
+                Diagnostic::new(e.pos(), Text::new("diag-equals-and-range"))
+                    .hint(Text::new("diag-hint-equals-and-range")),
             );
             None
         }
         (None, None, None) => {
             if !e.has("equals") && !e.has("min") && !e.has("max") {
                 e.reader().error_at(
-                    Diagnostic::new(e.pos(), Msg::new("diag-expect-needs-value"))
-                        .hint(Msg::new("diag-hint-expect-value")),
+                    Diagnostic::new(e.pos(), Text::new("diag-expect-needs-value"))
+                        .hint(Text::new("diag-hint-expect-value")),
                 );
             }
             None
@@ -1427,12 +1427,12 @@ const TOML_WORDS: &[&str] = &[
 
 /// A TOML parser's message ("invalid basic string, expected `\"`") as a message of the
 /// catalogue, where each of its words has one; as the parser wrote it otherwise.
-fn toml_message(text: &str) -> Msg {
+fn toml_message(text: &str) -> Text {
     let word = |w: &str| -> Option<Arg> {
         TOML_WORDS
             .iter()
             .find(|id| pagewalk_text::t(pagewalk_text::Lang::En, id) == w)
-            .map(|id| Arg::Msg(Msg::new(id)))
+            .map(|id| Arg::from(Text::new(id)))
     };
     // What it expected may be a character, shown in backticks as it is.
     let expected_word = |w: &str| -> Option<Arg> {

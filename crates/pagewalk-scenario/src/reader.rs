@@ -2,7 +2,7 @@
 //! the first: each getter records a diagnostic and returns `None`, and [`Obj::finish`]
 //! reports the keys nobody asked for (unknown keys are errors).
 
-use crate::diag::{did_you_mean, msg, Arg, Diagnostic, LineIndex, Msg, Pos};
+use crate::diag::{did_you_mean, msg, Arg, Diagnostic, LineIndex, Pos, Text};
 use crate::units;
 use std::cell::RefCell;
 use std::ops::Range;
@@ -30,7 +30,7 @@ impl<'s> Reader<'s> {
     }
 
     /// Records a problem.
-    pub fn error(&self, span: &Range<usize>, message: Msg, hint: Option<Msg>) {
+    pub fn error(&self, span: &Range<usize>, message: Text, hint: Option<Text>) {
         let d = Diagnostic::new(self.pos(span), message).maybe_hint(hint);
         self.diags.borrow_mut().push(d);
     }
@@ -64,8 +64,8 @@ pub struct Obj<'r, 's, 't> {
     used: RefCell<Vec<String>>,
 }
 
-fn type_name(v: &DeValue<'_>) -> Msg {
-    Msg::new(match v {
+fn type_name(v: &DeValue<'_>) -> Text {
+    Text::new(match v {
         DeValue::String(_) => "diag-type-string",
         DeValue::Integer(_) => "diag-type-integer",
         DeValue::Float(_) => "diag-type-float",
@@ -95,7 +95,7 @@ fn int_value(v: &DeValue<'_>) -> Option<i128> {
 
 impl<'r, 's, 't> Obj<'r, 's, 't> {
     /// Starts reading `table` (named `what` in messages).
-    pub fn new(r: &'r Reader<'s>, table: &'t DeTable<'t>, span: Range<usize>, what: Msg) -> Self {
+    pub fn new(r: &'r Reader<'s>, table: &'t DeTable<'t>, span: Range<usize>, what: Text) -> Self {
         Self {
             r,
             table,
@@ -168,7 +168,7 @@ impl<'r, 's, 't> Obj<'r, 's, 't> {
                 "diag-wrong-type",
                 key = key,
                 what = self.what.clone(),
-                want = Msg::new(want),
+                want = Text::new(want),
                 got = type_name(v.get_ref()),
             ),
             None,
@@ -176,7 +176,7 @@ impl<'r, 's, 't> Obj<'r, 's, 't> {
     }
 
     /// A required key is missing; `hint` says what it is.
-    pub fn missing(&self, key: &str, hint: Msg) {
+    pub fn missing(&self, key: &str, hint: Text) {
         self.r.error(
             &self.span,
             msg!("diag-missing", what = self.what.clone(), key = key),
@@ -239,7 +239,7 @@ impl<'r, 's, 't> Obj<'r, 's, 't> {
             DeValue::String(s) => units::read_u64(s),
             DeValue::Integer(_) => int_value(v.get_ref())
                 .and_then(|n| u64::try_from(n).ok())
-                .ok_or_else(|| Msg::new("diag-address-negative")),
+                .ok_or_else(|| Text::new("diag-address-negative")),
             _ => {
                 self.wrong(key, v, "diag-want-address");
                 return None;
@@ -249,7 +249,7 @@ impl<'r, 's, 't> Obj<'r, 's, 't> {
             self.r.error(
                 &v.span(),
                 msg!("diag-key-problem", key = key, problem = e),
-                Some(Msg::new("diag-hint-address")),
+                Some(Text::new("diag-hint-address")),
             )
         })
         .ok()
@@ -262,7 +262,7 @@ impl<'r, 's, 't> Obj<'r, 's, 't> {
             DeValue::String(s) => units::read_size(s),
             DeValue::Integer(_) => int_value(v.get_ref())
                 .and_then(|n| u64::try_from(n).ok())
-                .ok_or_else(|| Msg::new("diag-size-negative")),
+                .ok_or_else(|| Text::new("diag-size-negative")),
             _ => {
                 self.wrong(key, v, "diag-want-size");
                 return None;
@@ -272,7 +272,7 @@ impl<'r, 's, 't> Obj<'r, 's, 't> {
             self.r.error(
                 &v.span(),
                 msg!("diag-key-problem", key = key, problem = e),
-                Some(Msg::new("diag-hint-size")),
+                Some(Text::new("diag-hint-size")),
             )
         })
         .ok()

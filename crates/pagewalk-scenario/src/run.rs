@@ -1,7 +1,7 @@
 //! Running a scenario: a [`Session`] steps through the trace one action at a time (what the web
 //! app drives), and [`run`] takes it to the end and checks every expectation.
 
-use crate::diag::{msg, Diagnostic, Diagnostics, Msg, Pos};
+use crate::diag::{msg, Diagnostic, Diagnostics, Pos, Text};
 use crate::lower::{build_vm, Built};
 use crate::model::*;
 use pagewalk_core::{
@@ -288,7 +288,7 @@ impl Session {
                     done = self.done
                 ),
             )
-            .hint(Msg::new("diag-hint-work-budget-used")));
+            .hint(Text::new("diag-hint-work-budget-used")));
         }
         let total = entry.op.actions();
         if total == 0 {
@@ -298,7 +298,7 @@ impl Session {
         }
         let err = |e: pagewalk_core::MachineError| {
             Diagnostic::new(pos, msg!("diag-machine-error", error = e.to_string()))
-                .hint(Msg::new("diag-hint-cannot-run"))
+                .hint(Text::new("diag-hint-cannot-run"))
         };
         let vm = entry.vm.min(self.machines.len() - 1);
         if vm != self.running && !entry.op.is_host() {

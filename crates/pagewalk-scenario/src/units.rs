@@ -1,33 +1,33 @@
 //! Numbers as people write them: addresses ("0x7fff_0000_1000"), sizes ("2M", "28MiB"),
 //! and flags in the form `bitflags` prints ("PRESENT | WRITABLE | USER").
 
-use crate::diag::{msg, Arg, Msg};
+use crate::diag::{msg, Arg, Text};
 use pagewalk_core::{EptFlags, PteFlags};
 
 /// Parses an integer: decimal, `0x` hex, `0o` octal or `0b` binary, `_` allowed; what is
 /// wrong in English.
 pub fn parse_u64(s: &str) -> Result<u64, String> {
-    read_u64(s).map_err(|m| m.render(pagewalk_text::Lang::En))
+    read_u64(s).map_err(|m| m.say(pagewalk_text::Lang::En))
 }
 
 /// Parses a size (see [`read_size`]); what is wrong in English.
 pub fn parse_size(s: &str) -> Result<u64, String> {
-    read_size(s).map_err(|m| m.render(pagewalk_text::Lang::En))
+    read_size(s).map_err(|m| m.say(pagewalk_text::Lang::En))
 }
 
 /// Parses IA-32e entry flags, e.g. "PRESENT | WRITABLE | USER" (or raw numbers); what is
 /// wrong in English.
 pub fn parse_pte_flags(s: &str) -> Result<PteFlags, String> {
-    read_pte_flags(s).map_err(|m| m.render(pagewalk_text::Lang::En))
+    read_pte_flags(s).map_err(|m| m.say(pagewalk_text::Lang::En))
 }
 
 /// Parses EPT entry flags, e.g. "READ | WRITE | EXECUTE"; what is wrong in English.
 pub fn parse_ept_flags(s: &str) -> Result<EptFlags, String> {
-    read_ept_flags(s).map_err(|m| m.render(pagewalk_text::Lang::En))
+    read_ept_flags(s).map_err(|m| m.say(pagewalk_text::Lang::En))
 }
 
 /// Parses an integer: decimal, `0x` hex, `0o` octal or `0b` binary, `_` allowed.
-pub fn read_u64(s: &str) -> Result<u64, Msg> {
+pub fn read_u64(s: &str) -> Result<u64, Text> {
     let t: String = s.trim().chars().filter(|&c| c != '_').collect();
     let (digits, radix) = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
         (h, 16)
@@ -49,7 +49,7 @@ pub fn read_u64(s: &str) -> Result<u64, Msg> {
 
 /// Parses a size: a number of bytes, or a number with K/M/G/T (KiB, MiB...; KB and MB are
 /// taken as binary too, as page sizes always are).
-pub fn read_size(s: &str) -> Result<u64, Msg> {
+pub fn read_size(s: &str) -> Result<u64, Text> {
     let t = s.trim();
     let upper = t.to_ascii_uppercase();
     let split = upper
@@ -71,7 +71,7 @@ pub fn read_size(s: &str) -> Result<u64, Msg> {
         .ok_or_else(|| msg!("diag-size-too-large", text = s))
 }
 
-fn parse_flags<F: bitflags::Flags<Bits = u64> + Copy>(s: &str) -> Result<F, Msg> {
+fn parse_flags<F: bitflags::Flags<Bits = u64> + Copy>(s: &str) -> Result<F, Text> {
     let mut out = F::empty();
     for part in s.split('|').map(str::trim).filter(|p| !p.is_empty()) {
         if let Ok(bits) = read_u64(part) {
@@ -93,12 +93,12 @@ fn parse_flags<F: bitflags::Flags<Bits = u64> + Copy>(s: &str) -> Result<F, Msg>
 }
 
 /// Parses IA-32e entry flags, e.g. "PRESENT | WRITABLE | USER" (or raw numbers).
-pub fn read_pte_flags(s: &str) -> Result<PteFlags, Msg> {
+pub fn read_pte_flags(s: &str) -> Result<PteFlags, Text> {
     parse_flags(s)
 }
 
 /// Parses EPT entry flags, e.g. "READ | WRITE | EXECUTE".
-pub fn read_ept_flags(s: &str) -> Result<EptFlags, Msg> {
+pub fn read_ept_flags(s: &str) -> Result<EptFlags, Text> {
     parse_flags(s)
 }
 

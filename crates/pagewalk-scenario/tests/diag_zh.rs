@@ -2,7 +2,7 @@
 //! web app reads is Chinese but for what the file itself has (keys, values, numbers, quoted
 //! or in backticks), and the English the CLI prints is what it always was.
 
-use pagewalk_scenario::diag::{Arg, Msg};
+use pagewalk_scenario::diag::{Arg, Text};
 use pagewalk_scenario::{parse, Diagnostic};
 use pagewalk_text::Lang;
 
@@ -43,12 +43,12 @@ fn english_words(text: &str) -> Vec<String> {
 }
 
 /// What the file has, or the values it may have, given to a message as they are.
-fn values(m: &Msg, out: &mut Vec<String>) {
+fn values(m: &Text, out: &mut Vec<String>) {
     fn arg(a: &Arg, out: &mut Vec<String>) {
         match a {
-            Arg::Text(s) => out.extend(english_words(s)),
-            Arg::Count(_) => {}
-            Arg::Msg(m) => values(m, out),
+            Arg::Str(s) => out.extend(english_words(s)),
+            Arg::Num(_) => {}
+            Arg::Text(m) => values(m, out),
             Arg::List(items) => items.iter().for_each(|a| arg(a, out)),
         }
     }

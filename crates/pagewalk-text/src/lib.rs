@@ -139,21 +139,45 @@ pub fn has(id: &str) -> bool {
     BUNDLES.with(|b| b[Lang::En as usize].has_message(id))
 }
 
-/// A variable of a [`Text`]: a number (plurals choose by it) or text said as it is.
+/// A variable of a [`Text`].
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 pub enum Arg {
-    /// A number.
+    /// A number (plurals choose by it).
     Num(u64),
-    /// Text: an address, a name, a value the user wrote.
+    /// Text said as it is in every language: an address, a name, a value the user wrote.
     Str(String),
     /// Another message, said in the same language.
     Text(Box<Text>),
+    /// Items joined as a list is written in the language ("a, b"; "a、b").
+    List(Vec<Arg>),
 }
 
-impl From<Text> for Arg {
-    fn from(t: Text) -> Self {
-        Arg::Text(Box::new(t))
+impl Arg {
+    /// Words as a list, each said as it is.
+    pub fn list<S: AsRef<str>>(items: &[S]) -> Arg {
+        Arg::List(items.iter().map(|s| Arg::from(s.as_ref())).collect())
+    }
+
+    /// The variable as the catalogue takes it, in `lang`.
+    fn value(&self, lang: Lang) -> FluentValue<'static> {
+        match self {
+            // Fluent keeps numbers as f64: above 2^53 a number is given as its digits.
+            Arg::Num(n) if *n <= 1 << 53 => FluentValue::from(*n),
+            other => FluentValue::from(other.text(lang)),
+        }
+    }
+
+    fn text(&self, lang: Lang) -> String {
+        match self {
+            Arg::Num(n) => n.to_string(),
+            Arg::Str(s) => s.clone(),
+            Arg::Text(t) => t.say(lang),
+            Arg::List(items) => {
+                let items: Vec<String> = items.iter().map(|a| a.text(lang)).collect();
+                list(lang, &items)
+            }
+        }
     }
 }
 
@@ -172,6 +196,12 @@ impl From<String> for Arg {
 impl From<&str> for Arg {
     fn from(s: &str) -> Self {
         Arg::Str(s.to_owned())
+    }
+}
+
+impl From<Text> for Arg {
+    fn from(t: Text) -> Self {
+        Arg::Text(Box::new(t))
     }
 }
 
@@ -207,16 +237,7 @@ impl Text {
         let args: Vec<(&str, FluentValue<'_>)> = self
             .args
             .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_ref(),
-                    match v {
-                        Arg::Num(n) => FluentValue::from(*n),
-                        Arg::Str(s) => FluentValue::from(s.as_str()),
-                        Arg::Text(t) => FluentValue::from(t.say(lang)),
-                    },
-                )
-            })
+            .map(|(k, v)| (k.as_ref(), v.value(lang)))
             .collect();
         ta(lang, &self.id, &args)
     }
