@@ -10,14 +10,13 @@ use crate::walk::{ept_is_leaf, ia32e_is_leaf};
 use crate::{Gpa, Hpa};
 use serde::{Deserialize, Serialize};
 
-/// Errors building tables.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Errors building tables. Said from the catalogue ([`BuildError::text`]); `Display` is the
+/// English.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BuildError {
     /// Memory refused.
-    #[error(transparent)]
-    Memory(#[from] MemoryError),
+    Memory(MemoryError),
     /// The pool of table addresses ran out.
-    #[error("the page-table pool at {start:#x}..{end:#x} is full; map less or give it more room")]
     PoolFull {
         /// Pool start.
         start: u64,
@@ -25,9 +24,8 @@ pub enum BuildError {
         end: u64,
     },
     /// An address is not aligned to the page size it is mapped with.
-    #[error("{what} {addr:#x} is not aligned to the {size} page it is mapped with")]
     Unaligned {
-        /// "virtual address" or "physical address".
+        /// Which address (a message id: `build-what-virtual` or `build-what-physical`).
         what: &'static str,
         /// The address.
         addr: u64,
@@ -35,7 +33,6 @@ pub enum BuildError {
         size: PageSize,
     },
     /// The address is already mapped (by a page or a larger page).
-    #[error("{addr:#x} is already mapped at level {level}")]
     Overlap {
         /// The address.
         addr: u64,
@@ -43,11 +40,47 @@ pub enum BuildError {
         level: u8,
     },
     /// A page size the format cannot use at this depth.
-    #[error("a {size} page cannot be mapped in these tables")]
     BadSize {
         /// The page size.
         size: PageSize,
     },
+}
+
+impl BuildError {
+    /// What went wrong, as a message of the catalogue.
+    pub fn text(&self) -> pagewalk_text::Text {
+        use pagewalk_text::Text;
+        match self {
+            BuildError::Memory(e) => e.text(),
+            BuildError::PoolFull { start, end } => Text::new("build-pool-full")
+                .arg("start", format!("{start:#x}"))
+                .arg("end", format!("{end:#x}")),
+            BuildError::Unaligned { what, addr, size } => Text::new("build-unaligned")
+                .arg("what", Text::new(what))
+                .arg("addr", format!("{addr:#x}"))
+                .arg("size", size.to_string()),
+            BuildError::Overlap { addr, level } => Text::new("build-overlap")
+                .arg("addr", format!("{addr:#x}"))
+                .arg("level", u64::from(*level)),
+            BuildError::BadSize { size } => {
+                Text::new("build-bad-size").arg("size", size.to_string())
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for BuildError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.text().fmt(f)
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+impl From<MemoryError> for BuildError {
+    fn from(e: MemoryError) -> Self {
+        BuildError::Memory(e)
+    }
 }
 
 /// The format of the tables being built.
@@ -276,14 +309,14 @@ impl TableBuilder {
     ) -> Result<(), BuildError> {
         if va & (size.bytes() - 1) != 0 {
             return Err(BuildError::Unaligned {
-                what: "virtual address",
+                what: "build-what-virtual",
                 addr: va,
                 size,
             });
         }
         if pa & (size.bytes() - 1) != 0 {
             return Err(BuildError::Unaligned {
-                what: "physical address",
+                what: "build-what-physical",
                 addr: pa,
                 size,
             });
@@ -417,7 +450,7 @@ mod tests {
                 flags
             ),
             Err(BuildError::Unaligned {
-                what: "virtual address",
+                what: "build-what-virtual",
                 addr: 0x20_1000,
                 size: PageSize::Size2M
             })

@@ -8,24 +8,42 @@
 use crate::addr::{Gfn, Gpa, Hfn, Hpa};
 use serde::{Deserialize, Serialize};
 
-/// Errors from memory allocation.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Errors from memory allocation. Said from the catalogue ([`MemoryError::text`]); `Display` is
+/// the English.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MemoryError {
     /// The machine would need more frames than its limit allows.
-    #[error(
-        "the machine would need more than {limit} frames of 4 KiB; raise `max_frames` or map less"
-    )]
     FrameLimit {
         /// The configured limit.
         limit: usize,
     },
     /// An 8-byte entry access was not 8-byte aligned.
-    #[error("entry address {0} is not 8-byte aligned")]
     Unaligned(Hpa),
     /// A guest-physical address lies outside every memslot.
-    #[error("guest-physical address {0} is outside guest RAM")]
     NoMemslot(Gpa),
 }
+
+impl MemoryError {
+    /// What went wrong, as a message of the catalogue.
+    pub fn text(&self) -> pagewalk_text::Text {
+        use pagewalk_text::Text;
+        match self {
+            MemoryError::FrameLimit { limit } => {
+                Text::new("memory-frame-limit").arg("limit", *limit as u64)
+            }
+            MemoryError::Unaligned(a) => Text::new("memory-unaligned").arg("addr", a.to_string()),
+            MemoryError::NoMemslot(g) => Text::new("memory-no-memslot").arg("gpa", g.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for MemoryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.text().fmt(f)
+    }
+}
+
+impl std::error::Error for MemoryError {}
 
 /// Sparse host-physical memory holding 4 KiB frames of 512 entries.
 ///

@@ -21,7 +21,7 @@ fn at(pos: crate::diag::Pos, e: MachineError) -> Diagnostic {
         _ => "diag-hint-check-addresses",
     };
     // The machine's own words (pagewalk-core's errors are English).
-    Diagnostic::new(pos, msg!("diag-machine-error", error = e.to_string())).hint(Text::new(hint))
+    Diagnostic::new(pos, msg!("diag-machine-error", error = e.text())).hint(Text::new(hint))
 }
 
 fn level(edit: &Edit) -> Level {

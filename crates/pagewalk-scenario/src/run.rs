@@ -297,7 +297,7 @@ impl Session {
             return Ok(Some(Action::Event { step, fault: None }));
         }
         let err = |e: pagewalk_core::MachineError| {
-            Diagnostic::new(pos, msg!("diag-machine-error", error = e.to_string()))
+            Diagnostic::new(pos, msg!("diag-machine-error", error = e.text()))
                 .hint(Text::new("diag-hint-cannot-run"))
         };
         let vm = entry.vm.min(self.machines.len() - 1);

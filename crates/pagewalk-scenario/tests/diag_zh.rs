@@ -213,3 +213,22 @@ fn display_in_chinese() {
         "5:8: `mode` 不能是 \"eptt\"（提示：您可能是指 \"ept\"？）"
     );
 }
+
+/// The machine's own refusals (pagewalk_core::MachineError) are said in Chinese too: a page
+/// mapped twice, a 1 GiB page that is not aligned.
+#[test]
+fn machine_refusals_in_chinese() {
+    for body in [
+        "[[space.map]]\ngva = \"0x7f00_0000_0000\"\ngpa = \"0x4000_0000\"\n[[space.map]]\ngva = \"0x7f00_0000_0000\"\ngpa = \"0x4000_1000\"\n",
+        "[machine]\nmode = \"ept\"\n[[host.map]]\ngpa = \"0x4000_0000\"\nhpa = \"0x1000_0000\"\n[[host.map]]\ngpa = \"0x4000_0000\"\nhpa = \"0x1000_1000\"\n",
+    ] {
+        let src = format!("{HEAD}{body}");
+        let sc = parse("t.toml", &src).expect("the file parses");
+        let Err(d) = pagewalk_scenario::lower::build(&sc) else {
+            panic!("the machine accepted it: {src}");
+        };
+        assert!(d.message.contains("already mapped"), "{}", d.message);
+        check_chinese(&d, &src);
+        assert!(d.message_in(Lang::ZhTw).contains("已在第"), "{}", d.message_in(Lang::ZhTw));
+    }
+}

@@ -8,8 +8,8 @@ impl Machine {
         let cr3 = self.cr3;
         let Some(sh) = self.shadow.as_mut() else {
             return Err(MachineError::WrongMode {
-                op: "a shadow walk",
-                needs: "shadow",
+                op: "machine-op-shadow-walk",
+                needs: "machine-needs-shadow",
                 mode: self.cfg.mode,
             });
         };
@@ -193,8 +193,8 @@ impl Machine {
     ) -> Result<(), MachineError> {
         if !self.cfg.mode.is_virtualized() {
             return Err(MachineError::WrongMode {
-                op: "a host-side CR3 load",
-                needs: "ept, npt or shadow",
+                op: "machine-op-host-cr3",
+                needs: "machine-needs-vm",
                 mode: self.cfg.mode,
             });
         }
@@ -269,8 +269,8 @@ impl Machine {
     pub fn vm_exit_and_entry<K: EventSink>(&mut self, sink: &mut K) -> Result<(), MachineError> {
         if !self.cfg.mode.is_virtualized() {
             return Err(MachineError::WrongMode {
-                op: "a VM exit",
-                needs: "ept, npt or shadow",
+                op: "machine-op-vm-exit",
+                needs: "machine-needs-vm",
                 mode: self.cfg.mode,
             });
         }

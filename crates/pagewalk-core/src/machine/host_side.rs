@@ -13,8 +13,8 @@ impl Machine {
     pub fn stop<K: EventSink>(&mut self, sink: &mut K) -> Result<(), MachineError> {
         if !self.cfg.mode.is_virtualized() {
             return Err(MachineError::WrongMode {
-                op: "a host memory operation",
-                needs: "ept, npt or shadow",
+                op: "machine-op-host-memory",
+                needs: "machine-needs-vm",
                 mode: self.cfg.mode,
             });
         }

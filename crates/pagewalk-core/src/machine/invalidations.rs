@@ -110,8 +110,8 @@ impl Machine {
             // `kvm_handle_invpcid` (arch/x86/kvm/x86.c) with root syncs and flushes. The guest
             // CPU of this project's KVM host has no PCID, so no model of that could be checked.
             return Err(MachineError::NotModelled {
-                op: "INVPCID under shadow paging",
-                why: "KVM intercepts it and syncs its shadow roots, which this project cannot check on real KVM (the guest CPU here has no PCID); use `invlpg`, or a `cr3` load, to flush",
+                op: "machine-op-invpcid-shadow",
+                why: "machine-why-invpcid-shadow",
             });
         }
         let vpid = self.tag().vpid();
@@ -126,7 +126,7 @@ impl Machine {
             3 => self.tlb.invalidate(|e| e.tag.vpid() == vpid && !e.global),
             _ => {
                 return Err(MachineError::BadInvalidationType {
-                    op: "INVPCID",
+                    op: "machine-op-invpcid",
                     kind,
                 })
             }
@@ -158,7 +158,7 @@ impl Machine {
             3 => self.tlb.invalidate(|e| e.tag.vpid() == vpid && !e.global),
             _ => {
                 return Err(MachineError::BadInvalidationType {
-                    op: "INVVPID",
+                    op: "machine-op-invvpid",
                     kind,
                 })
             }
@@ -182,8 +182,8 @@ impl Machine {
     pub fn invept<K: EventSink>(&mut self, kind: u8, sink: &mut K) -> Result<(), MachineError> {
         let Some(root) = self.stage2_root() else {
             return Err(MachineError::WrongMode {
-                op: "INVEPT",
-                needs: "ept",
+                op: "machine-op-invept",
+                needs: "machine-needs-ept",
                 mode: self.cfg.mode,
             });
         };
@@ -199,7 +199,12 @@ impl Machine {
                 self.pwc.invalidate(|t| t.ept_root_frame() != 0);
                 self.tlb.invalidate(|e| e.tag.ept_root_frame() != 0)
             }
-            _ => return Err(MachineError::BadInvalidationType { op: "INVEPT", kind }),
+            _ => {
+                return Err(MachineError::BadInvalidationType {
+                    op: "machine-op-invept",
+                    kind,
+                })
+            }
         };
         sink.event(&Event::Flush {
             cause: FlushCause::Invept { kind },

@@ -28,26 +28,23 @@ mod invalidations;
 mod setup;
 
 /// Errors from building or driving a machine (misuse, limits), never architectural faults.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Said from the catalogue ([`MachineError::text`]); `Display` is the English.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MachineError {
     /// Building tables failed.
-    #[error(transparent)]
-    Build(#[from] BuildError),
+    Build(BuildError),
     /// No such address space.
-    #[error("address space {0} does not exist")]
     NoSuchSpace(usize),
     /// The operation needs a mode the machine is not in.
-    #[error("{op} needs {needs} mode; this machine runs in {mode:?} mode")]
     WrongMode {
-        /// The operation.
+        /// The operation (a message id, `machine-op-*`).
         op: &'static str,
-        /// What it needs.
+        /// What it needs (a message id, `machine-needs-*`).
         needs: &'static str,
         /// The machine's mode.
         mode: Mode,
     },
     /// The entry to edit does not exist (a table above it is missing).
-    #[error("no {level}-level entry on the path of {gva} (a table above it is not present)")]
     NoEntry {
         /// The address.
         gva: Gva,
@@ -55,25 +52,61 @@ pub enum MachineError {
         level: u8,
     },
     /// A guest-physical address outside guest RAM.
-    #[error("guest-physical address {0} is outside guest RAM")]
     NotRam(Gpa),
     /// An operation the model does not simulate on this machine, rather than simulate it
     /// wrongly.
-    #[error("{op} is not modelled: {why}")]
     NotModelled {
-        /// The operation.
+        /// The operation (a message id, `machine-op-*`).
         op: &'static str,
-        /// Why, and what to use instead.
+        /// Why, and what to use instead (a message id, `machine-why-*`).
         why: &'static str,
     },
     /// An INV* type that does not exist.
-    #[error("{op} has no type {kind}")]
     BadInvalidationType {
-        /// The instruction.
+        /// The instruction (a message id, `machine-op-*`).
         op: &'static str,
         /// The type.
         kind: u8,
     },
+}
+
+impl MachineError {
+    /// What went wrong, as a message of the catalogue (area core), to say in any language.
+    pub fn text(&self) -> pagewalk_text::Text {
+        use pagewalk_text::Text;
+        match self {
+            MachineError::Build(e) => e.text(),
+            MachineError::NoSuchSpace(n) => Text::new("machine-no-space").arg("space", *n as u64),
+            MachineError::WrongMode { op, needs, mode } => Text::new("machine-wrong-mode")
+                .arg("op", Text::new(op))
+                .arg("needs", Text::new(needs))
+                .arg("mode", format!("{mode:?}")),
+            MachineError::NoEntry { gva, level } => Text::new("machine-no-entry")
+                .arg("level", u64::from(*level))
+                .arg("gva", gva.to_string()),
+            MachineError::NotRam(gpa) => Text::new("machine-not-ram").arg("gpa", gpa.to_string()),
+            MachineError::NotModelled { op, why } => Text::new("machine-not-modelled")
+                .arg("op", Text::new(op))
+                .arg("why", Text::new(why)),
+            MachineError::BadInvalidationType { op, kind } => Text::new("machine-bad-type")
+                .arg("op", Text::new(op))
+                .arg("kind", u64::from(*kind)),
+        }
+    }
+}
+
+impl std::fmt::Display for MachineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.text().fmt(f)
+    }
+}
+
+impl std::error::Error for MachineError {}
+
+impl From<BuildError> for MachineError {
+    fn from(e: BuildError) -> Self {
+        MachineError::Build(e)
+    }
 }
 
 /// Identifies one guest address space (a process: its CR3 and PCID).

@@ -246,8 +246,8 @@ impl Machine {
     ) -> Result<(), MachineError> {
         let Some(s2) = self.stage2.clone() else {
             return Err(MachineError::WrongMode {
-                op: "a stage-2 mapping",
-                needs: "ept or npt",
+                op: "machine-op-stage2-map",
+                needs: "machine-needs-tdp",
                 mode: self.cfg.mode,
             });
         };
@@ -279,8 +279,8 @@ impl Machine {
     pub fn back_stage2(&mut self, size: PageSize, flags: u64) -> Result<(), MachineError> {
         let Some(s2) = self.stage2.clone() else {
             return Err(MachineError::WrongMode {
-                op: "stage-2 backing",
-                needs: "ept or npt",
+                op: "machine-op-stage2-backing",
+                needs: "machine-needs-tdp",
                 mode: self.cfg.mode,
             });
         };
@@ -362,8 +362,8 @@ impl Machine {
     /// Host-physical address of the stage-2 entry at `level` for `gpa`.
     pub fn stage2_entry_hpa(&self, gpa: Gpa, level: Level) -> Result<Hpa, MachineError> {
         let s2 = self.stage2.as_ref().ok_or(MachineError::WrongMode {
-            op: "a stage-2 edit",
-            needs: "ept or npt",
+            op: "machine-op-stage2-edit",
+            needs: "machine-needs-tdp",
             mode: self.cfg.mode,
         })?;
         s2.entry_addr(&HostView(&self.mem), gpa.raw(), level)
