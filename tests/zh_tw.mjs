@@ -28,7 +28,7 @@ const KEPT = new Set([
   'memslot', 'memslots', 'hugetlbfs', 'madvise', 'huge', 'translation', 'lookaside', 'buffer',
   'process-context', 'identifier', 'virtual-processor', 'address-space', 'qemu', 'kvm', 'linux',
   'intel', 'amd', 'sdm', 'apm', 'ept', 'npt', 'tlb', 'vpid', 'pcid', 'ksm', 'thp', 'pvm',
-  'dev', 'proc', 'meminfo', 'json', 'toml', 'wasm', 'hugetlb',
+  'dev', 'proc', 'meminfo', 'json', 'toml', 'wasm', 'hugetlb', 'ioctl', 'fork', 'vt-x',
 ]);
 
 // Text nodes a learner sees, minus code, the editor, and what is marked as English on purpose
@@ -62,6 +62,7 @@ function visibleText() {
 const KEPT_PHRASES = [
   'long mode', 'huge zero page', 'zero page', 'memory-backend-file', 'memory backend',
   'prealloc=on', 'no-flush', 'shadow page', 'direct page', 'vcpu', 'end', 'pagewalk kvm run',
+  'red hat',
 ];
 
 function english(text) {
@@ -71,6 +72,7 @@ function english(text) {
   // (arch/x86/kvm/vmx/vmx.c) are cited as they are written.
   let t = text
     .replace(/（[\x20-\x7e]*）/g, ' ')
+    .replace(/《[\x20-\x7e]*》/g, ' ')
     .replace(/"[\x20-\x7e]*"/g, ' ')
     .replace(/`[^`]*`/g, ' ')
     .replace(/[\x21-\x7e]*\/[\x21-\x7e]*/g, ' ')
@@ -79,14 +81,25 @@ function english(text) {
   return t
     .split(/[^A-Za-z0-9_\-]+/)
     .filter((w) => w.length >= 3 && /[a-z]/.test(w) && !/^0x/.test(w) && !w.includes('_') && !/\d/.test(w) && !w.startsWith('-'))
+    // CamelCase names are fields (/proc/meminfo's SwapFree), not prose.
+    .filter((w) => !/[a-z][A-Z]/.test(w))
     .filter((w) => !KEPT.has(w.toLowerCase()));
 }
 
+// [name, link, keys pressed before reading]: the issue's start page and three lessons, then
+// the states and pages a learner reaches from them (a retried walk with its badges, stepping
+// through one access's events, the glossary, the host and practice pages, a comparison).
 const pages = [
-  ['start', '#lang=zh-TW&page=start'],
-  ['native-walk', '#lang=zh-TW&scenario=native-walk-and-tlb-hit&step=2'],
-  ['ept-24', '#lang=zh-TW&scenario=ept-24-references&step=1'],
-  ['vpid', '#lang=zh-TW&scenario=vpid-on&step=60'],
+  ['start', '#lang=zh-TW&page=start', []],
+  ['native-walk', '#lang=zh-TW&scenario=native-walk-and-tlb-hit&step=2', []],
+  ['ept-24', '#lang=zh-TW&scenario=ept-24-references&step=1', []],
+  ['vpid', '#lang=zh-TW&scenario=vpid-on&step=60', []],
+  ['vpid-retry', '#lang=zh-TW&scenario=vpid-on&step=1', []],
+  ['ept-24-events', '#lang=zh-TW&scenario=ept-24-references&step=1', ['ArrowDown', 'ArrowDown', 'ArrowDown']],
+  ['glossary', '#lang=zh-TW&page=glossary', []],
+  ['host', '#lang=zh-TW&page=host', []],
+  ['practice', '#lang=zh-TW&page=practice', []],
+  ['compare', '#lang=zh-TW&compare=vpid-off,vpid-on', []],
 ];
 
 mkdirSync('target/e2e', { recursive: true });
@@ -96,13 +109,17 @@ const browser = await chromium.launch({
 });
 let failed = 0;
 try {
-  for (const [name, hash] of pages) {
+  for (const [name, hash, keys] of pages) {
     for (const [w, h, size] of [[1400, 1000, ''], [390, 844, '-phone']]) {
       const ctx = await browser.newContext({ viewport: { width: w, height: h }, locale: 'zh-TW' });
       const page = await ctx.newPage();
       await page.goto(base + hash);
       await page.waitForSelector('main', { timeout: 20000 });
       await page.waitForTimeout(500);
+      for (const k of keys) {
+        await page.keyboard.press(k);
+        await page.waitForTimeout(100);
+      }
       const lang = await page.evaluate(() => document.documentElement.lang);
       if (lang !== 'zh-TW') {
         failed++;

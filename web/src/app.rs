@@ -107,8 +107,12 @@ fn browser_lang() -> Lang {
 /// Speaks `lang` on the page: `<html lang>` for screen readers and fonts, and remembered.
 fn apply_lang(lang: Lang, remember: bool) {
     let Some(w) = web_sys::window() else { return };
-    if let Some(root) = w.document().and_then(|d| d.document_element()) {
-        let _ = root.set_attribute("lang", lang.tag());
+    if let Some(d) = w.document() {
+        if let Some(root) = d.document_element() {
+            let _ = root.set_attribute("lang", lang.tag());
+        }
+        // The tab's title, in the same language.
+        d.set_title(&t(lang, "app-document-title"));
     }
     if remember {
         if let Ok(Some(store)) = w.local_storage() {

@@ -182,6 +182,9 @@ impl State {
     /// Loads scenario text: a player, or the file's errors.
     pub fn load(&mut self, name: &str, text: &str) {
         self.text = text.to_owned();
+        // A verdict and a half-made prediction belong to the lesson they were made in.
+        self.verdict = None;
+        self.prediction = Prediction::default();
         match Player::load(name, text) {
             Ok(p) => {
                 self.player = Some(p);
@@ -657,6 +660,11 @@ mod tests {
             "a new question starts empty"
         );
         assert!(s.verdict.is_some());
+        // Another lesson does not show this one's verdict.
+        s.reduce(Msg::Open("ept-violation".into()));
+        assert!(s.verdict.is_none(), "a verdict stays with its lesson");
+        s.reduce(Msg::Hash("#scenario=vpid-on&step=0".into()));
+        assert!(s.verdict.is_none());
     }
 
     #[test]

@@ -678,10 +678,12 @@ pub struct Reveal {
     /// The fault class.
     pub fault: FaultClass,
     /// The exact fault, with its error code or qualification, if there was one.
-    pub fault_detail: Option<String>,
+    pub fault_detail: Option<pagewalk_core::Fault>,
     /// Why: the core's narration of the access's events (which caches served it, how many
-    /// references of each kind, what the walk found).
+    /// references of each kind, what the walk found), in the language of the reveal.
     pub why: String,
+    /// The access's events, to narrate them again in another language.
+    pub events: Vec<Event>,
 }
 
 impl Reveal {
@@ -699,8 +701,9 @@ impl Reveal {
             hit: outcome.tlb_hit.is_some(),
             refs,
             fault: FaultClass::of(&outcome.result),
-            fault_detail: outcome.result.as_ref().err().map(ToString::to_string),
+            fault_detail: outcome.result.as_ref().err().copied(),
             why: pagewalk_core::view::narrate(&frame.events, lang),
+            events: frame.events.clone(),
         })
     }
 
@@ -719,8 +722,7 @@ impl Reveal {
         };
         let fault = self
             .fault_detail
-            .clone()
-            .unwrap_or_else(|| t(lang, "fault-none"));
+            .map_or_else(|| t(lang, "fault-none"), |f| f.describe(lang));
         vec![
             (
                 p.hit.map(|h| h == self.hit),
@@ -763,6 +765,7 @@ impl Verdict {
     /// Says the answers again in `lang` (the learner switched languages).
     pub fn speak(&mut self, lang: crate::i18n::Lang) {
         self.answers = self.judged.0.judge(self.judged.1, lang);
+        self.why = pagewalk_core::view::narrate(&self.judged.0.events, lang);
     }
 }
 
@@ -1533,7 +1536,7 @@ mod tests {
             let r = std::iter::from_fn(|| p.step_to_access(Lang::En))
                 .find(|r| r.fault != FaultClass::NoFault)
                 .unwrap_or_else(|| panic!("{name} has a faulting access"));
-            let detail = r.fault_detail.clone().unwrap_or_default();
+            let detail = r.fault_detail.map(|f| f.to_string()).unwrap_or_default();
             assert_eq!(r.fault, class, "{name}: {detail}");
             assert!(detail.contains(text), "{name}: {detail}");
             let said = |f| Prediction {

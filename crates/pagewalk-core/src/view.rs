@@ -282,6 +282,8 @@ pub fn narrate(events: &[Event], lang: Lang) -> String {
     let mut stage2_filled = 0u32;
     let mut new_shadow_pages = 0u32;
     let mut access = false;
+    // A walk of the OS's own tables (no VM): its references are neither guest nor host.
+    let mut native = false;
     // The host's side: pages changed, entries KVM dropped for them, KSM, the balloon.
     let mut host_parts: Vec<String> = Vec::new();
     let mut swapped_out = 0u64;
@@ -291,7 +293,10 @@ pub fn narrate(events: &[Event], lang: Lang) -> String {
         match *e {
             Event::AccessBegin { .. } => access = true,
             Event::TlbHit { level, size, .. } => tlb_hit = Some((level, size)),
-            Event::WalkBegin { .. } => walks += 1,
+            Event::WalkBegin { root, .. } => {
+                walks += 1;
+                native |= matches!(root, crate::event::WalkRoot::Physical(_));
+            }
             Event::TableRead { table, .. } => match table {
                 TableKind::Guest => guest += 1,
                 TableKind::Shadow => shadow += 1,
@@ -402,7 +407,7 @@ pub fn narrate(events: &[Event], lang: Lang) -> String {
         } else {
             let refs = guest + shadow + stage2;
             let mut by_kind = Vec::new();
-            if guest > 0 {
+            if guest > 0 && !native {
                 by_kind.push(s("narr-kind-guest", &[("count", num(guest))]));
             }
             if shadow > 0 {
@@ -414,8 +419,18 @@ pub fn narrate(events: &[Event], lang: Lang) -> String {
                     &[("count", num(stage2)), ("table", text(stage2_kind))],
                 ));
             }
-            parts.push(if by_kind.is_empty() {
+            parts.push(if refs == 0 {
                 s("narr-tlb-miss", &[])
+            } else if by_kind.is_empty() {
+                // Natively there is one kind of table: the count says it all.
+                s(
+                    if walks > 1 {
+                        "narr-tlb-miss-native-walks"
+                    } else {
+                        "narr-tlb-miss-native"
+                    },
+                    &[("refs", num(refs)), ("walks", num(walks))],
+                )
             } else {
                 s(
                     if walks > 1 {

@@ -210,7 +210,7 @@ fn display_in_chinese() {
     );
     assert_eq!(
         d.display_in(Lang::ZhTw),
-        "5:8: `mode` 不能是 \"eptt\"（提示：您可能是指 \"ept\"？）"
+        "5:8: `mode` 不能是 \"eptt\"（提示：你可能是指 \"ept\"？）"
     );
 }
 

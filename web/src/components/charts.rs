@@ -49,7 +49,8 @@ pub fn charts(p: &Props) -> Html {
         let fmt = |v: f64| {
             if v >= 10_000.0 {
                 format!("{:.0}k", v / 1000.0)
-            } else if v >= 10.0 {
+            } else if v >= 10.0 || v.fract() == 0.0 {
+                // Whole numbers (cycles, counts, and 0) without decimals; ratios with two.
                 format!("{v:.0}")
             } else {
                 format!("{v:.2}")

@@ -53,10 +53,9 @@ fn hover(lang: Lang, term: &Term) -> String {
     if !term.english_beside() {
         format!("{}{colon}{}", term.name, term.what)
     } else {
-        format!(
-            "{}{open}{}{close}{colon}{}",
-            term.name, term.english, term.what
-        )
+        // "page fault (#PF)" beside 分頁錯誤（#PF）: the name, without its parenthesis again.
+        let english = term.english.split(" (").next().unwrap_or(&term.english);
+        format!("{}{open}{english}{close}{colon}{}", term.name, term.what)
     }
 }
 

@@ -93,7 +93,7 @@ pub fn walk(p: &Props) -> Html {
         <>
         <h3>{ head }
             if let Some(i) = p.sub {
-                <span class="subpos">{ format!(" — event {} of {}", i + 1, frame.events.len()) }</span>
+                <span class="subpos">{ " " }{ crate::i18n::ta(l, "walk-event-of", &[("n", (i as u64 + 1).into()), ("total", (frame.events.len() as u64).into())]) }</span>
             }
         </h3>
         if let Some(l) = label { <p class="step-label">{ l }</p> }
@@ -106,10 +106,10 @@ pub fn walk(p: &Props) -> Html {
                 <tbody>
                 { for g.rows.iter().enumerate().map(|(r, name)| html! {
                     <tr class={classes!(g.retry_rows.contains(&r).then_some("retry"))}><th scope="row">{ name }
-                        if g.pwc_rows.contains(&r) { <span class="pwc" title="a guest-physical mapping in the paging-structure cache skipped the upper stage-2 levels">{" PWC"}</span> }
-                        if g.combined_rows.contains(&r) { <span class="pwc" title="a combined mapping in the paging-structure cache gave this guest table's host-physical address: no stage-2 walk">{" combined"}</span> }
-                        if g.retry_rows.contains(&r) { <span class="retry-mark" title="the walk starts again after the VM exit">{" again"}</span> }
-                        if g.violation_rows.contains(&r) { <span class="exit-mark" title="EPT violation: a VM exit; the hypervisor maps the page in stage 2 and the guest retries">{" violation → exit"}</span> }
+                        if g.pwc_rows.contains(&r) { <span class="pwc" title={t(l, "walk-badge-pwc-title")}>{" "}{ t(l, "walk-badge-pwc") }</span> }
+                        if g.combined_rows.contains(&r) { <span class="pwc" title={t(l, "walk-badge-combined-title")}>{" "}{ t(l, "walk-badge-combined") }</span> }
+                        if g.retry_rows.contains(&r) { <span class="retry-mark" title={t(l, "walk-badge-again-title")}>{" "}{ t(l, "walk-badge-again") }</span> }
+                        if g.violation_rows.contains(&r) { <span class="exit-mark" title={t(l, "walk-badge-exit-title")}>{" "}{ t(l, "walk-badge-exit") }</span> }
                     </th>
                     { for (0..=g.columns.len()).map(|col| {
                         let colv = (col < g.columns.len()).then_some(col);

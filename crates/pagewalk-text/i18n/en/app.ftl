@@ -3,6 +3,7 @@
 # names, counter keys and numbers are not messages: they stay as they are in both languages.
 
 app-title = pagewalk
+app-document-title = pagewalk: how memory is translated
 app-tagline = how a CPU and a hypervisor translate memory, one reference at a time
 lang-switch = Language
 lang-en = English
@@ -178,5 +179,14 @@ glossary-intro = Every term pagewalk uses, as the Intel SDM, the AMD APM and KVM
 gallery-glossary = Glossary: every term, with its meaning
 
 ## The walk grid
+walk-event-of = — event { $n } of { $total }
+walk-badge-pwc = PWC
+walk-badge-pwc-title = a guest-physical mapping in the paging-structure cache skipped the upper stage-2 levels
+walk-badge-combined = combined
+walk-badge-combined-title = a combined mapping in the paging-structure cache gave this guest table's host-physical address: no stage-2 walk
+walk-badge-again = again
+walk-badge-again-title = the walk starts again after the VM exit
+walk-badge-exit = violation → exit
+walk-badge-exit-title = EPT violation: a VM exit; the hypervisor maps the page in stage 2 and the guest retries
 walk-formula = { $refs } references; a walk with no cache makes (g+1)(h+1)-1 = { $full }
 walk-formula-retries = { $refs } references in { $walks } walks ({ $faulted } ended in a stage-2 fault and a VM exit); one walk with no cache makes (g+1)(h+1)-1 = { $full }

@@ -238,6 +238,14 @@ narr-tlb-miss-refs-walks = A TLB miss: { $refs } page-table { $refs ->
     [one] reference
    *[other] references
 } in { $walks } walks ({ $kinds }).
+narr-tlb-miss-native = A TLB miss: { $refs } page-table { $refs ->
+    [one] reference
+   *[other] references
+}.
+narr-tlb-miss-native-walks = A TLB miss: { $refs } page-table { $refs ->
+    [one] reference
+   *[other] references
+} in { $walks } walks.
 narr-kind-guest = { $count } guest
 narr-kind-shadow = { $count } shadow
 narr-kind-stage2 = { $count } { $table }

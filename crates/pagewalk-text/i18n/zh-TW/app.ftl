@@ -2,14 +2,15 @@
 # 位址、暫存器與指令名稱、計數器名稱和數字不是訊息：兩種語言都照原樣顯示。
 
 app-title = pagewalk
-app-tagline = CPU 與 hypervisor 如何轉譯記憶體位址，一次一個存取
+app-document-title = pagewalk：記憶體位址如何轉譯
+app-tagline = CPU 與 hypervisor 如何轉譯記憶體位址，一次一個參照
 lang-switch = 語言
 lang-en = English
 lang-zh-TW = 中文（台灣）
 
 ## 起始頁
 start-heading = CPU 與 hypervisor 如何轉譯記憶體位址
-start-intro = 虛擬機器裡的程式所用的位址，要經過四個位址空間才會落到 RAM 的某個位元組上。每一步都有自己的對應表，由不同的角色維護。pagewalk 把 CPU 與 KVM 走的每一步都呈現出來，一次一個記憶體存取，並且拿它的 KVM 模型和真實的 /dev/kvm 互相比對。
+start-intro = 虛擬機器裡的程式所用的位址，要經過四個位址空間才會落到 RAM 的某個位元組上。每一步都有自己的對應表，由不同的角色維護。pagewalk 把 CPU 與 KVM 走的每一步都呈現出來，一次一個參照，並且拿它的 KVM 模型和真實的 /dev/kvm 互相比對。
 start-spaces-label = 四個位址空間
 space-gva = 客體虛擬位址
 space-gva-what = 客體程式使用的位址
@@ -22,16 +23,16 @@ map-memslots-who = 由 VMM（QEMU）維護：客體的 RAM 就是它的記憶體
 space-hva = 主機虛擬位址
 space-hva-what = VMM 行程的位址
 map-host-tables = 主機分頁表
-map-host-tables-who = 由主機核心維護；會因 swap、KSM、THP、記憶體壓縮而改變
+map-host-tables-who = 由主機核心維護；會因 swap、KSM、THP、記憶體緊縮（compaction）而改變
 space-hpa = 主機實體位址
 space-hpa-what = 那個位元組真正所在的地方
 start-walks-title = CPU 走訪的是什麼。
-start-walks = CPU 讀不到中間那兩張對應表，所以 KVM 把它們合成 CPU 能走訪的表：在 EPT（Intel）或 NPT（AMD）下，第二階段（stage-2）分頁表負責 GPA → HPA，CPU 同時走訪客體的分頁表和這些表，是最多 24 次存取的二維走訪（五層時 35 次）；在影子頁表（shadow paging）下，影子頁表直接對應 GVA → HPA，由 KVM 在軟體裡讓它們跟上客體分頁表的變化。
+start-walks = CPU 讀不到中間那兩張對應表，所以 KVM 把它們合成 CPU 能走訪的表：在 EPT（Intel）或 NPT（AMD）下，第二階段（stage-2）分頁表負責 GPA → HPA，CPU 同時走訪客體的分頁表和這些表，是最多 24 次參照的二維走訪（五層時 35 次）；在影子頁表（shadow paging）下，影子頁表直接對應 GVA → HPA，由 KVM 在軟體裡讓它們跟上客體分頁表的變化。
 start-host-title = 當主機改變主意時。
-start-host = 如果主機搬移或釋放了某個 HVA 背後的分頁（swap、KSM、記憶體壓縮、THP），MMU notifier 會通知 KVM，KVM 就丟掉對應的 stage-2 或影子頁表項目；客體下一次碰到它時會發生錯誤，KVM 再重新對應那個分頁。
+start-host = 如果主機搬移或釋放了某個 HVA 背後的分頁（swap、KSM、記憶體緊縮、THP），MMU notifier 會通知 KVM，KVM 就丟掉對應的 stage-2 或影子頁表項目；客體下一次碰到它時會發生錯誤，KVM 再重新對應那個分頁。
 start-panels = 各個面板顯示什麼
 panel-walk = 走訪
-panel-walk-what = ：二維走訪時是一張格子圖，每一列是讀到的客體分頁表項目，每一欄是為它走訪的 stage-2 層級，每次存取都依硬體實際的順序編號；下方依序列出這次存取的每個事件（TLB 查詢、讀取分頁表、錯誤、VM exit、hypervisor 做了什麼）。
+panel-walk-what = ：二維走訪時是一張格子圖，每一列是讀到的客體分頁表項目，每一欄是為它走訪的 stage-2 層級，每次參照都依硬體實際的順序編號；下方依序列出這次存取的每個事件（TLB 查詢、讀取分頁表、錯誤、VM exit、hypervisor 做了什麼）。
 panel-counters = 計數器
 panel-counters-what = ：到目前為止發生了什麼，由那些事件累計而來；KVM 自己的統計數字也來自同樣的事件。
 panel-address = 位址
@@ -115,14 +116,14 @@ ctl-step-label = 下一步
 ## 先預測再揭曉
 predict-toggle = 先預測，再揭曉
 predict-next = 下一次存取：
-predict-none = 這個 trace 已經沒有存取了。
+predict-none = 這段追蹤紀錄已經沒有存取了。
 predict-how = 回答下面三題中的任何幾題，再按揭曉：每個答案都會計分，揭曉時會說明原因。
 predict-hit-label = 命中還是未命中？
 predict-tlb = TLB：
 predict-hit = 命中
 predict-miss = 未命中
-predict-refs-label = 幾次記憶體存取？
-predict-refs = 分頁表存取次數：
+predict-refs-label = 幾次參照？
+predict-refs = 分頁表參照次數：
 predict-fault-label = 哪一種錯誤？
 predict-fault = 錯誤：
 predict-reveal = 揭曉
@@ -140,13 +141,13 @@ topic-kvm-cr3 = 深入 KVM 的 MMU：位址空間與 CR3
 counters-label = 計數器
 counters-kvm = KVM 的統計數字
 counters-kvm-title = 由 hypervisor 的事件累計而來，名稱與 KVM_GET_STATS_FD 給的相同；pagewalk kvm run 會拿它們和真實的 KVM 比對
-counter-accesses = 記憶體存取
+counter-accesses = 存取次數
 counter-tlb_hits = TLB 命中
 counter-tlb_misses = TLB 未命中
 counter-walks = 分頁表走訪
-counter-memory_refs = 分頁表記憶體存取
-counter-guest_refs = 線性維度存取
-counter-host_refs = stage-2 存取
+counter-memory_refs = 分頁表記憶體參照
+counter-guest_refs = 線性維度參照
+counter-host_refs = 第二階段參照
 counter-pwc_hits = 分頁結構快取命中
 counter-ad_updates = A/D 位元更新
 counter-page_faults = 分頁錯誤
@@ -161,7 +162,7 @@ pane-walk = 走訪
 walk-first = 按 ▶（或右方向鍵）做第一次存取。
 walk-grid-label = 二維走訪
 walk-grid-corner = 客體分頁表
-walk-grid-entry = 客體分頁表項目
+walk-grid-entry = 客體項目
 walk-shadow-label = 客體分頁表與影子頁表
 walk-level = 層級
 walk-guest-entry = 客體分頁表項目（GPA = 值）
@@ -176,5 +177,14 @@ glossary-intro = pagewalk 用到的每一個術語，附上 Intel SDM、AMD APM 
 gallery-glossary = 術語表：每個術語與它的意思
 
 ## 走訪格子圖
+walk-event-of = — 第 { $n } 個事件，共 { $total } 個
+walk-badge-pwc = 快取
+walk-badge-pwc-title = 分頁結構快取裡的客體實體對應讓第二階段走訪跳過了上面幾層
+walk-badge-combined = 組合對應
+walk-badge-combined-title = 分頁結構快取裡的組合對應直接給出這張客體分頁表的主機實體位址：不必走訪第二階段
+walk-badge-again = 重新走訪
+walk-badge-again-title = VM exit 之後，走訪從頭再來一次
+walk-badge-exit = violation → exit
+walk-badge-exit-title = EPT violation：一次 VM exit；hypervisor 在第二階段對應這個分頁，客體再重試
 walk-formula = 共 { $refs } 次參照；完全沒有快取時，一次走訪要 (g+1)(h+1)-1 = { $full } 次
 walk-formula-retries = { $walks } 次走訪共 { $refs } 次參照（其中 { $faulted } 次以第二階段錯誤與 VM exit 結束）；完全沒有快取時，一次走訪要 (g+1)(h+1)-1 = { $full } 次

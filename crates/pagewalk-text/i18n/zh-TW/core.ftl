@@ -49,11 +49,11 @@ exit-kernel-return = 客體核心返回使用者模式（PVM）
 exit-root-load = PVM 載入一個沒有快取的影子根表
 
 ## hypervisor 如何處理一次錯誤
-outcome-fixed = 已修好：補上了缺少的項目
-outcome-spurious = 虛驚（spurious）：項目本來就是對的
-outcome-emulated = 已模擬：hypervisor 自己代為完成這次寫入
-outcome-injected = 注入客體：客體自己的分頁表就說這是錯誤
-outcome-retry = 重試：主機分頁變了，什麼都沒有對應
+outcome-fixed = 已修好，補上了缺少的項目
+outcome-spurious = 虛驚（spurious），項目本來就是對的
+outcome-emulated = 已模擬，hypervisor 自己代為完成這次寫入
+outcome-injected = 注入客體，客體自己的分頁表就說這是錯誤
+outcome-retry = 重試，主機分頁變了，什麼都沒有對應
 
 ## 快取的對應（Intel SDM 第 3 卷 "Caching Translation Information"、"Information That May Be Cached"）
 mapping-linear = 線性對應（linear mapping）
@@ -98,9 +98,9 @@ walk-ept = EPT 走訪
 walk-npt = NPT 走訪
 walk-shadow = 影子頁表走訪
 root-guest = CR3 = GPA { $addr }
-root-host = 影子根表在 HPA { $addr }
+root-host = 位於 HPA { $addr } 的影子根表
 root-physical = CR3 = 實體位址 { $addr }
-event-walk = GVA { $gva } 的{ $what }，從 { $root } 開始
+event-walk = GVA { $gva } 的{ $what }，起點：{ $root }
 event-nested-table = 經由第二階段轉譯客體 { $table } 表所在的 GPA { $gpa }
 event-nested-final = 經由第二階段轉譯最後的 GPA { $gpa }
 event-read = 讀取 { $table }[{ $index }]，位於 HPA { $addr } = { $entry }（{ $bits }）
@@ -154,7 +154,7 @@ narr-pwc-combined = { $table } 項目用了組合對應
 narr-exit-external = { $count } 次 I/O exit
 narr-exit-stage2 = { $count } 次第二階段錯誤
 narr-exit-misconfig = { $count } 次 EPT misconfiguration
-narr-exit-page-fault = { $count } 次影子分頁錯誤
+narr-exit-page-fault = { $count } 次影子頁表錯誤
 narr-exit-cr3 = { $count } 次寫入 CR3
 narr-exit-invlpg = { $count } 次 INVLPG
 narr-exit-host-cr3 = { $count } 次主機載入 CR3
@@ -172,6 +172,8 @@ narr-tlb-hit = { $level } TLB 命中（{ $size } 項目）：不用走訪分頁�
 narr-tlb-miss = TLB 未命中。
 narr-tlb-miss-refs = TLB 未命中：{ $refs } 次分頁表參照（{ $kinds }）。
 narr-tlb-miss-refs-walks = TLB 未命中：{ $walks } 次走訪共 { $refs } 次分頁表參照（{ $kinds }）。
+narr-tlb-miss-native = TLB 未命中：{ $refs } 次分頁表參照。
+narr-tlb-miss-native-walks = TLB 未命中：{ $walks } 次走訪共 { $refs } 次分頁表參照。
 narr-kind-guest = 客體 { $count }
 narr-kind-shadow = 影子 { $count }
 narr-kind-stage2 = { $table } { $count }
@@ -190,7 +192,7 @@ narr-fault = 最後以錯誤結束：{ $fault }。接下來執行作業系統的
 narr-nothing = 沒有清除，也沒有 exit：TLB 保留原有的每一個項目。
 
 ## 每個計數器的意義
-meaning-accesses = 開始的存取次數。
+meaning-accesses = 執行的存取（讀取、寫入、取指令）次數。
 meaning-tlb-hits = 由某一層 TLB 提供轉譯的存取。
 meaning-tlb-l1-hits = 其中由 L1 TLB 提供的。
 meaning-tlb-l2-hits = 其中由 L2 TLB 提供的。

@@ -30,7 +30,7 @@ address-label = 位址的各個位元
 ## 圖表
 chart-misses = 每次存取的 TLB 未命中次數
 chart-misses-unit = 未命中次數 ÷ 存取次數，從第一次存取累計到每一步（因影子頁表錯誤或 EPT violation 而 VM exit 的存取，會在客體重試時再查一次 TLB，所以這個值可能超過 1）
-chart-refs = 每次存取的分頁表記憶體存取次數
+chart-refs = 每次存取的分頁表參照次數
 chart-refs-unit = 到目前為止，硬體讀取分頁表的次數 ÷ 存取次數
 chart-cycles = 到目前為止的週期數，依種類區分
 chart-cycles-unit = 成本模型估算的週期數：
@@ -89,7 +89,7 @@ page-overcommit = 記憶體超用（Memory Overcommit）
 ## 提示
 notice-no-lesson-start = 沒有名為「{ $name }」的課程。這裡是起始頁；所有課程都列在左側。
 notice-no-lesson = 沒有名為「{ $name }」的課程。
-notice-trace-over = 已經沒有下一次存取了：這個 trace 已經結束。
+notice-trace-over = 已經沒有下一次存取了：這段追蹤紀錄已經結束。
 
 ## 先預測再揭曉的答案
 predict-access = 對 { $gva } 的{ $access }
@@ -98,6 +98,6 @@ fault-stage2 = EPT violation / NPF（會造成 VM exit）
 verdict-hit = TLB 命中
 verdict-miss = TLB 未命中
 verdict-refs = { $count ->
-   *[other] { $count } 次分頁表存取
+   *[other] { $count } 次分頁表參照
 }
 verdict-you-said = { $answer }（你答的是「{ $said }」）
