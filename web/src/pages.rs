@@ -101,12 +101,53 @@ pub fn page(slug: &str) -> Option<&'static Page> {
     PAGES.iter().find(|p| p.slug == slug)
 }
 
-/// The bundled scenario a code span names, if any: `name.toml` or `scenarios/name.toml`.
+/// The bundled scenario a code span names, if any: `name.toml`, `scenarios/name.toml`, or a
+/// lesson's name alone (`workload-under-ept`).
 fn scenario_of(code: &str, bundled: &dyn Fn(&str) -> bool) -> Option<String> {
-    let stem = code
-        .trim_start_matches("scenarios/")
-        .strip_suffix(".toml")?;
-    bundled(stem).then(|| stem.to_owned())
+    let path = code.trim_start_matches("scenarios/");
+    let stem = path.strip_suffix(".toml").unwrap_or(path);
+    (stem.contains('-') && bundled(stem)).then(|| stem.to_owned())
+}
+
+/// Text with the lessons it names by file (`vpid-off.toml`, as the notes of a lesson write
+/// them in prose) made into links to them.
+fn link_files<'a>(text: CowStr<'a>, bundled: &dyn Fn(&str) -> bool, title: &str) -> Vec<Event<'a>> {
+    let name_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
+    let mut out = Vec::new();
+    let mut rest: &str = &text;
+    while let Some(at) = rest.find(".toml") {
+        let start = rest[..at]
+            .char_indices()
+            .rev()
+            .take_while(|(_, c)| name_char(*c))
+            .last()
+            .map_or(at, |(i, _)| i);
+        let stem = &rest[start..at];
+        let end = at + ".toml".len();
+        if stem.is_empty() || !bundled(stem) {
+            out.push(Event::Text(CowStr::from(rest[..end].to_owned())));
+        } else {
+            if start > 0 {
+                out.push(Event::Text(CowStr::from(rest[..start].to_owned())));
+            }
+            out.push(Event::Start(Tag::Link {
+                link_type: LinkType::Inline,
+                dest_url: CowStr::from(format!("#scenario={stem}&step=0")),
+                title: CowStr::from(title.to_owned()),
+                id: CowStr::from(""),
+            }));
+            out.push(Event::Text(CowStr::from(rest[start..end].to_owned())));
+            out.push(Event::End(TagEnd::Link));
+        }
+        rest = &rest[end..];
+    }
+    if out.is_empty() {
+        return vec![Event::Text(text)];
+    }
+    if !rest.is_empty() {
+        out.push(Event::Text(CowStr::from(rest.to_owned())));
+    }
+    out
 }
 
 /// Renders a page's markdown to HTML; `bundled` says whether a scenario name exists. The links
@@ -125,6 +166,8 @@ pub fn render_in(
     let mut opts = Options::empty();
     opts.insert(Options::ENABLE_TABLES);
     let mut skip_link_end = 0usize;
+    // Inside a link kept as a link: its text is not linked again.
+    let mut in_link = 0usize;
     let events: Vec<Event> = Parser::new_ext(markdown, opts)
         .flat_map(|e| -> Vec<Event> {
             match e {
@@ -136,6 +179,7 @@ pub fn render_in(
                 }) => {
                     let dest = dest_url.to_string();
                     if let Some(slug) = dest.strip_suffix(".md").filter(|s| page(s).is_some()) {
+                        in_link += 1;
                         vec![Event::Start(Tag::Link {
                             link_type,
                             dest_url: CowStr::from(format!("#page={slug}")),
@@ -154,6 +198,7 @@ pub fn render_in(
                         skip_link_end += 1;
                         vec![]
                     } else {
+                        in_link += 1;
                         vec![Event::Start(Tag::Link {
                             link_type,
                             dest_url,
@@ -165,6 +210,10 @@ pub fn render_in(
                 Event::End(TagEnd::Link) if skip_link_end > 0 => {
                     skip_link_end -= 1;
                     vec![]
+                }
+                Event::End(TagEnd::Link) => {
+                    in_link = in_link.saturating_sub(1);
+                    vec![Event::End(TagEnd::Link)]
                 }
                 Event::Code(code) => match scenario_of(&code, bundled) {
                     Some(stem) => vec![
@@ -179,6 +228,10 @@ pub fn render_in(
                     ],
                     None => vec![Event::Code(code)],
                 },
+                // Outside a link, a lesson named by its file is a link to it.
+                Event::Text(t) if skip_link_end == 0 && in_link == 0 => {
+                    link_files(t, bundled, &open_lesson)
+                }
                 // The app shows text it ships, but never raw HTML from a file.
                 Event::Html(h) | Event::InlineHtml(h) => vec![Event::Text(h)],
                 other => vec![other],
@@ -219,6 +272,23 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("href=\"https://www.kernel.org/\""), "{html}");
+    }
+
+    #[test]
+    fn lessons_named_in_prose_become_links() {
+        let b = |s: &str| s == "vpid-off" || s == "workload-under-ept";
+        let html = render(
+            "Compare with vpid-off.toml, see `workload-under-ept`; not-a-lesson.toml stays text, and [a link to vpid-off.toml](https://example.org/) is not linked twice.",
+            &b,
+        );
+        assert!(html.contains("<a href=\"#scenario=vpid-off&amp;step=0\" title=\"open this lesson\">vpid-off.toml</a>"), "{html}");
+        assert!(
+            html.contains("href=\"#scenario=workload-under-ept&amp;step=0\""),
+            "{html}"
+        );
+        assert!(html.contains("not-a-lesson.toml stays text"), "{html}");
+        assert_eq!(html.matches("#scenario=vpid-off").count(), 1, "{html}");
+        assert!(html.contains("Compare with "), "{html}");
     }
 
     #[test]
