@@ -321,7 +321,11 @@ impl Component for App {
                             next={m.predict.then(|| m.player.as_ref().and_then(|p| p.upcoming())).flatten()
                                 .map(|(gva, access)| ta(lang, "predict-access", &[("access", access.name(lang).into()), ("gva", gva.to_string().into())]))}
                             dispatch={dispatch.clone()} />
-                        <editor::Diagnostics errors={m.errors.clone()} {lang} />
+                        // A file opened broken shows its errors up here; while the learner
+                        // types, they show under the editor, where the fix is made.
+                        if !m.editing {
+                            <editor::Diagnostics errors={m.errors.clone()} {lang} />
+                        }
                         <div class="panes">
                             <section class="pane walk" aria-label={t(lang, "pane-walk")}>
                                 if let Some(p) = &m.player {
@@ -350,6 +354,9 @@ impl Component for App {
                         <editor::Editor {lang} text={m.text.clone()}
                             has_errors={!m.errors.is_empty()} editing={m.editing}
                             dispatch={dispatch.clone()} />
+                        if m.editing {
+                            <editor::Diagnostics errors={m.errors.clone()} {lang} />
+                        }
                         <kvm::KvmResults {lang} results={m.kvm.clone()} source={m.text.clone()} dispatch={dispatch.clone()} />
                     }
                     </main>
