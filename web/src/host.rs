@@ -97,7 +97,7 @@ impl Invalid {
             Invalid::NoGib => t(lang, "host-gib-empty"),
             Invalid::NotGib(v) => ta(lang, "host-gib-not-number", &[("text", v.as_str().into())]),
             Invalid::NotRam(v) => ta(lang, "host-gib-not-ram", &[("text", v.as_str().into())]),
-            Invalid::QemuM(e) => e.text(lang),
+            Invalid::QemuM(e) => e.text().say(lang),
         }
     }
 }

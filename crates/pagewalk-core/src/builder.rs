@@ -69,11 +69,7 @@ impl BuildError {
     }
 }
 
-impl std::fmt::Display for BuildError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.text().fmt(f)
-    }
-}
+pagewalk_text::display_in_english!(BuildError);
 
 impl std::error::Error for BuildError {}
 

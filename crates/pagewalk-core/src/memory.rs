@@ -37,11 +37,7 @@ impl MemoryError {
     }
 }
 
-impl std::fmt::Display for MemoryError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.text().fmt(f)
-    }
-}
+pagewalk_text::display_in_english!(MemoryError);
 
 impl std::error::Error for MemoryError {}
 

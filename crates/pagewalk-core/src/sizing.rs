@@ -1,8 +1,7 @@
 //! The seed's sizing arithmetic: RAM left for VMs, and huge pages a VM needs.
 
 use crate::addr::PageSize;
-use pagewalk_text::{t, ta, Lang};
-use std::fmt;
+use pagewalk_text::Text;
 
 const GIB: u64 = 1 << 30;
 
@@ -54,24 +53,17 @@ pub enum SwapAdvice {
 }
 
 impl SwapAdvice {
-    /// The advice as the seed prints it ("2 x memory size"), in `lang`.
-    pub fn text(self, lang: Lang) -> String {
-        t(
-            lang,
-            match self {
-                SwapAdvice::TwiceRam => "swap-twice-ram",
-                SwapAdvice::EqualToRam => "swap-equal-to-ram",
-                SwapAdvice::AtLeast4G => "swap-at-least-4g",
-            },
-        )
+    /// The advice as the seed prints it ("2 x memory size"), as a message of the catalogue.
+    pub fn text(&self) -> Text {
+        Text::new(match self {
+            SwapAdvice::TwiceRam => "swap-twice-ram",
+            SwapAdvice::EqualToRam => "swap-equal-to-ram",
+            SwapAdvice::AtLeast4G => "swap-at-least-4g",
+        })
     }
 }
 
-impl fmt::Display for SwapAdvice {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text(Lang::En))
-    }
-}
+pagewalk_text::display_in_english!(SwapAdvice, QemuSizeError);
 
 /// The rows of that table, as the seed prints them: (system RAM, recommended swap).
 pub const SWAP_TABLE: [(&str, SwapAdvice); 4] = [
@@ -96,24 +88,14 @@ pub enum QemuSizeError {
 }
 
 impl QemuSizeError {
-    /// The reason, in `lang`.
-    pub fn text(&self, lang: Lang) -> String {
+    /// The reason, as a message of the catalogue.
+    pub fn text(&self) -> Text {
         match self {
-            QemuSizeError::Empty => t(lang, "qemu-m-empty"),
-            QemuSizeError::Suffix(s) => ta(lang, "qemu-m-suffix", &[("suffix", s.as_str().into())]),
-            QemuSizeError::NotASize(v) => {
-                ta(lang, "qemu-m-not-a-size", &[("text", v.as_str().into())])
-            }
-            QemuSizeError::Unusable(v) => {
-                ta(lang, "qemu-m-unusable", &[("text", v.as_str().into())])
-            }
+            QemuSizeError::Empty => Text::new("qemu-m-empty"),
+            QemuSizeError::Suffix(s) => Text::new("qemu-m-suffix").arg("suffix", s.as_str()),
+            QemuSizeError::NotASize(v) => Text::new("qemu-m-not-a-size").arg("text", v.as_str()),
+            QemuSizeError::Unusable(v) => Text::new("qemu-m-unusable").arg("text", v.as_str()),
         }
-    }
-}
-
-impl fmt::Display for QemuSizeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text(Lang::En))
     }
 }
 
@@ -248,7 +230,11 @@ mod tests {
             parse_qemu_m("0"),
         ] {
             let e = e.unwrap_err();
-            assert_ne!(e.text(Lang::ZhTw), e.text(Lang::En), "{e}");
+            assert_ne!(
+                e.text().say(crate::Lang::ZhTw),
+                e.text().say(crate::Lang::En),
+                "{e}"
+            );
         }
     }
 
@@ -260,7 +246,10 @@ mod tests {
         assert_eq!(recommended_swap(256 * GIB), (4 * GIB, 3));
         assert_eq!(SWAP_TABLE[1].1.to_string(), "equal to memory size");
         for (_, advice) in SWAP_TABLE {
-            assert_ne!(advice.text(Lang::ZhTw), advice.text(Lang::En));
+            assert_ne!(
+                advice.text().say(crate::Lang::ZhTw),
+                advice.text().say(crate::Lang::En)
+            );
         }
         let lines = hugetlb_setup(2048 << 20, PageSize::Size2M, true);
         assert!(lines.contains(&"sysctl vm.nr_hugepages=1024".to_owned()));

@@ -84,6 +84,20 @@ areas![
     "app", "core", "scenario", "kvm", "glossary", "host", "practice", "compare", "panels", "diag"
 ];
 
+/// `Display` for types that say themselves with a `text()` method returning a [`Text`]: what
+/// they print is that message in English (the CLI's language; the app asks `text()` and says
+/// it in the learner's).
+#[macro_export]
+macro_rules! display_in_english {
+    ($($t:ty),+ $(,)?) => {$(
+        impl ::std::fmt::Display for $t {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Display::fmt(&self.text(), f)
+            }
+        }
+    )+};
+}
+
 fn bundle(lang: Lang) -> FluentBundle<FluentResource> {
     let id: unic_langid::LanguageIdentifier = lang.tag().parse().unwrap_or_default();
     let mut b = FluentBundle::new(vec![id]);
@@ -318,6 +332,19 @@ impl Term {
             .split(|c: char| !c.is_ascii_alphanumeric() && c != '-')
             .filter(|w| !w.is_empty())
             .all(|w| self.name.contains(w))
+    }
+
+    /// The name, with the English name beside it where [`Term::english_beside`] says so (in
+    /// the parentheses of `lang`, and without its own parenthesis: 分頁錯誤（#PF）（page fault）).
+    pub fn with_english(&self, lang: Lang) -> String {
+        if !self.english_beside() {
+            return self.name.clone();
+        }
+        let english = self.english.split(" (").next().unwrap_or(&self.english);
+        match lang {
+            Lang::En => format!("{} ({english})", self.name),
+            Lang::ZhTw => format!("{}（{english}）", self.name),
+        }
     }
 }
 

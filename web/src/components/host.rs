@@ -173,7 +173,7 @@ pub fn host_page(p: &Props) -> Html {
                             if b % (1 << 30) == 0 { { format!(" = {}", gib(*b)) } }
                         </p>
                     },
-                    Err(e) => html! { <p id="m-result" class="error" role="alert">{ code_spans(&e.text(l)) }</p> },
+                    Err(e) => html! { <p id="m-result" class="error" role="alert">{ code_spans(&e.text().say(l)) }</p> },
                 } }
             </section>
 
@@ -241,7 +241,7 @@ pub fn host_page(p: &Props) -> Html {
                         html! {
                             <tr class={classes!(applies.is_some().then_some("applies"))}
                                 aria-current={applies.is_some().then_some("true")}>
-                                <td>{ *ram }</td><td>{ advice.text(l) }</td>
+                                <td>{ *ram }</td><td>{ advice.text().say(l) }</td>
                                 <td>{ applies.map(|s| format!("✓ {}", gib(s.ram))).unwrap_or_default() }</td>
                             </tr>
                         }

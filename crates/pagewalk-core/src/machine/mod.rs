@@ -95,11 +95,7 @@ impl MachineError {
     }
 }
 
-impl std::fmt::Display for MachineError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.text().fmt(f)
-    }
-}
+pagewalk_text::display_in_english!(MachineError);
 
 impl std::error::Error for MachineError {}
 
