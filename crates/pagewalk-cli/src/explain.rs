@@ -47,11 +47,7 @@ pub fn glossary(lang: &str, markdown: bool) -> Result<u8> {
     for section in pagewalk_text::glossary(lang).iter() {
         println!("{}", style(&section.title).bold());
         for term in &section.terms {
-            let name = if !term.english_beside() {
-                term.name.clone()
-            } else {
-                format!("{} ({})", term.name, term.english)
-            };
+            let name = term.with_english(lang);
             println!("  {}\n    {}", style(name).bold(), term.what);
         }
         println!();

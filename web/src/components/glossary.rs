@@ -44,71 +44,87 @@ pub fn glossary_page(p: &Props) -> Html {
     }
 }
 
-/// The hover text of a term: its name, the English one if different, and what it means.
-fn hover(lang: Lang, term: &Term) -> String {
-    let (open, close, colon) = match lang {
-        Lang::En => (" (", ")", ": "),
-        Lang::ZhTw => ("（", "）", "："),
-    };
-    if !term.english_beside() {
-        format!("{}{colon}{}", term.name, term.what)
-    } else {
-        // "page fault (#PF)" beside 分頁錯誤（#PF）: the name, without its parenthesis again.
-        let english = term.english.split(" (").next().unwrap_or(&term.english);
-        format!("{}{open}{english}{close}{colon}{}", term.name, term.what)
-    }
+/// The glossary of a language ready for finding its terms in a text: the terms, and every
+/// form of their names (index into `terms`), longest first. Made once per language.
+pub struct Index {
+    terms: Vec<Term>,
+    forms: Vec<(String, usize)>,
 }
 
-/// Where each term first appears in `text`: (start, end, term index), read left to right,
-/// the longest form at each place ("shadow page tables" over "shadow"); a form written in
-/// Latin letters matches only whole words ("TLB" not inside "STLB").
-pub fn spans(text: &str, terms: &[Term]) -> Vec<(usize, usize, usize)> {
-    let mut forms: Vec<(&str, usize)> = terms
-        .iter()
-        .enumerate()
-        .flat_map(|(i, t)| t.forms.iter().map(move |f| (f.as_str(), i)))
-        .filter(|(f, _)| !f.is_empty())
-        .collect();
-    forms.sort_by_key(|(f, _)| std::cmp::Reverse(f.len()));
-    let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
-    let mut used = vec![false; terms.len()];
-    let mut found = Vec::new();
-    let mut at = 0;
-    while at < text.len() {
-        let rest = &text[at..];
-        let hit = forms.iter().find(|(f, i)| {
-            let end = at + f.len();
-            !used[*i]
-                && rest.starts_with(*f)
-                && (!f.is_ascii()
-                    || (!word(text[..at].chars().last()) && !word(text[end..].chars().next())))
-        });
-        match hit {
-            Some((f, i)) => {
-                used[*i] = true;
-                found.push((at, at + f.len(), *i));
-                at += f.len();
-            }
-            None => at += rest.chars().next().map_or(1, char::len_utf8),
-        }
+impl Index {
+    fn of(lang: Lang) -> Index {
+        let terms: Vec<Term> = glossary(lang)
+            .iter()
+            .flat_map(|s| s.terms.iter().cloned())
+            .collect();
+        let mut forms: Vec<(String, usize)> = terms
+            .iter()
+            .enumerate()
+            .flat_map(|(i, t)| t.forms.iter().map(move |f| (f.clone(), i)))
+            .filter(|(f, _)| !f.is_empty())
+            .collect();
+        forms.sort_by_key(|(f, _)| std::cmp::Reverse(f.len()));
+        Index { terms, forms }
     }
-    found
+
+    /// The index of `lang` (made the first time it is asked for).
+    pub fn get(lang: Lang) -> std::rc::Rc<Index> {
+        thread_local! {
+            static INDEX: std::cell::RefCell<[Option<std::rc::Rc<Index>>; 2]> =
+                const { std::cell::RefCell::new([None, None]) };
+        }
+        INDEX.with(|i| {
+            std::rc::Rc::clone(
+                i.borrow_mut()[lang as usize]
+                    .get_or_insert_with(|| std::rc::Rc::new(Index::of(lang))),
+            )
+        })
+    }
+
+    /// Where each term first appears in `text`: (start, end, term index), read left to right,
+    /// the longest form at each place ("shadow page tables" over "shadow"); a form written in
+    /// Latin letters matches only whole words ("TLB" not inside "STLB").
+    pub fn spans(&self, text: &str) -> Vec<(usize, usize, usize)> {
+        let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+        let mut used = vec![false; self.terms.len()];
+        let mut found = Vec::new();
+        let mut at = 0;
+        while at < text.len() {
+            let rest = &text[at..];
+            let hit = self.forms.iter().find(|(f, i)| {
+                let end = at + f.len();
+                !used[*i]
+                    && rest.starts_with(f.as_str())
+                    && (!f.is_ascii()
+                        || (!word(text[..at].chars().last()) && !word(text[end..].chars().next())))
+            });
+            match hit {
+                Some((f, i)) => {
+                    used[*i] = true;
+                    found.push((at, at + f.len(), *i));
+                    at += f.len();
+                }
+                None => at += rest.chars().next().map_or(1, char::len_utf8),
+            }
+        }
+        found
+    }
 }
 
 /// `text` with the first use of each glossary term marked, its meaning on hover.
 pub fn glossed(lang: Lang, text: &str) -> Html {
-    let sections = glossary(lang);
-    let terms: Vec<Term> = sections
-        .iter()
-        .flat_map(|s| s.terms.iter().cloned())
-        .collect();
+    let index = Index::get(lang);
+    let colon = match lang {
+        Lang::En => ": ",
+        Lang::ZhTw => "：",
+    };
     let mut out = Vec::new();
     let mut at = 0;
-    for (s, e, i) in spans(text, &terms) {
+    for (s, e, i) in index.spans(text) {
+        let term = &index.terms[i];
+        let hover = format!("{}{colon}{}", term.with_english(lang), term.what);
         out.push(html! { { &text[at..s] } });
-        out.push(
-            html! { <abbr class="term" title={hover(lang, &terms[i])}>{ &text[s..e] }</abbr> },
-        );
+        out.push(html! { <abbr class="term" title={hover}>{ &text[s..e] }</abbr> });
         at = e;
     }
     out.push(html! { { &text[at..] } });
@@ -120,11 +136,8 @@ mod tests {
     use super::*;
 
     fn marked(lang: Lang, text: &str) -> Vec<String> {
-        let terms: Vec<Term> = glossary(lang)
-            .iter()
-            .flat_map(|s| s.terms.iter().cloned())
-            .collect();
-        spans(text, &terms)
+        Index::get(lang)
+            .spans(text)
             .into_iter()
             .map(|(s, e, _)| text[s..e].to_owned())
             .collect()
