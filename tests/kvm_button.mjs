@@ -57,6 +57,17 @@ try {
     mkdirSync('target/e2e', { recursive: true });
     await page.screenshot({ path: 'target/e2e/kvm-run.png', fullPage: true });
     console.log(`ok: the button ran kvm-read-then-write on /dev/kvm: ${rows.length} counters, all agree (pf_fixed 32 = 32); target/e2e/kvm-run.png`);
+    // A lesson the KVM runtime cannot run: the reason, in the learner's language (it was once
+    // refused as "element 1 has no file").
+    const zh = await browser.newPage({ viewport: { width: 390, height: 844 }, locale: 'zh-TW' });
+    await zh.goto(`${url}#lang=zh-TW&scenario=page-fault-error-codes&step=0`);
+    await zh.click('details.kvm > summary');
+    await zh.waitForFunction(() => !document.querySelector('#kvm-run').disabled, null, { timeout: 10000 });
+    await zh.click('#kvm-run');
+    await zh.waitForFunction(() => (document.querySelector('#kvm-ran')?.textContent ?? '').length > 10, null, { timeout: 60000 });
+    const said = await zh.textContent('#kvm-ran');
+    if (!said.includes('擷取指令')) fail(`a lesson that cannot run on KVM does not say why in zh-TW: "${said}"`);
+    else console.log(`ok: a lesson KVM cannot run says why in zh-TW: "${said.trim().slice(0, 60)}"`);
   }
   // A static copy: no server, no token.
   const stat = await browser.newPage({ viewport: { width: 390, height: 844 } });

@@ -32,6 +32,11 @@ pub const MAX_BODY: usize = 1 << 20;
 /// How long one KVM run may take, all in (the guest's own watchdog stops it sooner).
 const RUN_LIMIT: Duration = Duration::from_secs(60);
 
+/// The `file` of every reply to a run: the app reads a reply as one element of what
+/// `pagewalk kvm run --json` prints, where each element names its file (a reply without one,
+/// a scenario that could not run, was shown as "element 1 has no file").
+const ON_SCREEN: &str = "the scenario on screen";
+
 /// What `pagewalk serve` was asked for.
 pub struct Options {
     /// The address to listen on.
@@ -218,6 +223,7 @@ async fn run_scenario(State(app): State<Arc<App>>, headers: HeaderMap, body: Byt
     {
         let why = pagewalk_text::Text::new("kvm-host-settings");
         return Json(json!({
+            "file": ON_SCREEN,
             "name": sc.name,
             "skipped": why.to_string(),
             "skipped_text": why,
@@ -244,25 +250,30 @@ async fn run_scenario(State(app): State<Arc<App>>, headers: HeaderMap, body: Byt
             "the run took longer than 60 s; shorten the trace",
         ),
         Ok(Err(_)) => refuse(StatusCode::INTERNAL_SERVER_ERROR, "the run failed"),
-        Ok(Ok(Ok(o))) => Json(crate::kvmcmd::outcome_json(
-            "the scenario on screen",
-            &name,
-            tdp,
-            &o,
-        ))
-        .into_response(),
+        Ok(Ok(Ok(o))) => {
+            Json(crate::kvmcmd::outcome_json(ON_SCREEN, &name, tdp, &o)).into_response()
+        }
         Ok(Ok(Err(KvmError::NotRunnable(why)))) => {
             // The English sentence, and the message for the app to say in the learner's
             // language.
-            Json(json!({ "name": name, "skipped": why.to_string(), "skipped_text": why }))
-                .into_response()
+            Json(json!({
+                "file": ON_SCREEN,
+                "name": name,
+                "skipped": why.to_string(),
+                "skipped_text": why,
+            }))
+            .into_response()
         }
         Ok(Ok(Err(e @ (KvmError::HugePool(_) | KvmError::Unavailable(_))))) => {
-            Json(json!({ "name": name, "unavailable": e.to_string() })).into_response()
+            Json(json!({ "file": ON_SCREEN, "name": name, "unavailable": e.to_string() }))
+                .into_response()
         }
         Ok(Ok(Err(e @ KvmError::Guest(_)))) => {
-            Json(json!({ "name": name, "guest_failed": e.to_string() })).into_response()
+            Json(json!({ "file": ON_SCREEN, "name": name, "guest_failed": e.to_string() }))
+                .into_response()
         }
-        Ok(Ok(Err(e))) => Json(json!({ "name": name, "error": e.to_string() })).into_response(),
+        Ok(Ok(Err(e))) => {
+            Json(json!({ "file": ON_SCREEN, "name": name, "error": e.to_string() })).into_response()
+        }
     }
 }

@@ -244,6 +244,42 @@ fn host_settings_are_never_changed_by_a_request() {
         "{body}"
     );
     assert!(!body.contains("\"counters\""), "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        v["file"], "the scenario on screen",
+        "the app's reader needs a file"
+    );
+    assert_eq!(v["skipped_text"]["id"], "kvm-host-settings", "{body}");
+}
+
+/// A scenario the KVM runtime cannot run says why, as every reply does with a `file` (the
+/// app refused a reply without one), and as a message the app says in the learner's language.
+#[test]
+fn a_scenario_that_cannot_run_says_why_in_words_the_app_can_translate() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if !kvm_here() {
+        eprintln!("\n*** SKIPPED a_scenario_that_cannot_run_says_why_in_words_the_app_can_translate: /dev/kvm does not open here ***\n");
+        return;
+    }
+    let s = start(&[]);
+    let (code, body) = request(
+        s.port,
+        "POST",
+        "/api/kvm/run",
+        &[("x-pagewalk-token", &s.token)],
+        &scenario("page-fault-error-codes"),
+    );
+    assert_eq!(code, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["file"], "the scenario on screen", "{body}");
+    assert_eq!(v["skipped_text"]["id"], "kvm-fetch", "{body}");
+    assert!(
+        v["skipped"]
+            .as_str()
+            .unwrap()
+            .contains("instruction fetches"),
+        "{body}"
+    );
 }
 
 #[test]
